@@ -1,0 +1,100 @@
+package dev.attune.schemas;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding (magic, schema fingerprint, binary body) for one record type. Failures
+ * are classified into {@link DeadLetterReason}s so every stage dead-letters the same way.
+ */
+public final class AvroCodec<T extends SpecificRecord> {
+  /** Payloads above this are rejected before decoding; no Attune event is near it. */
+  public static final int MAX_PAYLOAD_BYTES = 1 << 20;
+
+  private final Class<T> type;
+  private final BinaryMessageEncoder<T> encoder;
+  private final BinaryMessageDecoder<T> decoder;
+
+  private AvroCodec(Class<T> type) {
+    this.type = Objects.requireNonNull(type, "type");
+    SpecificData model = SpecificData.getForClass(type);
+    var schema = model.getSchema(type);
+    TrustedPackages.register(schema);
+    this.encoder = new BinaryMessageEncoder<>(model, schema);
+    this.decoder = new BinaryMessageDecoder<>(model, schema);
+  }
+
+  public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
+    return new AvroCodec<>(type);
+  }
+
+  public Class<T> type() {
+    return type;
+  }
+
+  public byte[] encode(T record) {
+    try {
+      ByteBuffer buffer = encoder.encode(record);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException | AvroRuntimeException | NullPointerException | ClassCastException e) {
+      throw new IllegalArgumentException(
+          "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes one payload.
+   *
+   * @throws EventDecodingException with the reason code when the bytes are not a valid {@code T}
+   */
+  public T decode(byte[] bytes) {
+    if (bytes == null) {
+      throw new EventDecodingException(
+          DeadLetterReason.NULL_PAYLOAD, type.getSimpleName() + " payload is null");
+    }
+    if (bytes.length > MAX_PAYLOAD_BYTES) {
+      throw new EventDecodingException(
+          DeadLetterReason.OVERSIZED,
+          "payload of " + bytes.length + " bytes exceeds " + MAX_PAYLOAD_BYTES);
+    }
+    try {
+      return decoder.decode(bytes);
+    } catch (MissingSchemaException e) {
+      throw new EventDecodingException(
+          DeadLetterReason.UNKNOWN_SCHEMA,
+          "schema fingerprint is not " + type.getSimpleName() + ": " + e.getMessage());
+    } catch (BadHeaderException e) {
+      throw new EventDecodingException(
+          DeadLetterReason.BAD_HEADER, "not Avro single-object encoded: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      if (causedByEof(e)) {
+        throw new EventDecodingException(
+            DeadLetterReason.TRUNCATED,
+            type.getSimpleName() + " payload ends early (" + bytes.length + " bytes)");
+      }
+      throw new EventDecodingException(
+          DeadLetterReason.MALFORMED,
+          "cannot decode " + type.getSimpleName() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private static boolean causedByEof(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof EOFException) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.attune.schemas;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every topic Attune reads or writes, declared once. Names can be prefixed (e.g. per environment or
+ * per test) with {@link #withPrefix(String)}; the default prefix is {@code attune.}.
+ */
+public record Topics(
+    Topic<QueryEvent> queries,
+    Topic<RetrievalEvent> retrievals,
+    Topic<LlmFeedbackEvent> llmFeedback,
+    Topic<HumanFeedbackEvent> humanFeedback,
+    Topic<PassageEvent> corpus,
+    Topic<FeedbackEpisode> episodes,
+    Topic<TrainingExample> trainingExamples,
+    Topic<ModelVersion> modelVersions,
+    Topic<DeadLetter> deadLetters) {
+
+  public static final String DEFAULT_PREFIX = "attune.";
+
+  private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+  private static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1");
+
+  public static Topics defaults() {
+    return withPrefix(DEFAULT_PREFIX);
+  }
+
+  public static Topics withPrefix(String prefix) {
+    return new Topics(
+        new Topic<>(prefix + "queries", QueryEvent.class, Map.of()),
+        new Topic<>(prefix + "retrievals", RetrievalEvent.class, Map.of()),
+        new Topic<>(prefix + "llm-feedback", LlmFeedbackEvent.class, Map.of()),
+        new Topic<>(prefix + "human-feedback", HumanFeedbackEvent.class, Map.of()),
+        new Topic<>(prefix + "corpus", PassageEvent.class, COMPACTED),
+        new Topic<>(prefix + "episodes", FeedbackEpisode.class, Map.of()),
+        new Topic<>(prefix + "training-examples", TrainingExample.class, KEEP_FOREVER),
+        new Topic<>(prefix + "model-versions", ModelVersion.class, KEEP_FOREVER),
+        new Topic<>(prefix + "dead-letter", DeadLetter.class, KEEP_FOREVER));
+  }
+
+  /** The topics the EpisodeAssembler consumes. */
+  public List<Topic<?>> assemblerInputs() {
+    return List.of(queries, retrievals, llmFeedback, humanFeedback);
+  }
+
+  public List<Topic<?>> all() {
+    return List.of(
+        queries, retrievals, llmFeedback, humanFeedback, corpus, episodes, trainingExamples,
+        modelVersions, deadLetters);
+  }
+}

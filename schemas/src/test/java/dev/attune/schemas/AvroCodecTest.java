@@ -1,0 +1,86 @@
+package dev.attune.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AvroCodecTest {
+  private final AvroCodec<RetrievalEvent> codec = AvroCodec.of(RetrievalEvent.class);
+
+  static RetrievalEvent retrieval() {
+    return RetrievalEvent.newBuilder()
+        .setEventId("e1")
+        .setRequestId("r1")
+        .setTimestampMs(1_000L)
+        .setRetrieverVersion("retriever-v0")
+        .setIndexVersion("retriever-v0")
+        .setCandidates(
+            new ArrayList<>(
+                List.of(new RankedPassage("p1", 1, 0.9f), new RankedPassage("p2", 2, 0.5f))))
+        .build();
+  }
+
+  @Test
+  void should_round_trip_single_object_encoding() {
+    byte[] bytes = codec.encode(retrieval());
+
+    assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+    assertThat(bytes[1]).isEqualTo((byte) 0x01);
+    assertThat(codec.decode(bytes)).isEqualTo(retrieval());
+  }
+
+  @Test
+  void should_classify_truncated_bytes() {
+    byte[] bytes = codec.encode(retrieval());
+    byte[] truncated = Arrays.copyOf(bytes, bytes.length - 5);
+
+    assertThatThrownBy(() -> codec.decode(truncated))
+        .isInstanceOfSatisfying(
+            EventDecodingException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TRUNCATED));
+  }
+
+  @Test
+  void should_classify_another_records_fingerprint_as_unknown_schema() {
+    byte[] query =
+        AvroCodec.of(HumanFeedbackEvent.class)
+            .encode(new HumanFeedbackEvent("e", "r", 1L, List.of("p1"), List.of()));
+
+    assertThatThrownBy(() -> codec.decode(query))
+        .isInstanceOfSatisfying(
+            EventDecodingException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA));
+  }
+
+  @Test
+  void should_classify_plain_text_as_bad_header() {
+    assertThatThrownBy(() -> codec.decode("hello".getBytes()))
+        .isInstanceOfSatisfying(
+            EventDecodingException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.BAD_HEADER));
+  }
+
+  @Test
+  void should_reject_oversized_payload_before_decoding() {
+    assertThatThrownBy(() -> codec.decode(new byte[AvroCodec.MAX_PAYLOAD_BYTES + 1]))
+        .isInstanceOfSatisfying(
+            EventDecodingException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.OVERSIZED));
+  }
+
+  @Test
+  void should_reject_negative_rank_and_nan_score() {
+    RetrievalEvent negative = retrieval();
+    negative.getCandidates().set(0, new RankedPassage("p1", -1, 0.9f));
+    RetrievalEvent nan = retrieval();
+    nan.getCandidates().set(1, new RankedPassage("p2", 2, Float.NaN));
+
+    assertThat(EventValidator.validate(negative)).hasValueSatisfying(d -> assertThat(d).contains("-1"));
+    assertThat(EventValidator.validate(nan)).hasValueSatisfying(d -> assertThat(d).contains("NaN"));
+    assertThat(EventValidator.validate(retrieval())).isEmpty();
+  }
+}

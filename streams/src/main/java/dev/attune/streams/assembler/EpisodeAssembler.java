@@ -1,0 +1,119 @@
+package dev.attune.streams.assembler;
+
+import dev.attune.schemas.AvroSerde;
+import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.HumanFeedbackEvent;
+import dev.attune.schemas.LlmFeedbackEvent;
+import dev.attune.schemas.PendingEpisode;
+import dev.attune.schemas.QueryEvent;
+import dev.attune.schemas.RetrievalEvent;
+import dev.attune.schemas.Topic;
+import dev.attune.schemas.Topics;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Kafka Streams application that assembles feedback episodes.
+ *
+ * <p>Consumes {@code queries}, {@code retrievals}, {@code llm-feedback} and {@code human-feedback}
+ * (all keyed by request id, raw bytes so that bad records can be dead-lettered), produces {@code
+ * episodes} and {@code dead-letter}, exactly once. Run alone with {@code attune assemble}.
+ */
+public final class EpisodeAssembler {
+  public static final String STAGE = "assembler";
+  private static final String JOINER = "episode-joiner";
+  private static final String EPISODE_SINK = "episodes-sink";
+  private static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+  private EpisodeAssembler() {}
+
+  public static Topology buildTopology(AssemblerConfig config) {
+    Topics topics = config.topics();
+    Topology topology = new Topology();
+    String[] intakes = {
+      addIntake(topology, topics.queries(), EventValidator::validate, QueryEvent::getRequestId),
+      addIntake(topology, topics.retrievals(), EventValidator::validate, RetrievalEvent::getRequestId),
+      addIntake(topology, topics.llmFeedback(), EventValidator::validate, LlmFeedbackEvent::getRequestId),
+      addIntake(topology, topics.humanFeedback(), EventValidator::validate, HumanFeedbackEvent::getRequestId)
+    };
+    topology.addProcessor(JOINER, () -> new EpisodeJoiner(config, EPISODE_SINK, DEAD_LETTER_SINK), intakes);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(EpisodeJoiner.STORE),
+            Serdes.String(),
+            new AvroSerde<>(PendingEpisode.class)),
+        JOINER);
+    topology.addSink(
+        EPISODE_SINK, topics.episodes().name(), new StringSerializer(), recordSerializer(topics.episodes()), JOINER);
+    String[] deadLetterParents = new String[intakes.length + 1];
+    System.arraycopy(intakes, 0, deadLetterParents, 0, intakes.length);
+    deadLetterParents[intakes.length] = JOINER;
+    topology.addSink(
+        DEAD_LETTER_SINK, topics.deadLetters().name(), new StringSerializer(),
+        recordSerializer(topics.deadLetters()), deadLetterParents);
+    return topology;
+  }
+
+  private static <T extends SpecificRecord> String addIntake(
+      Topology topology,
+      Topic<T> topic,
+      java.util.function.Function<T, java.util.Optional<String>> validator,
+      java.util.function.Function<T, String> requestId) {
+    String source = topic.name() + "-source";
+    String intake = topic.name() + "-intake";
+    topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topic.name());
+    topology.addProcessor(
+        intake,
+        () -> new EventIntake<>(topic.valueType(), validator, requestId, JOINER, DEAD_LETTER_SINK),
+        source);
+    return intake;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends SpecificRecord> Serializer<SpecificRecord> recordSerializer(Topic<T> topic) {
+    Serde<T> serde = topic.valueSerde();
+    return (Serializer<SpecificRecord>) serde.serializer();
+  }
+
+  public static Properties streamsConfig(AssemblerConfig config) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    return props;
+  }
+
+  /** Starts the assembler and waits until it is RUNNING. The caller closes the returned instance. */
+  public static KafkaStreams start(AssemblerConfig config, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    KafkaStreams streams = new KafkaStreams(buildTopology(config), streamsConfig(config));
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.RUNNING) running.countDown();
+        });
+    streams.start();
+    if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      streams.close(Duration.ofSeconds(10));
+      throw new TimeoutException("episode assembler not RUNNING after " + timeout + " (state " + streams.state() + ")");
+    }
+    return streams;
+  }
+}

@@ -1,0 +1,216 @@
+package dev.attune.streams.assembler;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.DeadLetterReason;
+import dev.attune.schemas.DeadLetters;
+import dev.attune.schemas.EpisodeCandidate;
+import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.HumanFeedbackEvent;
+import dev.attune.schemas.LlmFeedbackEvent;
+import dev.attune.schemas.PassageScore;
+import dev.attune.schemas.PendingEpisode;
+import dev.attune.schemas.QueryEvent;
+import dev.attune.schemas.RankedPassage;
+import dev.attune.schemas.RetrievalEvent;
+import dev.attune.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Joins a request's query, retrieval, LLM and human feedback into one {@link FeedbackEpisode}.
+ *
+ * <p>An episode closes as soon as all four kinds are present (if so configured) or when its window
+ * expires. At expiry an episode with query, retrieval and LLM feedback is emitted without human
+ * labels; otherwise every event it held is dead-lettered as {@code UNJOINABLE}, so each input event
+ * ends either in an episode or in the dead-letter topic.
+ */
+final class EpisodeJoiner implements Processor<String, SpecificRecord, String, SpecificRecord> {
+  static final String STORE = "pending-episodes";
+
+  private final AssemblerConfig config;
+  private final String episodeSink;
+  private final String deadLetterSink;
+  private ProcessorContext<String, SpecificRecord> context;
+  private KeyValueStore<String, PendingEpisode> pending;
+
+  EpisodeJoiner(AssemblerConfig config, String episodeSink, String deadLetterSink) {
+    this.config = config;
+    this.episodeSink = episodeSink;
+    this.deadLetterSink = deadLetterSink;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    this.pending = context.getStateStore(STORE);
+    context.schedule(config.closeCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::closeExpired);
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    long now = context.currentSystemTimeMs();
+    PendingEpisode episode = pending.get(record.key());
+    if (episode == null) {
+      episode = PendingEpisode.newBuilder().setRequestId(record.key()).setOpenedAtMs(now).build();
+    }
+    String duplicate = add(episode, record.value());
+    if (duplicate != null) {
+      deadLetter(record.key(), record.value(), DeadLetterReason.DUPLICATE, duplicate, now);
+      return;
+    }
+    if (config.closeWhenComplete() && complete(episode)) {
+      emit(episode, now);
+      pending.delete(record.key());
+    } else {
+      pending.put(record.key(), episode);
+    }
+  }
+
+  /** Adds the event; returns why it is a duplicate, or null when it was added. */
+  private static String add(PendingEpisode episode, SpecificRecord event) {
+    if (event instanceof QueryEvent q) {
+      if (episode.getQuery() != null) {
+        return "request " + q.getRequestId() + " already has query event " + episode.getQuery().getEventId();
+      }
+      episode.setQuery(q);
+    } else if (event instanceof RetrievalEvent r) {
+      if (episode.getRetrieval() != null) {
+        return "request " + r.getRequestId() + " already has retrieval event " + episode.getRetrieval().getEventId();
+      }
+      episode.setRetrieval(r);
+    } else if (event instanceof LlmFeedbackEvent l) {
+      if (episode.getLlmFeedback().stream().anyMatch(e -> e.getEventId().equals(l.getEventId()))) {
+        return "LLM feedback event " + l.getEventId() + " was already joined";
+      }
+      episode.getLlmFeedback().add(l);
+    } else if (event instanceof HumanFeedbackEvent h) {
+      if (episode.getHumanFeedback().stream().anyMatch(e -> e.getEventId().equals(h.getEventId()))) {
+        return "human feedback event " + h.getEventId() + " was already joined";
+      }
+      episode.getHumanFeedback().add(h);
+    } else {
+      throw new IllegalStateException("unexpected event type " + event.getClass().getName());
+    }
+    return null;
+  }
+
+  private static boolean complete(PendingEpisode e) {
+    return emittable(e) && !e.getHumanFeedback().isEmpty();
+  }
+
+  private static boolean emittable(PendingEpisode e) {
+    return e.getQuery() != null && e.getRetrieval() != null && !e.getLlmFeedback().isEmpty();
+  }
+
+  private void closeExpired(long now) {
+    List<KeyValue<String, PendingEpisode>> expired = new ArrayList<>();
+    try (KeyValueIterator<String, PendingEpisode> all = pending.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, PendingEpisode> next = all.next();
+        if (now - next.value.getOpenedAtMs() >= config.window().toMillis()) {
+          expired.add(next);
+        }
+      }
+    }
+    for (KeyValue<String, PendingEpisode> entry : expired) {
+      PendingEpisode e = entry.value;
+      if (emittable(e)) {
+        emit(e, now);
+      } else {
+        String detail = "window of " + config.window() + " closed with " + missing(e) + " missing";
+        for (SpecificRecord event : heldEvents(e)) {
+          deadLetter(entry.key, event, DeadLetterReason.UNJOINABLE, detail, now);
+        }
+      }
+      pending.delete(entry.key);
+    }
+  }
+
+  private static String missing(PendingEpisode e) {
+    List<String> missing = new ArrayList<>();
+    if (e.getQuery() == null) missing.add("query");
+    if (e.getRetrieval() == null) missing.add("retrieval");
+    if (e.getLlmFeedback().isEmpty()) missing.add("LLM feedback");
+    return String.join(", ", missing);
+  }
+
+  private static List<SpecificRecord> heldEvents(PendingEpisode e) {
+    List<SpecificRecord> events = new ArrayList<>();
+    if (e.getQuery() != null) events.add(e.getQuery());
+    if (e.getRetrieval() != null) events.add(e.getRetrieval());
+    events.addAll(e.getLlmFeedback());
+    events.addAll(e.getHumanFeedback());
+    return events;
+  }
+
+  private void emit(PendingEpisode e, long now) {
+    Map<String, EpisodeCandidate> candidates = new LinkedHashMap<>();
+    for (RankedPassage p : e.getRetrieval().getCandidates()) {
+      candidates.put(p.getPassageId(), new EpisodeCandidate(p.getPassageId(), p.getRank(), p.getScore()));
+    }
+    Set<String> relevant = new LinkedHashSet<>();
+    Set<String> answers = new LinkedHashSet<>();
+    for (HumanFeedbackEvent h : e.getHumanFeedback()) {
+      relevant.addAll(h.getRelevantPassageIds());
+      answers.addAll(h.getAnswers());
+    }
+    for (LlmFeedbackEvent l : e.getLlmFeedback()) {
+      if (l.getAnswer() != null && !l.getAnswer().isBlank()) answers.add(l.getAnswer());
+      for (PassageScore s : l.getPassageScores()) {
+        candidates.putIfAbsent(s.getPassageId(), new EpisodeCandidate(s.getPassageId(), null, null));
+      }
+    }
+    for (String id : relevant) {
+      candidates.putIfAbsent(id, new EpisodeCandidate(id, null, null));
+    }
+    List<String> eventIds = new ArrayList<>();
+    for (SpecificRecord event : heldEvents(e)) {
+      eventIds.add(eventId(event));
+    }
+    FeedbackEpisode episode =
+        FeedbackEpisode.newBuilder()
+            .setRequestId(e.getRequestId())
+            .setClosedAtMs(now)
+            .setEventIds(eventIds)
+            .setQuery(e.getQuery())
+            .setCandidates(new ArrayList<>(candidates.values()))
+            .setLlmFeedback(e.getLlmFeedback())
+            .setRelevantPassageIds(new ArrayList<>(relevant))
+            .setAnswers(new ArrayList<>(answers))
+            .build();
+    context.forward(new Record<>(e.getRequestId(), episode, now), episodeSink);
+  }
+
+  private static String eventId(SpecificRecord event) {
+    return (String) event.get(event.getSchema().getField("eventId").pos());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void deadLetter(String key, SpecificRecord event, String reason, String detail, long now) {
+    Topics topics = config.topics();
+    String source =
+        event instanceof QueryEvent ? topics.queries().name()
+            : event instanceof RetrievalEvent ? topics.retrievals().name()
+            : event instanceof LlmFeedbackEvent ? topics.llmFeedback().name()
+            : topics.humanFeedback().name();
+    byte[] payload = ((AvroCodec) AvroCodec.of(event.getClass())).encode(event);
+    var letter =
+        DeadLetters.of(
+            EpisodeAssembler.STAGE, source, -1, -1, reason, detail,
+            key == null ? null : key.getBytes(StandardCharsets.UTF_8), payload, now);
+    context.forward(new Record<>(key, (SpecificRecord) letter, now), deadLetterSink);
+  }
+}

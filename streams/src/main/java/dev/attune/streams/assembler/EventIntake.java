@@ -1,0 +1,90 @@
+package dev.attune.streams.assembler;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.DeadLetterReason;
+import dev.attune.schemas.DeadLetters;
+import dev.attune.schemas.EventDecodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Decodes and validates the raw records of one input topic. Valid events go to the joiner keyed by
+ * request id; anything else goes to the dead-letter sink with its reason, so a bad record never
+ * stops the assembler.
+ */
+final class EventIntake<T extends SpecificRecord> implements Processor<byte[], byte[], String, SpecificRecord> {
+  private final AvroCodec<T> codec;
+  private final Function<T, Optional<String>> validator;
+  private final Function<T, String> requestId;
+  private final String joiner;
+  private final String deadLetterSink;
+  private ProcessorContext<String, SpecificRecord> context;
+
+  EventIntake(
+      Class<T> type,
+      Function<T, Optional<String>> validator,
+      Function<T, String> requestId,
+      String joiner,
+      String deadLetterSink) {
+    this.codec = AvroCodec.of(type);
+    this.validator = validator;
+    this.requestId = requestId;
+    this.joiner = joiner;
+    this.deadLetterSink = deadLetterSink;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    T event;
+    try {
+      event = codec.decode(record.value());
+    } catch (EventDecodingException e) {
+      deadLetter(record, e.reason(), e.getMessage());
+      return;
+    }
+    Optional<String> invalid = validator.apply(event);
+    if (invalid.isPresent()) {
+      deadLetter(record, DeadLetterReason.INVALID_FIELD, invalid.get());
+      return;
+    }
+    String id = requestId.apply(event);
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    if (!Objects.equals(key, id)) {
+      deadLetter(
+          record,
+          DeadLetterReason.KEY_MISMATCH,
+          "record key (" + key + ") is not the requestId (" + id + "); events must be keyed by requestId");
+      return;
+    }
+    context.forward(new Record<>(id, (SpecificRecord) event, record.timestamp()), joiner);
+  }
+
+  private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {
+    Optional<RecordMetadata> meta = context.recordMetadata();
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    var letter =
+        DeadLetters.of(
+            EpisodeAssembler.STAGE,
+            meta.map(RecordMetadata::topic).orElse("unknown"),
+            meta.map(RecordMetadata::partition).orElse(-1),
+            meta.map(RecordMetadata::offset).orElse(-1L),
+            reason,
+            detail,
+            record.key(),
+            record.value(),
+            System.currentTimeMillis());
+    context.forward(new Record<>(key, (SpecificRecord) letter, record.timestamp()), deadLetterSink);
+  }
+}

@@ -1,0 +1,154 @@
+package dev.attune.streams.assembler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.DeadLetter;
+import dev.attune.schemas.DeadLetterReason;
+import dev.attune.schemas.EpisodeCandidate;
+import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.Topic;
+import dev.attune.schemas.Topics;
+import dev.attune.streams.Events;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EpisodeAssemblerTest {
+  private static final Topics TOPICS = Topics.defaults();
+  @TempDir Path stateDir;
+  private TopologyTestDriver driver;
+  private TestOutputTopic<String, FeedbackEpisode> episodes;
+  private TestOutputTopic<String, DeadLetter> deadLetters;
+
+  @BeforeEach
+  void start() {
+    AssemblerConfig config = AssemblerConfig.defaults("unused:9092", stateDir).withWindow(Duration.ofSeconds(30));
+    driver = new TopologyTestDriver(EpisodeAssembler.buildTopology(config), EpisodeAssembler.streamsConfig(config));
+    episodes = driver.createOutputTopic(TOPICS.episodes().name(), new StringDeserializer(), TOPICS.episodes().valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), new StringDeserializer(), TOPICS.deadLetters().valueSerde().deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private <T extends SpecificRecord> void send(Topic<T> topic, String key, T event) {
+    raw(topic).pipeInput(key == null ? null : key.getBytes(), AvroCodec.of(topic.valueType()).encode(event));
+  }
+
+  private TestInputTopic<byte[], byte[]> raw(Topic<?> topic) {
+    return driver.createInputTopic(topic.name(), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private void sendAll(String requestId) {
+    send(TOPICS.queries(), requestId, Events.query(requestId));
+    send(TOPICS.retrievals(), requestId, Events.retrieval(requestId));
+    send(TOPICS.llmFeedback(), requestId, Events.llm(requestId));
+    send(TOPICS.humanFeedback(), requestId, Events.human(requestId));
+  }
+
+  @Test
+  void should_emit_episode_once_all_four_kinds_arrived() {
+    sendAll("r1");
+
+    List<FeedbackEpisode> out = episodes.readValuesToList();
+    assertThat(out).hasSize(1);
+    FeedbackEpisode e = out.get(0);
+    assertThat(e.getEventIds()).containsExactly("q-r1", "r-r1", "l-r1", "h-r1");
+    assertThat(e.getCandidates()).extracting(EpisodeCandidate::getPassageId).containsExactly("p1", "p2", "p3", "p4", "p5");
+    assertThat(e.getCandidates().get(4).getRetrievalRank()).isNull();
+    assertThat(e.getRelevantPassageIds()).containsExactly("p5");
+    assertThat(e.getAnswers()).containsExactlyInAnyOrder("Shakespeare", "William Shakespeare");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void should_emit_without_human_labels_when_window_closes() {
+    send(TOPICS.queries(), "r2", Events.query("r2"));
+    send(TOPICS.retrievals(), "r2", Events.retrieval("r2"));
+    send(TOPICS.llmFeedback(), "r2", Events.llm("r2"));
+    assertThat(episodes.isEmpty()).isTrue();
+
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+    FeedbackEpisode e = episodes.readValue();
+    assertThat(e.getRequestId()).isEqualTo("r2");
+    assertThat(e.getRelevantPassageIds()).isEmpty();
+  }
+
+  @Test
+  void should_dead_letter_every_held_event_of_an_unjoinable_request() {
+    send(TOPICS.llmFeedback(), "orphan", Events.llm("orphan"));
+    send(TOPICS.humanFeedback(), "orphan", Events.human("orphan"));
+
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+    List<DeadLetter> letters = deadLetters.readValuesToList();
+    assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.UNJOINABLE).hasSize(2);
+    assertThat(letters.get(0).getDetail()).contains("query", "retrieval");
+    assertThat(episodes.isEmpty()).isTrue();
+  }
+
+  @Test
+  void should_dead_letter_duplicate_event() {
+    send(TOPICS.queries(), "r3", Events.query("r3"));
+    send(TOPICS.queries(), "r3", Events.query("r3"));
+
+    assertThat(deadLetters.readValue().getReason()).isEqualTo(DeadLetterReason.DUPLICATE);
+  }
+
+  @Test
+  void should_dead_letter_key_that_is_not_the_request_id() {
+    send(TOPICS.queries(), "other", Events.query("r4"));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.KEY_MISMATCH);
+    assertThat(letter.getDetail()).contains("other", "r4");
+  }
+
+  static Stream<Topic<?>> inputTopics() {
+    return TOPICS.assemblerInputs().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("inputTopics")
+  void should_dead_letter_corrupt_record_then_keep_assembling(Topic<?> topic) {
+    raw(topic).pipeInput("r5".getBytes(), new byte[] {(byte) 0xC3, 0x01, 1, 2, 3});
+
+    sendAll("r5");
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getSourceTopic()).isEqualTo(topic.name());
+    assertThat(letter.getReason()).isIn(DeadLetterReason.TRUNCATED, DeadLetterReason.BAD_HEADER, DeadLetterReason.UNKNOWN_SCHEMA);
+    assertThat(letter.getPayload().remaining()).isEqualTo(5);
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(episodes.readValue().getRequestId()).isEqualTo("r5");
+  }
+
+  @Test
+  void should_dead_letter_empty_candidate_list() {
+    var empty = Events.retrieval("r6");
+    empty.getCandidates().clear();
+
+    send(TOPICS.retrievals(), "r6", empty);
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_FIELD);
+    assertThat(letter.getDetail()).contains("candidates is empty");
+  }
+}
