@@ -1,0 +1,165 @@
+package dev.attune.trainers.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A BERT encoder built from DJL ops over weights read from an ONNX export, so it can be fine-tuned.
+ * Post-LayerNorm, erf-GELU, CLS pooling, L2-normalised output: the same function as the ONNX graph
+ * (DJL's own {@code BertBlock} lays weights out differently and does not match Hugging Face).
+ */
+public final class BertEncoder implements Encoder {
+  private final String version;
+  private final ModelSpec spec;
+  private final NDManager manager;
+  private final Map<String, NDArray> params;
+  private final TextTokenizer tokenizer;
+
+  private BertEncoder(String version, ModelSpec spec, NDManager manager, Map<String, NDArray> params, TextTokenizer tokenizer) {
+    this.version = version;
+    this.spec = spec;
+    this.manager = manager;
+    this.params = params;
+    this.tokenizer = tokenizer;
+  }
+
+  /** The device training runs on: the first GPU the engine sees, else the CPU. */
+  public static Device defaultDevice() {
+    return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+  }
+
+  public static BertEncoder load(String version, Path modelDir, ModelSpec spec, int maxLength, Device device) throws IOException {
+    Map<String, OnnxGraph.Tensor> tensors = OnnxGraph.readInitializers(Files.readAllBytes(modelDir.resolve(ModelSpec.ONNX_FILE)));
+    NDManager manager = NDManager.newBaseManager(device);
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> params.put(name, manager.create(t.values(), new Shape(t.shape()))));
+    for (String required : List.of("embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight")) {
+      if (!params.containsKey(required)) {
+        manager.close();
+        throw new IOException("ONNX model in " + modelDir + " has no initializer " + required + "; is it a BERT export?");
+      }
+    }
+    return new BertEncoder(version, spec, manager, params, new TextTokenizer(modelDir.resolve(ModelSpec.TOKENIZER_FILE), maxLength));
+  }
+
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public Map<String, NDArray> parameters() {
+    return params;
+  }
+
+  public void setTrainable(boolean trainable) {
+    params.values().forEach(p -> p.setRequiresGradient(trainable));
+  }
+
+  @Override
+  public String version() {
+    return version;
+  }
+
+  @Override
+  public int dimension() {
+    return spec.hidden();
+  }
+
+  /** Normalised CLS embeddings [B, hidden]; every intermediate lives in {@code batch}. */
+  public NDArray forward(NDManager batch, TokenBatch tokens) {
+    int b = tokens.size();
+    int len = tokens.length();
+    int hidden = spec.hidden();
+    int heads = spec.heads();
+    int headDim = hidden / heads;
+    NDArray ids = batch.create(tokens.flat(tokens.ids()), new Shape(b, len)).toDevice(manager.getDevice(), false);
+    NDArray types = batch.create(tokens.flat(tokens.types()), new Shape(b, len)).toDevice(manager.getDevice(), false);
+    NDArray mask = batch.create(tokens.flat(tokens.mask()), new Shape(b, len)).toDevice(manager.getDevice(), false);
+    NDArray positions = batch.arange(0, len, 1, DataType.INT64, manager.getDevice()).reshape(1, len);
+
+    NDArray x = lookup(batch, "embeddings.word_embeddings.weight", ids)
+        .add(lookup(batch, "embeddings.token_type_embeddings.weight", types))
+        .add(lookup(batch, "embeddings.position_embeddings.weight", positions));
+    x = layerNorm(x, "embeddings.LayerNorm");
+    NDArray maskBias = mask.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f).reshape(b, 1, 1, len);
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+    for (int layer = 0; layer < spec.layers(); layer++) {
+      String p = "encoder.layer." + layer + ".";
+      NDArray q = heads(dense(x, p + "attention.self.query"), b, len, heads, headDim);
+      NDArray k = heads(dense(x, p + "attention.self.key"), b, len, heads, headDim);
+      NDArray v = heads(dense(x, p + "attention.self.value"), b, len, heads, headDim);
+      NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias).softmax(-1);
+      NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, hidden);
+      x = layerNorm(dense(context, p + "attention.output.dense").add(x), p + "attention.output.LayerNorm");
+      NDArray inner = Activation.gelu(dense(x, p + "intermediate.dense"));
+      x = layerNorm(dense(inner, p + "output.dense").add(x), p + "output.LayerNorm");
+    }
+    NDArray cls = x.get(":, 0, :");
+    return cls.div(cls.pow(2).sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+  }
+
+  private NDArray lookup(NDManager batch, String table, NDArray ids) {
+    NDArray out = Embedding.embedding(ids, params.get(table), SparseFormat.DENSE).singletonOrThrow();
+    out.attach(batch);
+    return out;
+  }
+
+  private NDArray dense(NDArray x, String prefix) {
+    return x.matMul(params.get(prefix + ".weight")).add(params.get(prefix + ".bias"));
+  }
+
+  private static NDArray heads(NDArray x, int b, int len, int heads, int headDim) {
+    return x.reshape(b, len, heads, headDim).transpose(0, 2, 1, 3);
+  }
+
+  private NDArray layerNorm(NDArray x, String prefix) {
+    return LayerNorm.layerNorm(
+            x, new Shape(spec.hidden()), params.get(prefix + ".weight"), params.get(prefix + ".bias"), (float) spec.layerNormEps())
+        .singletonOrThrow();
+  }
+
+  @Override
+  public float[][] embedBatch(List<String> texts, int maxLength) {
+    try (NDManager batch = manager.newSubManager()) {
+      NDArray out = forward(batch, tokenizer.tokenize(texts, maxLength));
+      float[] flat = out.toType(DataType.FLOAT32, false).toFloatArray();
+      float[][] rows = new float[texts.size()][spec.hidden()];
+      for (int i = 0; i < rows.length; i++) System.arraycopy(flat, i * spec.hidden(), rows[i], 0, spec.hidden());
+      return rows;
+    }
+  }
+
+  /** Writes the current weights into a copy of {@code templateDir}'s ONNX graph, plus its tokenizer. */
+  public void save(Path templateDir, Path targetDir) throws IOException {
+    Files.createDirectories(targetDir);
+    byte[] template = Files.readAllBytes(templateDir.resolve(ModelSpec.ONNX_FILE));
+    byte[] model = OnnxGraph.replaceInitializers(template, name -> {
+      NDArray p = params.get(name);
+      return p == null ? null : p.toFloatArray();
+    });
+    Path tmp = targetDir.resolve(ModelSpec.ONNX_FILE + ".part");
+    Files.write(tmp, model);
+    Files.move(tmp, targetDir.resolve(ModelSpec.ONNX_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.copy(templateDir.resolve(ModelSpec.TOKENIZER_FILE), targetDir.resolve(ModelSpec.TOKENIZER_FILE),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    manager.close();
+  }
+}
