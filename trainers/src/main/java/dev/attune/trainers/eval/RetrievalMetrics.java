@@ -1,0 +1,72 @@
+package dev.attune.trainers.eval;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** recall@k, nDCG@10 and answer recall@k over ranked passage ids. */
+public final class RetrievalMetrics {
+  public static final String RECALL_5 = "recall@5";
+  public static final String NDCG_10 = "ndcg@10";
+  public static final String ANSWER_RECALL_5 = "answer_recall@5";
+
+  private RetrievalMetrics() {}
+
+  /** A judged query: its relevant passages and, where known, its answer strings. */
+  public record Judged(String queryId, String text, Set<String> relevant, List<String> answers) {}
+
+  /** Share of relevant passages found in the top k. */
+  public static double recall(List<String> ranked, Set<String> relevant, int k) {
+    if (relevant.isEmpty()) return 0;
+    long hits = ranked.stream().limit(k).filter(relevant::contains).count();
+    return (double) hits / relevant.size();
+  }
+
+  /** Binary-relevance nDCG at k. */
+  public static double ndcg(List<String> ranked, Set<String> relevant, int k) {
+    double dcg = 0;
+    for (int i = 0; i < Math.min(k, ranked.size()); i++) {
+      if (relevant.contains(ranked.get(i))) dcg += 1.0 / (Math.log(i + 2) / Math.log(2));
+    }
+    double ideal = 0;
+    for (int i = 0; i < Math.min(k, relevant.size()); i++) ideal += 1.0 / (Math.log(i + 2) / Math.log(2));
+    return ideal == 0 ? 0 : dcg / ideal;
+  }
+
+  /** 1 when any of the top k passage texts contains an answer string (case-insensitive). */
+  public static double answerHit(List<String> rankedTexts, List<String> answers, int k) {
+    for (String text : rankedTexts.subList(0, Math.min(k, rankedTexts.size()))) {
+      String haystack = text.toLowerCase(Locale.ROOT);
+      for (String a : answers) {
+        String needle = a.trim().toLowerCase(Locale.ROOT);
+        if (!needle.isEmpty() && haystack.contains(needle)) return 1;
+      }
+    }
+    return 0;
+  }
+
+  /** Mean metrics over queries; {@code rankings.get(i)} are passage ids ranked for {@code queries.get(i)}. */
+  public static Map<String, Double> evaluate(List<Judged> queries, List<List<String>> rankings, Map<String, String> texts) {
+    double recall = 0, ndcg = 0, answer = 0;
+    int withAnswers = 0;
+    for (int i = 0; i < queries.size(); i++) {
+      Judged q = queries.get(i);
+      List<String> ranked = rankings.get(i);
+      recall += recall(ranked, q.relevant(), 5);
+      ndcg += ndcg(ranked, q.relevant(), 10);
+      if (!q.answers().isEmpty()) {
+        withAnswers++;
+        answer += answerHit(ranked.stream().map(texts::get).toList(), q.answers(), 5);
+      }
+    }
+    int n = Math.max(1, queries.size());
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put(RECALL_5, recall / n);
+    metrics.put(NDCG_10, ndcg / n);
+    metrics.put(ANSWER_RECALL_5, withAnswers == 0 ? 0 : answer / withAnswers);
+    metrics.put("queries", (double) queries.size());
+    return metrics;
+  }
+}

@@ -1,0 +1,37 @@
+package dev.attune.trainers.eval;
+
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.Progress;
+import java.util.List;
+import java.util.Map;
+
+/** Embeds a corpus and judged queries with one encoder and scores exact top-k retrieval. */
+public final class RetrieverEvaluator {
+  private final List<String> passageIds;
+  private final List<String> passageTexts;
+  private final int maxQueryTokens;
+  private final int maxPassageTokens;
+
+  public RetrieverEvaluator(List<String> passageIds, List<String> passageTexts, int maxQueryTokens, int maxPassageTokens) {
+    if (passageIds.size() != passageTexts.size()) {
+      throw new IllegalArgumentException("ids size (" + passageIds.size() + ") is not equal to texts size (" + passageTexts.size() + ")");
+    }
+    this.passageIds = passageIds;
+    this.passageTexts = passageTexts;
+    this.maxQueryTokens = maxQueryTokens;
+    this.maxPassageTokens = maxPassageTokens;
+  }
+
+  public float[][] embedCorpus(Encoder encoder, Progress progress) {
+    return encoder.embed(passageTexts, maxPassageTokens, 32, progress);
+  }
+
+  public Map<String, Double> evaluate(Encoder encoder, float[][] corpus, List<RetrievalMetrics.Judged> queries, String instruction) {
+    List<String> texts = queries.stream().map(q -> instruction == null ? q.text() : instruction + q.text()).toList();
+    float[][] vectors = encoder.embed(texts, maxQueryTokens, 64, Progress.silent());
+    List<List<String>> rankings = ExactSearch.topK(vectors, corpus, passageIds, 10);
+    Map<String, String> byId = new java.util.HashMap<>();
+    for (int i = 0; i < passageIds.size(); i++) byId.put(passageIds.get(i), passageTexts.get(i));
+    return RetrievalMetrics.evaluate(queries, rankings, byId);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.attune.trainers.train;
+
+import dev.attune.trainers.model.ModelSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * Model directory: {@code retriever-v0} is the unpacked pretrained base, {@code retriever-vN} the
+ * N-th fine-tuned candidate (ONNX graph with the new weights, tokenizer).
+ */
+public final class ModelRegistry {
+  public static final String RETRIEVER = "retriever-v";
+  private final Path root;
+  private final ModelSpec spec;
+
+  public ModelRegistry(Path root, ModelSpec spec) {
+    this.root = root;
+    this.spec = spec;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public static String name(int version) {
+    return RETRIEVER + version;
+  }
+
+  public Path dir(int version) {
+    Path dir = root.resolve(name(version));
+    return version == 0 ? spec.materializeBase(dir) : dir;
+  }
+
+  /** One more than the highest version on disk. */
+  public synchronized int nextVersion() {
+    try {
+      Files.createDirectories(root);
+      try (Stream<Path> dirs = Files.list(root)) {
+        return 1 + dirs.map(p -> p.getFileName().toString())
+            .filter(n -> n.startsWith(RETRIEVER))
+            .mapToInt(n -> Integer.parseInt(n.substring(RETRIEVER.length())))
+            .max()
+            .orElse(0);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list model directory " + root, e);
+    }
+  }
+}
