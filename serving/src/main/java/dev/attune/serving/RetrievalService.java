@@ -91,26 +91,34 @@ public final class RetrievalService implements AutoCloseable {
     return s;
   }
 
-  public Retrieved retrieve(String query, String task, int k, String llmId) {
+  /** Searches without emitting events (evaluation, smoke checks). */
+  public Retrieved search(String query, String task, int k) {
     if (!taskInstructions.containsKey(task)) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + taskInstructions.keySet());
     ServingState s = current();
     String instruction = taskInstructions.get(task);
     String text = instruction == null || instruction.isEmpty() ? query : instruction + query;
     float[] vector = s.encoder().embedBatch(List.of(text), maxQueryTokens)[0];
-    List<SearchHit> hits = store.search(s.indexVersion(), vector, k);
-    String requestId = UUID.randomUUID().toString();
+    return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), store.search(s.indexVersion(), vector, k));
+  }
+
+  /** Serves a query and emits its QueryEvent and RetrievalEvent. */
+  public Retrieved retrieve(String query, String task, int k, String llmId) {
+    Retrieved r = search(query, task, k);
+    String instruction = taskInstructions.get(task);
+    List<SearchHit> hits = r.hits();
+    String requestId = r.requestId();
     long now = System.currentTimeMillis();
     publisher.publish(topics.queries(), requestId, QueryEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
         .setTask(task).setInstruction(instruction == null || instruction.isEmpty() ? null : instruction)
         .setQuery(query).setLlmId(llmId)
-        .setRetrieverVersion(s.modelVersion()).setIndexVersion(s.indexVersion()).build());
+        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).build());
     List<RankedPassage> ranked = new ArrayList<>();
     for (int i = 0; i < hits.size(); i++) ranked.add(new RankedPassage(hits.get(i).id(), i + 1, hits.get(i).score()));
     publisher.publish(topics.retrievals(), requestId, RetrievalEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
-        .setRetrieverVersion(s.modelVersion()).setIndexVersion(s.indexVersion()).setCandidates(ranked).build());
-    return new Retrieved(requestId, s.modelVersion(), s.indexVersion(), hits);
+        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).setCandidates(ranked).build());
+    return r;
   }
 
   public void llmFeedback(LlmFeedbackEvent event) {

@@ -1,0 +1,212 @@
+package dev.attune.infra;
+
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.demo.Demo;
+import dev.attune.infra.demo.DemoConfig;
+import dev.attune.infra.demo.LocalStack;
+import dev.attune.infra.replay.LlmScorer;
+import dev.attune.infra.replay.OpenAiCompatibleScorer;
+import dev.attune.infra.replay.Replayer;
+import dev.attune.infra.replay.UnigramLmScorer;
+import dev.attune.schemas.Topics;
+import dev.attune.serving.CorpusReader;
+import dev.attune.serving.EventPublisher;
+import dev.attune.serving.ModelWatcher;
+import dev.attune.serving.RetrievalService;
+import dev.attune.serving.api.RetrievalApi;
+import dev.attune.serving.store.LuceneVectorStore;
+import dev.attune.streams.assembler.AssemblerConfig;
+import dev.attune.streams.assembler.EpisodeAssembler;
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.PreferenceMiningJob;
+import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.eval.RetrieverEvaluator;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.train.TrainerConfig;
+import dev.attune.trainers.train.TrainerService;
+import dev.attune.trainers.train.TrainerServiceConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code attune} command: the whole loop locally, or one stage against external services. */
+@Command(name = "attune", mixinStandardHelpOptions = true, version = "attune 0.1.0",
+    description = "Tunes RAG retrievers to what the LLM uses, from live traffic.",
+    subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
+        AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class})
+public final class AttuneCli {
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AttuneCli()).execute(args));
+  }
+
+  static void blockUntilInterrupted(AutoCloseable resource) throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+    try {
+      stop.await();
+    } finally {
+      resource.close();
+    }
+  }
+
+  @Command(name = "demo", description = "Run the whole loop in this process (broker, Streams, Flink MiniCluster, trainer, Lucene) and print a summary.")
+  static final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Smaller corpus and fewer steps (a few minutes).") boolean quick;
+    @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+      DemoConfig config = quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir);
+      deleteTree(workDir);
+      Demo.print(new Demo(config).run(), System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "eval", description = "Print recall@5, nDCG@10 and answer recall@5 of a model on a BEIR-layout query set (exact search).")
+  static final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--queries", description = "BEIR directory (corpus.jsonl, queries.jsonl, qrels/dev.tsv); default: the bundled SQuAD dev.") Path queries;
+    @Option(names = "--model", defaultValue = "0", description = "Model version number (default: ${DEFAULT-VALUE}, the pretrained base).") int model;
+    @Option(names = "--models-dir", defaultValue = ".attune/demo/models") Path modelsDir;
+    @Option(names = "--articles", defaultValue = "0", description = "Only the first N articles (0 = all).") int articles;
+    @Option(names = "--max-passage-tokens", defaultValue = "512") int maxPassageTokens;
+
+    @Override
+    public Integer call() throws Exception {
+      BeirDataset data = queries == null ? BeirDataset.bundled() : BeirDataset.fromDirectory(queries);
+      if (articles > 0) data = data.firstArticles(articles);
+      ModelRegistry registry = new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15);
+      var passages = data.corpus().passages();
+      RetrieverEvaluator evaluator = new RetrieverEvaluator(passages.stream().map(p -> p.id()).toList(),
+          passages.stream().map(p -> p.embeddingText()).toList(), 64, maxPassageTokens);
+      try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), ModelSpec.BGE_SMALL_EN_V15, maxPassageTokens)) {
+        float[][] corpus = evaluator.embedCorpus(encoder, Progress.every("embed corpus", passages.size(), 10_000));
+        Map<String, Double> metrics = evaluator.evaluate(encoder, corpus, data.queries(), null);
+        System.out.printf("%s on %d queries, %d passages: recall@5 %.4f  nDCG@10 %.4f  answer recall@5 %.4f%n",
+            encoder.version(), data.queries().size(), passages.size(), metrics.get(RetrievalMetrics.RECALL_5),
+            metrics.get(RetrievalMetrics.NDCG_10), metrics.get(RetrievalMetrics.ANSWER_RECALL_5));
+      }
+      return 0;
+    }
+  }
+
+  static class KafkaOptions {
+    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).") String bootstrap;
+  }
+
+  @Command(name = "serve", description = "Run the retrieval API against an external Kafka (corpus from the corpus topic).")
+  static final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--port", defaultValue = "8080") int port;
+    @Option(names = "--work-dir", defaultValue = ".attune/serve") Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Topics topics = Topics.defaults();
+      ModelRegistry registry = new ModelRegistry(workDir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
+      LuceneVectorStore store = new LuceneVectorStore(workDir.resolve("indexes"));
+      RetrievalService service = new RetrievalService(store, new EventPublisher(kafka.bootstrap), topics, LocalStack.TASKS, 64, 512);
+      service.setCorpus(CorpusReader.readAll(kafka.bootstrap, topics.corpus(), Duration.ofMinutes(2)));
+      service.swapTo(new OnnxEncoder(ModelRegistry.name(0), registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, 512),
+          Progress.every("embed retriever-v0", service.corpusSize(), 10_000));
+      var http = RetrievalApi.create(service).start("0.0.0.0", port);
+      ModelWatcher watcher = new ModelWatcher(kafka.bootstrap, topics.modelVersions(), service, ModelSpec.BGE_SMALL_EN_V15, 512, s -> {});
+      new Thread(watcher, "model-watcher").start();
+      System.out.println("serving on port " + port);
+      blockUntilInterrupted(() -> {
+        watcher.stop();
+        http.stop();
+        service.close();
+        store.close();
+      });
+      return 0;
+    }
+  }
+
+  @Command(name = "assemble", description = "Run the Kafka Streams episode assembler against an external Kafka.")
+  static final class AssembleCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--state-dir", defaultValue = ".attune/streams") Path stateDir;
+    @Option(names = "--replication-factor", defaultValue = "1") int replication;
+
+    @Override
+    public Integer call() throws Exception {
+      AssemblerConfig defaults = AssemblerConfig.defaults(kafka.bootstrap, stateDir);
+      AssemblerConfig config = new AssemblerConfig(defaults.bootstrapServers(), defaults.applicationId(), defaults.topics(), defaults.window(),
+          defaults.closeCheckInterval(), defaults.closeWhenComplete(), stateDir, replication);
+      var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2));
+      System.out.println("assembler RUNNING");
+      blockUntilInterrupted(streams::close);
+      return 0;
+    }
+  }
+
+  @Command(name = "mine", description = "Run the Flink preference-mining job on a local MiniCluster against an external Kafka (or submit the streams job jar to a cluster).")
+  static final class MineCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws Exception {
+      var job = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrap)).startLocal();
+      System.out.println("mining job " + job.getJobID() + " running");
+      blockUntilInterrupted(() -> job.cancel().get());
+      return 0;
+    }
+  }
+
+  @Command(name = "train", description = "Run the trainer service against an external Kafka.")
+  static final class TrainCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
+    @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
+    @Option(names = "--steps", defaultValue = "50") int steps;
+
+    @Override
+    public Integer call() {
+      TrainerService trainer = new TrainerService(
+          new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10, 0.0, 0, TrainerConfig.defaults().withMaxSteps(steps)),
+          new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15), v -> {});
+      trainer.run();
+      return 0;
+    }
+  }
+
+  @Command(name = "replay", description = "Drive a running service with a BEIR query set and an LLM scorer.")
+  static final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--service", defaultValue = "http://localhost:8080") URI service;
+    @Option(names = "--queries", description = "BEIR directory; default: the bundled SQuAD dev.") Path queries;
+    @Option(names = "--limit", defaultValue = "500") int limit;
+    @Option(names = "--k", defaultValue = "10") int k;
+    @Option(names = "--llm-endpoint", description = "OpenAI-compatible server (vLLM, llama.cpp) for real answer likelihoods; default: the offline unigram scorer.") URI llmEndpoint;
+    @Option(names = "--llm-model", defaultValue = "default") String llmModel;
+
+    @Override
+    public Integer call() throws Exception {
+      BeirDataset data = queries == null ? BeirDataset.bundled() : BeirDataset.fromDirectory(queries);
+      var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
+      try (LlmScorer scorer = llmEndpoint == null
+          ? new UnigramLmScorer(data.corpus().passages().stream().map(p -> p.text()).toList(), 2000)
+          : new OpenAiCompatibleScorer(llmEndpoint, llmModel, System.getenv("ATTUNE_LLM_API_KEY"))) {
+        var summary = new Replayer(service, scorer, k).replay(sample, Progress.every("replay", sample.size(), 10_000));
+        System.out.printf("replayed %d queries, %d feedback events, %d failures%n", summary.queries(), summary.feedbackEvents(), summary.failures());
+        return summary.failures() == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(dir)) return;
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.attune.infra.demo;
+
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.replay.Replayer;
+import dev.attune.infra.replay.UnigramLmScorer;
+import dev.attune.schemas.ModelStatus;
+import dev.attune.schemas.ModelVersion;
+import dev.attune.serving.Corpus;
+import dev.attune.serving.RetrievalService;
+import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.train.TrainerServiceConfig;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code attune demo}: the whole loop on embedded defaults. Replays SQuAD questions as traffic,
+ * waits for the trainer's decision and the swap, then reports quality on held-out questions that
+ * were never replayed, and counts the events of every stage.
+ */
+public final class Demo {
+  /** What a demo run produced; {@link #print} renders it. */
+  public record Report(Map<String, Map<String, Double>> qualityByModel, List<ModelVersion> decisions,
+      List<RetrievalService.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds) {}
+
+  private final DemoConfig config;
+
+  public Demo(DemoConfig config) {
+    this.config = config;
+  }
+
+  public Report run() throws Exception {
+    long start = System.nanoTime();
+    BeirDataset data = BeirDataset.bundled();
+    if (config.articles() > 0) data = data.firstArticles(config.articles());
+    List<RetrievalMetrics.Judged> heldOut = new ArrayList<>();
+    List<RetrievalMetrics.Judged> replay = new ArrayList<>();
+    for (RetrievalMetrics.Judged q : data.queries()) {
+      // The same hash the trainer uses, at 20%: evaluation questions never reach the topics.
+      if (TrainerServiceConfig.heldOut("eval:" + q.queryId(), 20)) {
+        if (heldOut.size() < config.evalQueries()) heldOut.add(q);
+      } else if (replay.size() < config.replayQueries()) {
+        replay.add(q);
+      }
+    }
+    System.out.printf("data: %d passages, %d questions replayed as traffic, %d held out for evaluation%n",
+        data.corpus().passages().size(), replay.size(), heldOut.size());
+    Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();
+    Map<String, String> texts = data.texts();
+    try (LocalStack stack = new LocalStack(config)) {
+      stack.start(data.corpus(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
+      System.out.printf("base model on held-out questions: %s%n", quality.get("retriever-v0"));
+      UnigramLmScorer scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
+      Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
+          .replay(replay, Progress.every("replay", replay.size(), 10_000));
+      System.out.println("waiting for the trainer's decision ...");
+      long deadline = System.currentTimeMillis() + 30 * 60_000L;
+      while (!(stack.decisions().size() >= config.rounds() && swapsDone(stack))) {
+        if (!stack.trainerAlive() && stack.decisions().size() < config.rounds()) {
+          throw new IllegalStateException("trainer stopped before deciding; see its output above");
+        }
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no training decision within 30 minutes");
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+      }
+      StageCounts counts = StageCounts.read(stack.bootstrapServers(), stack.topics());
+      return new Report(quality, List.copyOf(stack.decisions()), List.copyOf(stack.swaps()), summary, counts,
+          (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static boolean swapsDone(LocalStack stack) {
+    long promoted = stack.decisions().stream().filter(d -> d.getStatus() == ModelStatus.PROMOTED).count();
+    return stack.swaps().size() >= 1 + promoted;
+  }
+
+  static Map<String, Double> evaluate(RetrievalService service, List<RetrievalMetrics.Judged> queries, Map<String, String> texts) {
+    List<List<String>> rankings = new ArrayList<>();
+    for (RetrievalMetrics.Judged q : queries) {
+      rankings.add(service.search(q.text(), "qa", 10).hits().stream().map(h -> h.id()).toList());
+    }
+    return RetrievalMetrics.evaluate(queries, rankings, texts);
+  }
+
+  public static void print(Report r, PrintStream out) {
+    out.println();
+    out.println("== Attune demo summary ==");
+    out.printf("%-16s %10s %10s %16s%n", "model", "recall@5", "nDCG@10", "answer recall@5");
+    r.qualityByModel().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.printf("%-16s %10.4f %10.4f %16.4f%n",
+        e.getKey(), e.getValue().get(RetrievalMetrics.RECALL_5), e.getValue().get(RetrievalMetrics.NDCG_10),
+        e.getValue().get(RetrievalMetrics.ANSWER_RECALL_5)));
+    out.println();
+    for (ModelVersion d : r.decisions()) {
+      out.printf("trained %-14s %s: %d examples, %d steps, loss %.3f -> %.3f, held-out traffic nDCG@10 %.4f vs serving %.4f%n",
+          d.getName(), d.getStatus(), d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"),
+          d.getMetrics().get("last_loss"), d.getMetrics().get(RetrievalMetrics.NDCG_10), d.getMetrics().get("serving." + RetrievalMetrics.NDCG_10));
+    }
+    for (RetrievalService.Swap s : r.swaps()) {
+      out.printf("swap %s -> %s: %d passages re-embedded and indexed in %.1fs%n", s.from(), s.to(), s.passages(), s.buildSeconds());
+    }
+    out.println();
+    out.println("events per topic (committed):");
+    r.counts().records().forEach((topic, n) -> out.printf("  %-28s %8d%n", topic, n));
+    out.printf("dead letters by stage/reason: %s%n", r.counts().deadLettersByStageAndReason());
+    var topics = dev.attune.schemas.Topics.defaults();
+    out.printf("assembler: %d in = %d in episodes + %d dead-lettered (%s)%n", r.counts().assemblerInputs(topics),
+        r.counts().eventsInEpisodes(), r.counts().assemblerDeadLetters(), r.counts().assemblerBalanced(topics) ? "balanced" : "NOT balanced");
+    out.printf("miner: %d episodes = %d examples + %d dead-lettered (%s)%n", r.counts().records().get(topics.episodes().name()),
+        r.counts().records().get(topics.trainingExamples().name()), r.counts().minerEpisodeDeadLetters(),
+        r.counts().minerBalanced(topics) ? "balanced" : "NOT balanced");
+    out.printf("replay: %d queries, %d failures; total %.0fs%n", r.replay().queries(), r.replay().failures(), r.seconds());
+  }
+}

@@ -1,0 +1,78 @@
+package dev.attune.infra.replay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.model.Progress;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Drives the retrieval service like a RAG application would: for each query, {@code POST
+ * /v1/retrieve}, score every returned passage with the {@link LlmScorer} against the reference
+ * answer, and {@code POST /v1/feedback} with the LLM scores and the qrels as human labels.
+ */
+public final class Replayer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final URI service;
+  private final LlmScorer scorer;
+  private final int k;
+
+  /** Counts of one replay. */
+  public record Summary(int queries, int feedbackEvents, int failures) {}
+
+  public Replayer(URI service, LlmScorer scorer, int k) {
+    this.service = service;
+    this.scorer = scorer;
+    this.k = k;
+  }
+
+  public Summary replay(List<RetrievalMetrics.Judged> queries, Progress progress) throws IOException, InterruptedException {
+    int feedback = 0, failures = 0;
+    for (RetrievalMetrics.Judged q : queries) {
+      JsonNode response = post("/v1/retrieve", Map.of("query", q.text(), "task", "qa", "k", k, "llmId", scorer.llmId()));
+      if (response == null) {
+        failures++;
+        progress.advance(1);
+        continue;
+      }
+      String answer = q.answers().isEmpty() ? "" : q.answers().get(0);
+      Map<String, Double> scores = new LinkedHashMap<>();
+      for (JsonNode p : response.get("passages")) {
+        scores.put(p.get("id").asText(), scorer.score(q.text(), p.get("text").asText(), answer));
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("requestId", response.get("requestId").asText());
+      Map<String, Object> llm = new LinkedHashMap<>();
+      llm.put("llmId", scorer.llmId());
+      llm.put("signalKind", scorer.signalKind().name());
+      llm.put("scores", scores);
+      llm.put("answer", answer);
+      body.put("llm", llm);
+      body.put("human", Map.of("relevantPassageIds", List.copyOf(q.relevant()), "answers", q.answers()));
+      if (post("/v1/feedback", body) == null) failures++;
+      else feedback += 2;
+      progress.advance(1);
+    }
+    return new Summary(queries.size(), feedback, failures);
+  }
+
+  private JsonNode post(String path, Object body) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(service.resolve(path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) {
+      System.err.println("replay: " + path + " answered " + response.statusCode() + ": " + response.body());
+      return null;
+    }
+    return JSON.readTree(response.body());
+  }
+}

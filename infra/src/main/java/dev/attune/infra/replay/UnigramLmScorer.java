@@ -1,0 +1,66 @@
+package dev.attune.infra.replay;
+
+import dev.attune.schemas.SignalKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The offline stand-in for an LLM: a Dirichlet-smoothed unigram language model of each passage,
+ * log P(answer | passage) = mean over answer tokens of log((c(w, d) + μ·P(w | C)) / (|d| + μ)).
+ * It prefers passages that contain the answer's words, which is what answer likelihood rewards; it
+ * knows nothing of the question. Replace it with {@link OpenAiCompatibleScorer} for a real LLM.
+ */
+public final class UnigramLmScorer implements LlmScorer {
+  private final double mu;
+  private final Map<String, Long> collection = new HashMap<>();
+  private final long collectionLength;
+
+  public UnigramLmScorer(List<String> corpusTexts, double mu) {
+    if (!(mu > 0)) throw new IllegalArgumentException("mu (" + mu + ") must be > 0");
+    this.mu = mu;
+    long length = 0;
+    for (String text : corpusTexts) {
+      for (String t : tokens(text)) {
+        collection.merge(t, 1L, Long::sum);
+        length++;
+      }
+    }
+    this.collectionLength = Math.max(1, length);
+  }
+
+  static List<String> tokens(String text) {
+    List<String> out = new ArrayList<>();
+    for (String t : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      if (!t.isEmpty()) out.add(t);
+    }
+    return out;
+  }
+
+  @Override
+  public String llmId() {
+    return "unigram-lm-dirichlet";
+  }
+
+  @Override
+  public SignalKind signalKind() {
+    return SignalKind.ANSWER_LOG_LIKELIHOOD;
+  }
+
+  @Override
+  public double score(String question, String passage, String answer) {
+    List<String> doc = tokens(passage);
+    Map<String, Integer> counts = new HashMap<>();
+    doc.forEach(t -> counts.merge(t, 1, Integer::sum));
+    List<String> answerTokens = tokens(answer);
+    if (answerTokens.isEmpty()) return Math.log(1.0 / (collectionLength + 1));
+    double sum = 0;
+    for (String w : answerTokens) {
+      double background = (collection.getOrDefault(w, 0L) + 0.5) / (collectionLength + 1.0);
+      sum += Math.log((counts.getOrDefault(w, 0) + mu * background) / (doc.size() + mu));
+    }
+    return sum / answerTokens.size();
+  }
+}

@@ -1,0 +1,112 @@
+package dev.attune.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.demo.DemoConfig;
+import dev.attune.infra.demo.LocalStack;
+import dev.attune.infra.demo.StageCounts;
+import dev.attune.infra.replay.Replayer;
+import dev.attune.infra.replay.UnigramLmScorer;
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.DeadLetter;
+import dev.attune.schemas.ModelStatus;
+import dev.attune.schemas.ModelVersion;
+import dev.attune.schemas.Topic;
+import dev.attune.schemas.Topics;
+import dev.attune.serving.Corpus;
+import dev.attune.trainers.model.Progress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole loop on the real embedded broker, Kafka Streams, a Flink MiniCluster, DJL and Lucene,
+ * with a tiny model budget and one SQuAD article: traffic in, a model trained, decided, swapped in,
+ * every event accounted for, and malformed bytes on every input topic dead-lettered.
+ */
+class FeedbackLoopIT {
+  @TempDir Path work;
+
+  @Test
+  void should_train_promote_and_swap_while_accounting_for_every_event() throws Exception {
+    DemoConfig config = DemoConfig.tiny(work);
+    BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
+    List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());
+    try (LocalStack stack = new LocalStack(config)) {
+      stack.start(data.corpus(), swap -> {});
+      Topics topics = stack.topics();
+      List<Topic<?>> poisoned = List.of(topics.queries(), topics.retrievals(), topics.llmFeedback(), topics.humanFeedback(),
+          topics.corpus(), topics.episodes());
+      injectPoison(stack.bootstrapServers(), poisoned);
+
+      var scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
+      Replayer.Summary replay = new Replayer(stack.serviceUri(), scorer, config.k()).replay(traffic, Progress.silent());
+      assertThat(replay.failures()).isZero();
+
+      await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
+          .until(() -> !stack.decisions().isEmpty() && stack.swaps().size() >= 2);
+
+      ModelVersion decision = stack.decisions().get(0);
+      assertThat(decision.getStatus()).isEqualTo(ModelStatus.PROMOTED);
+      assertThat(decision.getTrainingSteps()).isEqualTo(config.training().maxSteps());
+      assertThat(decision.getMetrics()).containsKeys("ndcg@10", "serving.ndcg@10");
+      assertThat(stack.service().current().modelVersion()).isEqualTo("retriever-v1");
+      assertThat(stack.service().search("Which NFL team won Super Bowl 50?", "qa", 3).modelVersion()).isEqualTo("retriever-v1");
+
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        StageCounts counts = StageCounts.read(stack.bootstrapServers(), topics);
+        assertThat(counts.assemblerInputs(topics)).isEqualTo(4L * traffic.size() + 4);
+        assertThat(counts.assemblerBalanced(topics)).as("assembler in = episodes + dead letters: %s", counts).isTrue();
+        assertThat(counts.minerBalanced(topics)).as("miner in = examples + dead letters: %s", counts).isTrue();
+        assertThat(counts.records().get(topics.trainingExamples().name())).isGreaterThanOrEqualTo(config.triggerExamples());
+        assertThat(counts.minerCorpusDeadLetters()).isEqualTo(1);
+      });
+      assertThat(deadLetterSources(stack.bootstrapServers(), topics))
+          .containsAll(poisoned.stream().map(Topic::name).toList());
+    }
+  }
+
+  private static void injectPoison(String bootstrap, List<Topic<?>> topics) {
+    try (var producer = new KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (Topic<?> t : topics) {
+        producer.send(new ProducerRecord<>(t.name(), "poison".getBytes(), new byte[] {(byte) 0xC3, 0x01, 7, 7, 7}));
+      }
+      producer.flush();
+    }
+  }
+
+  private static Set<String> deadLetterSources(String bootstrap, Topics topics) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("isolation.level", "read_committed");
+    props.put("auto.offset.reset", "earliest");
+    props.put("group.id", "it-dead-letters");
+    Set<String> sources = new HashSet<>();
+    var codec = AvroCodec.of(DeadLetter.class);
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.deadLetters().name()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+          DeadLetter d = codec.decode(r.value());
+          assertThat(d.getReason()).isNotBlank();
+          sources.add(d.getSourceTopic());
+        });
+        return sources.size() >= 6;
+      });
+    }
+    return sources;
+  }
+}
