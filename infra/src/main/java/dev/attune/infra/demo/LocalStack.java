@@ -131,6 +131,10 @@ public final class LocalStack implements AutoCloseable {
   private static Thread daemon(String name, Runnable body) {
     Thread t = new Thread(body, name);
     t.setDaemon(true);
+    t.setUncaughtExceptionHandler((thread, e) -> {
+      System.err.println(thread.getName() + " stopped: " + e);
+      e.printStackTrace();
+    });
     t.start();
     return t;
   }

@@ -2,6 +2,7 @@ package dev.attune.infra.demo;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
+import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.Topic;
 import dev.attune.schemas.Topics;
@@ -25,7 +26,14 @@ public record StageCounts(Map<String, Long> records, long eventsInEpisodes, Map<
     for (Topic<?> t : topics.all()) records.put(t.name(), (long) readAll(bootstrapServers, t.name(), v -> {}));
     long[] inEpisodes = {0};
     AvroCodec<FeedbackEpisode> episodes = AvroCodec.of(FeedbackEpisode.class);
-    readAll(bootstrapServers, topics.episodes().name(), v -> inEpisodes[0] += episodes.decode(v).getEventIds().size());
+    readAll(bootstrapServers, topics.episodes().name(), v -> {
+      // Foreign bytes on the episodes topic are the miner's to dead-letter; they hold no joined events.
+      try {
+        inEpisodes[0] += episodes.decode(v).getEventIds().size();
+      } catch (EventDecodingException e) {
+        // counted by the miner's dead letters
+      }
+    });
     Map<String, Long> byReason = new TreeMap<>();
     long[] assembler = {0}, minerEpisodes = {0}, minerCorpus = {0};
     AvroCodec<DeadLetter> letters = AvroCodec.of(DeadLetter.class);
