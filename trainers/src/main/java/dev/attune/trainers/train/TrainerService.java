@@ -136,7 +136,7 @@ public final class TrainerService implements Runnable {
         k -> evaluate(evaluator, servingVersion, parentDir, judged));
     Map<String, Double> candidate = evaluate(evaluator, version, candidateDir, judged);
     boolean promote = candidate.get(RetrievalMetrics.NDCG_10) >= serving.get(RetrievalMetrics.NDCG_10) + config.promotionMargin()
-        && candidate.get(RetrievalMetrics.RECALL_5) >= serving.get(RetrievalMetrics.RECALL_5) - 1e-9;
+        && candidate.get(RetrievalMetrics.RECALL_5) >= serving.get(RetrievalMetrics.RECALL_5) + config.promotionMargin();
     Map<String, Double> metrics = new LinkedHashMap<>(candidate);
     serving.forEach((k, v) -> metrics.put("serving." + k, v));
     metrics.put("first_loss", result.firstLoss());

@@ -9,7 +9,7 @@ import dev.attune.schemas.Topics;
  * @param topics topic names
  * @param triggerExamples train once this many new (non-held-out) examples have arrived
  * @param holdoutPercent share of examples (by id hash) kept for promotion decisions, never trained on
- * @param promotionMargin the candidate's nDCG@10 must beat the serving model's by at least this (negative tolerates a loss)
+ * @param promotionMargin the candidate's nDCG@10 and recall@5 must beat the serving model's by at least this (0 = no regression; negative tolerates a loss)
  * @param maxRounds stop after this many training rounds (0 = no limit)
  * @param training the fine-tuning settings
  */
