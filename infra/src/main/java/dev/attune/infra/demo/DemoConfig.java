@@ -23,7 +23,7 @@ public record DemoConfig(
 
   public static DemoConfig standard(Path workDir) {
     return new DemoConfig(workDir, 12, 480, 300, 400, 1, 10, 10, 0.0,
-        TrainerConfig.defaults().withMaxSteps(50).withBatch(8, 3).withLengths(48, 256));
+        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2).withLengths(48, 256));
   }
 
   public static DemoConfig quick(Path workDir) {
