@@ -82,7 +82,7 @@ public final class AttuneCli {
 
     @Override
     public Integer call() throws Exception {
-      BeirDataset data = queries == null ? BeirDataset.bundled() : BeirDataset.fromDirectory(queries);
+      BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
       if (articles > 0) data = data.firstArticles(articles);
       ModelRegistry registry = new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15);
       var passages = data.corpus().passages();
@@ -191,7 +191,7 @@ public final class AttuneCli {
 
     @Override
     public Integer call() throws Exception {
-      BeirDataset data = queries == null ? BeirDataset.bundled() : BeirDataset.fromDirectory(queries);
+      BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
       var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
       try (LlmScorer scorer = llmEndpoint == null
           ? new UnigramLmScorer(data.corpus().passages().stream().map(p -> p.text()).toList(), 2000)

@@ -40,6 +40,11 @@ public record BeirDataset(Corpus corpus, List<RetrievalMetrics.Judged> queries) 
     });
   }
 
+  /** The BEIR set in {@code dir}, or the bundled SQuAD dev when {@code dir} is null. */
+  public static BeirDataset fromDirectoryOrBundled(Path dir) throws IOException {
+    return dir == null ? bundled() : fromDirectory(dir);
+  }
+
   public static BeirDataset fromDirectory(Path dir) throws IOException {
     return load(name -> {
       Path plain = dir.resolve(name);

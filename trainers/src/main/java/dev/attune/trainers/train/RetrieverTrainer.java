@@ -21,6 +21,8 @@ import java.util.Random;
  * key of the batch) plus KL distillation toward the LLM's teacher scores over each query's own keys.
  */
 public final class RetrieverTrainer {
+  static final int MAX_NON_FINITE_IN_A_ROW = 3;
+  static final float MAX_GRADIENT_NORM = 1.0f;
   private final TrainerConfig config;
 
   public RetrieverTrainer(TrainerConfig config) {
@@ -40,6 +42,7 @@ public final class RetrieverTrainer {
     Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(config.learningRate())).build();
     model.setTrainable(true);
     int steps = 0;
+    int skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
     try {
       for (int epoch = 0; epoch < config.epochs() && steps < config.maxSteps(); epoch++) {
@@ -48,9 +51,14 @@ public final class RetrieverTrainer {
           TrainingBatch batch = TrainingBatch.of(usable.subList(start, start + config.batchQueries()), config.negativesPerQuery(), random);
           double loss = step(model, adam, batch);
           if (!Double.isFinite(loss)) {
-            throw new IllegalStateException(
-                "loss became " + loss + " at step " + steps + "; lower learningRate (" + config.learningRate() + ") or raise temperature");
+            // The step's update was not applied; a run of them means the model itself has diverged.
+            if (++skippedInARow >= MAX_NON_FINITE_IN_A_ROW) {
+              throw new IllegalStateException("loss was " + loss + " for " + skippedInARow + " batches in a row at step " + steps
+                  + "; lower learningRate (" + config.learningRate() + ") or raise temperature (" + config.temperature() + ")");
+            }
+            continue;
           }
+          skippedInARow = 0;
           if (steps == 0) first = loss;
           last = loss;
           steps++;
@@ -86,13 +94,29 @@ public final class RetrieverTrainer {
         collector.backward(loss);
         lossValue = loss.getFloat();
       }
+      Map<String, NDArray> grads = new java.util.LinkedHashMap<>();
+      double squared = 0;
       for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
         NDArray grad = p.getValue().getGradient();
-        optimizer.update(p.getKey(), p.getValue(), grad);
-        grad.subi(grad);
-        grad.close();
+        grad.attach(scope);
+        grads.put(p.getKey(), grad);
+        squared += grad.pow(2).sum().getFloat();
       }
-      return lossValue;
+      double norm = Math.sqrt(squared);
+      boolean finite = Double.isFinite(lossValue) && Double.isFinite(norm);
+      // Global-norm clipping, as in BERT fine-tuning: one outlier batch cannot wreck the weights.
+      float scale = (float) Math.min(1.0, MAX_GRADIENT_NORM / (norm + 1e-6));
+      for (Map.Entry<String, NDArray> g : grads.entrySet()) {
+        NDArray grad = g.getValue();
+        if (finite) {
+          if (scale < 1f) grad.muli(scale);
+          optimizer.update(g.getKey(), model.parameters().get(g.getKey()), grad);
+        }
+        // Zero in place for the next step; 0 × NaN is NaN, so NaNs are overwritten explicitly.
+        grad.muli(0f);
+        grad.set(grad.isNaN(), 0f);
+      }
+      return finite ? lossValue : Double.NaN;
     }
   }
 }
