@@ -17,21 +17,28 @@ public final class IndexBuilder {
     this.maxPassageTokens = maxPassageTokens;
   }
 
-  /** Builds index {@code indexVersion}; throws, leaving the live version alone, if it is incomplete. */
+  /**
+   * Builds index {@code indexVersion}. On any failure the partial index is dropped, so the live
+   * version is untouched and the same version can be built again.
+   */
   public void build(Encoder encoder, String indexVersion, Corpus corpus, Progress progress) {
     store.create(indexVersion, encoder.dimension());
-    List<Corpus.Passage> passages = corpus.passages();
-    float[][] vectors = encoder.embed(passages.stream().map(Corpus.Passage::embeddingText).toList(), maxPassageTokens, 32, progress);
-    List<StoredPassage> stored = new ArrayList<>(passages.size());
-    for (int i = 0; i < passages.size(); i++) {
-      Corpus.Passage p = passages.get(i);
-      stored.add(new StoredPassage(p.id(), p.title(), p.text(), vectors[i]));
-    }
-    store.upsert(indexVersion, stored);
-    long count = store.count(indexVersion);
-    if (count != passages.size()) {
+    try {
+      List<Corpus.Passage> passages = corpus.passages();
+      float[][] vectors = encoder.embed(passages.stream().map(Corpus.Passage::embeddingText).toList(), maxPassageTokens, 32, progress);
+      List<StoredPassage> stored = new ArrayList<>(passages.size());
+      for (int i = 0; i < passages.size(); i++) {
+        Corpus.Passage p = passages.get(i);
+        stored.add(new StoredPassage(p.id(), p.title(), p.text(), vectors[i]));
+      }
+      store.upsert(indexVersion, stored);
+      long count = store.count(indexVersion);
+      if (count != passages.size()) {
+        throw new IllegalStateException("index " + indexVersion + " holds " + count + " passages, corpus has " + passages.size());
+      }
+    } catch (RuntimeException e) {
       store.drop(indexVersion);
-      throw new IllegalStateException("index " + indexVersion + " holds " + count + " passages, corpus has " + passages.size());
+      throw e;
     }
   }
 }

@@ -55,12 +55,14 @@ public final class ModelWatcher implements Runnable {
           ModelVersion v = codec.decode(r.value());
           if (v.getStatus() != ModelStatus.PROMOTED) continue;
           System.out.printf("serving: re-embedding corpus with %s%n", v.getName());
+          OnnxEncoder encoder = null;
           try {
-            OnnxEncoder encoder = new OnnxEncoder(v.getName(), Path.of(java.net.URI.create(v.getArtifactUri())), spec, maxPassageTokens);
+            encoder = new OnnxEncoder(v.getName(), Path.of(java.net.URI.create(v.getArtifactUri())), spec, maxPassageTokens);
             RetrievalService.Swap swap = service.swapTo(encoder, Progress.every("re-embed " + v.getName(), service.corpusSize(), 15_000));
             System.out.printf("serving: swapped %s -> %s in %.1fs%n", swap.from(), swap.to(), swap.buildSeconds());
             onSwap.accept(swap);
           } catch (Exception e) {
+            if (encoder != null && service.current().encoder() != encoder) encoder.close();
             System.err.println("serving: swap to " + v.getName() + " failed, still serving " + service.current().modelVersion() + ": " + e.getMessage());
           }
         }
