@@ -9,12 +9,11 @@ import dev.attune.infra.replay.OpenAiCompatibleScorer;
 import dev.attune.infra.replay.Replayer;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.Topics;
-import dev.attune.serving.CorpusReader;
-import dev.attune.serving.EventPublisher;
-import dev.attune.serving.ModelWatcher;
-import dev.attune.serving.RetrievalService;
+import dev.attune.serving.IndexManager;
+import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
-import dev.attune.serving.store.LuceneVectorStore;
+import dev.attune.serving.store.QdrantServer;
+import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.streams.mining.MiningJobConfig;
@@ -62,12 +61,19 @@ public final class AttuneCli {
   static final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Smaller corpus and fewer steps (a few minutes).") boolean quick;
     @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
+    @CommandLine.Mixin StoreOptions storeOptions;
 
     @Override
     public Integer call() throws Exception {
-      DemoConfig config = quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir);
       deleteTree(workDir);
-      Demo.print(new Demo(config).run(), System.out);
+      java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
+      try {
+        DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir))
+            .withQdrant(storeOptions.qdrant(workDir.resolve("qdrant"), resources));
+        Demo.print(new Demo(config).run(), System.out);
+      } finally {
+        for (AutoCloseable r : resources) r.close();
+      }
       return 0;
     }
   }
@@ -103,30 +109,55 @@ public final class AttuneCli {
     @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).") String bootstrap;
   }
 
-  @Command(name = "serve", description = "Run the retrieval API against an external Kafka (corpus from the corpus topic).")
+  /** Where serving keeps its indexes. */
+  static class StoreOptions {
+    @Option(names = "--store", defaultValue = "lucene", description = "lucene (embedded), qdrant (a running server) or qdrant-local (downloads and starts Qdrant 1.16.3) (default: ${DEFAULT-VALUE}).") String store;
+    @Option(names = "--qdrant-host", defaultValue = "127.0.0.1") String qdrantHost;
+    @Option(names = "--qdrant-grpc-port", defaultValue = "6334") int qdrantGrpcPort;
+    @Option(names = "--qdrant-alias", defaultValue = "attune_passages", description = "Alias serving reads through; collections are <alias>_<version>.") String alias;
+    @Option(names = "--qdrant-api-key", description = "Qdrant API key (or env QDRANT_API_KEY).") String apiKey;
+
+    /** The Qdrant config, starting a local server under {@code dir} for qdrant-local; null for Lucene. */
+    QdrantVectorStore.Config qdrant(Path dir, java.util.List<AutoCloseable> resources) {
+      switch (store) {
+        case "lucene":
+          return null;
+        case "qdrant":
+          String key = apiKey != null ? apiKey : System.getenv("QDRANT_API_KEY");
+          return new QdrantVectorStore.Config(qdrantHost, qdrantGrpcPort, alias, key, 256, Duration.ofSeconds(30));
+        case "qdrant-local":
+          QdrantServer server = QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir, Duration.ofSeconds(60));
+          resources.add(server);
+          System.out.printf("started Qdrant %s on 127.0.0.1 (grpc %d, http %d), storage under %s%n",
+              QdrantServer.VERSION, server.grpcPort(), server.httpPort(), dir);
+          return QdrantVectorStore.Config.local(server.grpcPort(), alias);
+        default:
+          throw new CommandLine.ParameterException(new CommandLine(this), "--store must be lucene, qdrant or qdrant-local, not " + store);
+      }
+    }
+  }
+
+  @Command(name = "serve", description = "Run the retrieval API against an external Kafka (corpus from the corpus topic, models from the model-versions topic).")
   static final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka;
+    @CommandLine.Mixin StoreOptions storeOptions;
     @Option(names = "--port", defaultValue = "8080") int port;
+    @Option(names = "--host", defaultValue = "0.0.0.0") String host;
     @Option(names = "--work-dir", defaultValue = ".attune/serve") Path workDir;
+    @Option(names = "--models-dir", defaultValue = ".attune/serve/models", description = "Where the pretrained base is unpacked (default: ${DEFAULT-VALUE}).") Path modelsDir;
+    @Option(names = "--token-env", defaultValue = "ATTUNE_API_TOKEN", description = "Environment variable holding the bearer token /v1/ calls must present; unset = no authentication (default: ${DEFAULT-VALUE}).") String tokenEnv;
 
     @Override
     public Integer call() throws Exception {
-      Topics topics = Topics.defaults();
-      ModelRegistry registry = new ModelRegistry(workDir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
-      LuceneVectorStore store = new LuceneVectorStore(workDir.resolve("indexes"));
-      RetrievalService service = new RetrievalService(store, new EventPublisher(kafka.bootstrap), topics, LocalStack.TASKS, 64, 512);
-      service.setCorpus(CorpusReader.readAll(kafka.bootstrap, topics.corpus(), Duration.ofMinutes(2)));
-      service.swapTo(new OnnxEncoder(ModelRegistry.name(0), registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, 512),
-          Progress.every("embed retriever-v0", service.corpusSize(), 10_000));
-      var http = RetrievalApi.create(service).start("0.0.0.0", port);
-      ModelWatcher watcher = new ModelWatcher(kafka.bootstrap, topics.modelVersions(), service, ModelSpec.BGE_SMALL_EN_V15, 512, s -> {});
-      new Thread(watcher, "model-watcher").start();
-      System.out.println("serving on port " + port);
+      java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
+      QdrantVectorStore.Config qdrant = storeOptions.qdrant(workDir.resolve("qdrant"), resources);
+      ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
+          ModelSpec.BGE_SMALL_EN_V15, qdrant, host, port, new RetrievalApi.Config(System.getenv(tokenEnv)), LocalStack.TASKS, 64, 512),
+          new IndexManager.Listener() {});
+      System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {
-        watcher.stop();
-        http.stop();
-        service.close();
-        store.close();
+        node.close();
+        for (AutoCloseable r : resources) r.close();
       });
       return 0;
     }

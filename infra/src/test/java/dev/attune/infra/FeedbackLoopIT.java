@@ -46,7 +46,7 @@ class FeedbackLoopIT {
     BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
     List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), swap -> {});
+      stack.start(data.corpus(), null, swap -> {});
       Topics topics = stack.topics();
       List<Topic<?>> poisoned = List.of(topics.queries(), topics.retrievals(), topics.llmFeedback(), topics.humanFeedback(),
           topics.corpus(), topics.episodes());

@@ -1,72 +1,112 @@
 package dev.attune.serving;
 
 import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topic;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.model.Progress;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Follows the model-versions topic and swaps the service to every PROMOTED retriever. */
-public final class ModelWatcher implements Runnable {
-  private final String bootstrapServers;
-  private final Topic<ModelVersion> topic;
-  private final RetrievalService service;
-  private final ModelSpec spec;
-  private final int maxPassageTokens;
-  private final Consumer<RetrievalService.Swap> onSwap;
-  private final AtomicBoolean running = new AtomicBoolean(true);
+/**
+ * Reads the model-versions topic from its start and says which retriever should be served: the
+ * latest PROMOTED one that has not been ROLLED_BACK since (the base when none). Reading the whole
+ * history makes a restarted server land on the same answer as one that never stopped.
+ */
+public final class ModelWatcher implements Runnable, AutoCloseable {
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final AvroCodec<ModelVersion> codec;
+  private final ModelCatalog catalog;
+  private final List<String> promoted = new ArrayList<>();
+  private final List<TopicPartition> partitions = new ArrayList<>();
+  private volatile boolean running = true;
+  private Consumer<String> onChange = m -> {};
 
-  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, RetrievalService service, ModelSpec spec,
-      int maxPassageTokens, Consumer<RetrievalService.Swap> onSwap) {
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.service = service;
-    this.spec = spec;
-    this.maxPassageTokens = maxPassageTokens;
-    this.onSwap = onSwap;
+  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelCatalog catalog, Duration timeout) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrapServers);
+    props.put("isolation.level", "read_committed");
+    props.put("enable.auto.commit", "false");
+    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    this.codec = topic.codec();
+    this.catalog = catalog;
+    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
   }
 
-  public void stop() {
-    running.set(false);
+  /** Reads the history to its current end and returns the model to serve. */
+  public String catchUp(Duration timeout) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("model-versions topic not read to its end within " + timeout);
+      readOnce();
+    }
+    return desired();
+  }
+
+  public String desired() {
+    return promoted.isEmpty() ? ModelCatalog.baseName() : promoted.get(promoted.size() - 1);
+  }
+
+  /** Calls {@code onChange} with the model to serve whenever that changes; run on its own thread. */
+  public ModelWatcher onChange(Consumer<String> onChange) {
+    this.onChange = onChange;
+    return this;
   }
 
   @Override
   public void run() {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("group.id", "attune-serving-" + java.util.UUID.randomUUID());
-    props.put("auto.offset.reset", "latest");
-    AvroCodec<ModelVersion> codec = topic.codec();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic.name()));
-      while (running.get()) {
-        for (var r : consumer.poll(Duration.ofMillis(500))) {
-          ModelVersion v = codec.decode(r.value());
-          if (v.getStatus() != ModelStatus.PROMOTED) continue;
-          System.out.printf("serving: re-embedding corpus with %s%n", v.getName());
-          OnnxEncoder encoder = null;
-          try {
-            encoder = new OnnxEncoder(v.getName(), Path.of(java.net.URI.create(v.getArtifactUri())), spec, maxPassageTokens);
-            RetrievalService.Swap swap = service.swapTo(encoder, Progress.every("re-embed " + v.getName(), service.corpusSize(), 15_000));
-            System.out.printf("serving: swapped %s -> %s in %.1fs%n", swap.from(), swap.to(), swap.buildSeconds());
-            onSwap.accept(swap);
-          } catch (Exception e) {
-            if (encoder != null && service.current().encoder() != encoder) encoder.close();
-            System.err.println("serving: swap to " + v.getName() + " failed, still serving " + service.current().modelVersion() + ": " + e.getMessage());
-          }
+    while (running) {
+      String before = desired();
+      readOnce();
+      String now = desired();
+      if (!now.equals(before)) {
+        System.out.printf("serving: model decision changed %s -> %s%n", before, now);
+        try {
+          onChange.accept(now);
+        } catch (RuntimeException e) {
+          System.err.println("serving: cannot act on " + now + ": " + e.getMessage());
         }
       }
     }
+    consumer.close();
+  }
+
+  private void readOnce() {
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+      ModelVersion v;
+      try {
+        v = codec.decode(r.value());
+      } catch (EventDecodingException e) {
+        System.err.println("serving: skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
+        continue;
+      }
+      if (v.getKind() != ModelKind.RETRIEVER) continue;
+      if (v.getStatus() == ModelStatus.PROMOTED) {
+        catalog.register(v);
+        promoted.remove(v.getName().toString());
+        promoted.add(v.getName().toString());
+      } else if (v.getStatus() == ModelStatus.ROLLED_BACK) {
+        promoted.remove(v.getName().toString());
+      }
+    }
+  }
+
+  /** Stops {@link #run}; the consumer is closed by the thread that used it. */
+  @Override
+  public void close() {
+    running = false;
   }
 }

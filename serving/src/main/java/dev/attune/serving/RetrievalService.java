@@ -6,42 +6,39 @@ import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.RankedPassage;
 import dev.attune.schemas.RetrievalEvent;
 import dev.attune.schemas.Topics;
+import dev.attune.serving.store.SearchFilter;
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.Progress;
+import dev.attune.serving.store.VersionedHits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * Retrieval with hot swap. Each request reads the serving state once, so the query is embedded and
- * searched by one model version; a swap builds the new index completely before replacing the state.
+ * Serves queries. Each request reads the serving state once and reads through the store's active
+ * pointer; when the pointer has already moved past the request's encoder (a swap in progress) it
+ * searches the encoder's own version instead, so a query embedded by model N is only ever searched
+ * in index N, and the response names both.
  */
 public final class RetrievalService implements AutoCloseable {
   /** Result of one retrieval. */
   public record Retrieved(String requestId, String modelVersion, String indexVersion, List<SearchHit> hits) {}
 
-  /** Timing and size of one swap. */
-  public record Swap(String from, String to, long passages, double buildSeconds) {}
-
   private final VectorStore store;
-  private final IndexBuilder builder;
+  private final Supplier<ServingState> state;
   private final EventPublisher publisher;
   private final Topics topics;
   private final Map<String, String> taskInstructions;
   private final int maxQueryTokens;
-  private final AtomicReference<ServingState> state = new AtomicReference<>();
-  private final List<Swap> swaps = new ArrayList<>();
-  private volatile Corpus corpus;
-  private ServingState previous;
+  private final AtomicLong pinnedReads = new AtomicLong();
 
-  public RetrievalService(VectorStore store, EventPublisher publisher, Topics topics, Map<String, String> taskInstructions,
-      int maxQueryTokens, int maxPassageTokens) {
+  public RetrievalService(VectorStore store, Supplier<ServingState> state, EventPublisher publisher, Topics topics,
+      Map<String, String> taskInstructions, int maxQueryTokens) {
     this.store = store;
-    this.builder = new IndexBuilder(store, maxPassageTokens);
+    this.state = state;
     this.publisher = publisher;
     this.topics = topics;
     this.taskInstructions = taskInstructions;
@@ -52,58 +49,41 @@ public final class RetrievalService implements AutoCloseable {
     return taskInstructions;
   }
 
-  public int corpusSize() {
-    return corpus == null ? 0 : corpus.passages().size();
-  }
-
-  public void setCorpus(Corpus corpus) {
-    this.corpus = corpus;
-  }
-
-  /** Builds the index for {@code encoder} and switches to it; returns the swap's figures. */
-  public synchronized Swap swapTo(Encoder encoder, Progress progress) {
-    if (corpus == null) throw new IllegalStateException("no corpus loaded; publish the corpus topic first");
-    long start = System.nanoTime();
-    String indexVersion = encoder.version();
-    builder.build(encoder, indexVersion, corpus, progress);
-    ServingState next = new ServingState(encoder, encoder.version(), indexVersion);
-    ServingState old = state.getAndSet(next);
-    store.activate(indexVersion);
-    // Keep one previous version for rollback; retire the one before it.
-    if (previous != null) {
-      previous.encoder().close();
-      store.drop(previous.indexVersion());
-    }
-    previous = old;
-    Swap swap = new Swap(old == null ? "-" : old.modelVersion(), next.modelVersion(), corpus.passages().size(),
-        (System.nanoTime() - start) / 1e9);
-    swaps.add(swap);
-    return swap;
-  }
-
-  public List<Swap> swaps() {
-    return List.copyOf(swaps);
-  }
-
   public ServingState current() {
-    ServingState s = state.get();
-    if (s == null) throw new IllegalStateException("no model is being served yet");
-    return s;
+    return state.get();
+  }
+
+  /** Requests that found the active pointer ahead of their encoder and searched their own version. */
+  public long pinnedReads() {
+    return pinnedReads.get();
   }
 
   /** Searches without emitting events (evaluation, smoke checks). */
-  public Retrieved search(String query, String task, int k) {
+  public Retrieved search(String query, String task, int k, SearchFilter filter) {
     if (!taskInstructions.containsKey(task)) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + taskInstructions.keySet());
-    ServingState s = current();
+    ServingState s = state.get();
+    float[] vector = s.encoder().embedBatch(List.of(instructed(task, query)), maxQueryTokens)[0];
+    VersionedHits active = store.searchActive(vector, k, filter);
+    List<SearchHit> hits = active.hits();
+    if (!s.indexVersion().equals(active.version())) {
+      if (active.version() != null) pinnedReads.incrementAndGet();
+      hits = store.search(s.indexVersion(), vector, k, filter);
+    }
+    return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), hits);
+  }
+
+  public Retrieved search(String query, String task, int k) {
+    return search(query, task, k, SearchFilter.NONE);
+  }
+
+  private String instructed(String task, String query) {
     String instruction = taskInstructions.get(task);
-    String text = instruction == null || instruction.isEmpty() ? query : instruction + query;
-    float[] vector = s.encoder().embedBatch(List.of(text), maxQueryTokens)[0];
-    return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), store.search(s.indexVersion(), vector, k));
+    return instruction == null || instruction.isEmpty() ? query : instruction + query;
   }
 
   /** Serves a query and emits its QueryEvent and RetrievalEvent. */
-  public Retrieved retrieve(String query, String task, int k, String llmId) {
-    Retrieved r = search(query, task, k);
+  public Retrieved retrieve(String query, String task, int k, SearchFilter filter, String llmId) {
+    Retrieved r = search(query, task, k, filter);
     String instruction = taskInstructions.get(task);
     List<SearchHit> hits = r.hits();
     String requestId = r.requestId();
@@ -131,9 +111,6 @@ public final class RetrievalService implements AutoCloseable {
 
   @Override
   public void close() {
-    ServingState s = state.getAndSet(null);
-    if (s != null) s.encoder().close();
-    if (previous != null) previous.encoder().close();
     publisher.flush();
   }
 }

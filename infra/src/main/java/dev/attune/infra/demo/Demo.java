@@ -6,6 +6,7 @@ import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.serving.Corpus;
+import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.Progress;
@@ -24,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Demo {
   /** What a demo run produced; {@link #print} renders it. */
   public record Report(Map<String, Map<String, Double>> qualityByModel, List<ModelVersion> decisions,
-      List<RetrievalService.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds) {}
+      List<IndexManager.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds) {}
 
   private final DemoConfig config;
 
@@ -51,7 +52,7 @@ public final class Demo {
     Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();
     Map<String, String> texts = data.texts();
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
+      stack.start(data.corpus(), config.qdrant(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
       System.out.printf("base model on held-out questions: %s%n", quality.get("retriever-v0"));
       UnigramLmScorer scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
       Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
@@ -97,8 +98,9 @@ public final class Demo {
           d.getName(), d.getStatus(), d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"),
           d.getMetrics().get("last_loss"), d.getMetrics().get(RetrievalMetrics.NDCG_10), d.getMetrics().get("serving." + RetrievalMetrics.NDCG_10));
     }
-    for (RetrievalService.Swap s : r.swaps()) {
-      out.printf("swap %s -> %s: %d passages re-embedded and indexed in %.1fs%n", s.from(), s.to(), s.passages(), s.buildSeconds());
+    for (IndexManager.Swap s : r.swaps()) {
+      out.printf("swap %s -> %s: %d passages re-embedded, indexed and verified in %.1fs (smoke recall %.2f, %d corpus changes caught up)%n",
+          s.from(), s.to(), s.passages(), s.seconds(), s.smokeRecall(), s.caughtUp());
     }
     out.println();
     out.println("events per topic (committed):");

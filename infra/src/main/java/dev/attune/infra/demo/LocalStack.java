@@ -6,26 +6,24 @@ import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.Corpus;
-import dev.attune.serving.CorpusReader;
 import dev.attune.serving.EventPublisher;
-import dev.attune.serving.ModelWatcher;
+import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
+import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
-import dev.attune.serving.store.LuceneVectorStore;
+import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.train.ModelRegistry;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
-import io.javalin.Javalin;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,20 +38,17 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class LocalStack implements AutoCloseable {
   public static final Map<String, String> TASKS = Map.of("qa", "");
+  private static final EnumSet<IndexManager.SwapKind> BUILT = EnumSet.of(IndexManager.SwapKind.INITIAL, IndexManager.SwapKind.BUILD);
   private final Topics topics = Topics.defaults();
   private final DemoConfig config;
   private final List<ModelVersion> decisions = new CopyOnWriteArrayList<>();
-  private final List<RetrievalService.Swap> swaps = new CopyOnWriteArrayList<>();
+  private final List<IndexManager.Swap> swaps = new CopyOnWriteArrayList<>();
   private EmbeddedKafka kafka;
-  private LuceneVectorStore store;
-  private RetrievalService service;
-  private Javalin http;
-  private ModelWatcher watcher;
+  private ServingNode serving;
   private KafkaStreams assembler;
   private JobClient miner;
   private TrainerService trainer;
   private Thread trainerThread;
-  private Thread watcherThread;
 
   public LocalStack(DemoConfig config) {
     this.config = config;
@@ -68,23 +63,31 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public RetrievalService service() {
-    return service;
+    return serving.service();
+  }
+
+  public ServingNode serving() {
+    return serving;
   }
 
   public URI serviceUri() {
-    return URI.create("http://127.0.0.1:" + http.port());
+    return serving.uri();
   }
 
   public List<ModelVersion> decisions() {
     return decisions;
   }
 
-  public List<RetrievalService.Swap> swaps() {
+  /** Swaps that put a model's freshly built index live (initial and rebuilt, not rollbacks). */
+  public List<IndexManager.Swap> swaps() {
     return swaps;
   }
 
-  /** Starts everything; the corpus is published first so serving and mining see it. */
-  public void start(Corpus corpus, Consumer<RetrievalService.Swap> onSwap) throws Exception {
+  /**
+   * Starts everything; the corpus is published first so serving and mining see it. Serving keeps
+   * its indexes in Lucene, or in the Qdrant server at {@code qdrant} when given.
+   */
+  public void start(Corpus corpus, QdrantVectorStore.Config qdrant, Consumer<IndexManager.Swap> onSwap) throws Exception {
     Path work = config.workDir();
     System.out.println("starting Kafka 4.2 broker (KRaft) ...");
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
@@ -99,21 +102,19 @@ public final class LocalStack implements AutoCloseable {
     System.out.printf("published %d passages to %s%n", corpus.passages().size(), topics.corpus().name());
 
     ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
-    store = new LuceneVectorStore(work.resolve("indexes"));
-    service = new RetrievalService(store, new EventPublisher(kafka.bootstrapServers()), topics, TASKS,
-        config.training().maxQueryTokens(), config.training().maxPassageTokens());
-    service.setCorpus(CorpusReader.readAll(kafka.bootstrapServers(), topics.corpus(), Duration.ofMinutes(2)));
     System.out.println("serving: embedding corpus with the pretrained " + ModelSpec.BGE_SMALL_EN_V15.name() + " (ONNX Runtime)");
-    var base = new OnnxEncoder(ModelRegistry.name(0), registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, config.training().maxPassageTokens());
-    Consumer<RetrievalService.Swap> recordSwap = swap -> {
-      swaps.add(swap);
-      onSwap.accept(swap);
-    };
-    recordSwap.accept(service.swapTo(base, Progress.every("embed " + base.version(), service.corpusSize(), 15_000)));
-    http = RetrievalApi.create(service).start("127.0.0.1", 0);
-    watcher = new ModelWatcher(kafka.bootstrapServers(), topics.modelVersions(), service, ModelSpec.BGE_SMALL_EN_V15,
-        config.training().maxPassageTokens(), recordSwap);
-    watcherThread = daemon("model-watcher", watcher);
+    serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
+        ModelSpec.BGE_SMALL_EN_V15, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), TASKS,
+        config.training().maxQueryTokens(), config.training().maxPassageTokens()), new IndexManager.Listener() {
+          @Override
+          public void swapped(IndexManager.Swap swap) {
+            if (BUILT.contains(swap.kind())) announce(swap, onSwap);
+          }
+        });
+    synchronized (this) {
+      // The initial swap happened inside start, before the service could be handed out.
+      swaps.forEach(onSwap);
+    }
 
     System.out.println("starting Kafka Streams episode assembler ...");
     assembler = EpisodeAssembler.start(
@@ -126,6 +127,11 @@ public final class LocalStack implements AutoCloseable {
             config.promotionMargin(), config.rounds(), config.training()),
         registry, decisions::add);
     trainerThread = daemon("trainer", trainer);
+  }
+
+  private synchronized void announce(IndexManager.Swap swap, Consumer<IndexManager.Swap> onSwap) {
+    swaps.add(swap);
+    if (serving != null) onSwap.accept(swap);
   }
 
   private static Thread daemon(String name, Runnable body) {
@@ -146,14 +152,10 @@ public final class LocalStack implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (trainer != null) trainer.stop();
-    if (watcher != null) watcher.stop();
     if (trainerThread != null) trainerThread.join(120_000);
-    if (watcherThread != null) watcherThread.join(30_000);
     if (miner != null) miner.cancel().get();
     if (assembler != null) assembler.close(Duration.ofSeconds(30));
-    if (http != null) http.stop();
-    if (service != null) service.close();
-    if (store != null) store.close();
+    if (serving != null) serving.close();
     if (kafka != null) kafka.close();
   }
 }

@@ -5,28 +5,47 @@ import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
 import dev.attune.schemas.PassageScore;
 import dev.attune.schemas.SignalKind;
+import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
 import dev.attune.serving.ServingState;
+import dev.attune.serving.store.SearchFilter;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.UnauthorizedResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * HTTP JSON API: {@code POST /v1/retrieve}, {@code POST /v1/feedback}, {@code GET /v1/version},
- * {@code GET /health}. Bad requests get 400 with {@code {"error": ...}}.
+ * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /metrics}. Bad requests get 4xx
+ * with {@code {"error": ...}}; with a bearer token configured, every {@code /v1/} call needs it.
  */
 public final class RetrievalApi {
   public static final int MAX_QUERY_CHARS = 2_000;
   public static final int MAX_K = 100;
+  public static final int MAX_FILTER_VALUES = 1_000;
+  private static final String STARTED = "attune.started";
+
+  /** API settings; {@code bearerToken} null means no authentication. */
+  public record Config(String bearerToken) {
+    public static Config open() {
+      return new Config(null);
+    }
+  }
+
+  /** Optional restriction of /v1/retrieve. */
+  public record FiltersJson(List<String> titles, List<String> ids) {}
 
   /** Request body of /v1/retrieve. */
-  public record RetrieveRequest(String query, String task, Integer k, String llmId) {}
+  public record RetrieveRequest(String query, String task, Integer k, FiltersJson filters, String llmId) {}
 
   /** One passage of a response. */
   public record PassageJson(int rank, String id, String title, String text, float score) {}
@@ -45,19 +64,52 @@ public final class RetrievalApi {
 
   private RetrievalApi() {}
 
-  public static Javalin create(RetrievalService service) {
-    Javalin app = Javalin.create(config -> config.showJavalinBanner = false);
-    app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
-    app.get("/v1/version", ctx -> {
-      ServingState s = service.current();
-      ctx.json(Map.of("modelVersion", s.modelVersion(), "indexVersion", s.indexVersion()));
+  public static Javalin create(RetrievalService service, IndexManager indexes, ServingMetrics metrics, Config config) {
+    Javalin app = Javalin.create(c -> c.showJavalinBanner = false);
+    app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+    app.before("/v1/*", ctx -> authenticate(ctx, config));
+    app.after(ctx -> {
+      Long started = ctx.attribute(STARTED);
+      if (started != null) metrics.observe(ctx.endpointHandlerPath(), ctx.statusCode(), (System.nanoTime() - started) / 1e9);
     });
+    app.get("/health", ctx -> {
+      ServingState s = service.current();
+      ctx.json(Map.of("status", "UP", "modelVersion", s.modelVersion()));
+    });
+    app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
+    app.get("/v1/version", ctx -> version(indexes, ctx));
     app.post("/v1/retrieve", ctx -> retrieve(service, ctx));
     app.post("/v1/feedback", ctx -> feedback(service, ctx));
+    app.post("/v1/admin/rollback", ctx -> {
+      IndexManager.Swap swap = indexes.rollback();
+      ctx.json(Map.of("from", swap.from(), "to", swap.to(), "passages", swap.passages()));
+    });
+    app.exception(UnauthorizedResponse.class, (e, ctx) -> ctx.status(HttpStatus.UNAUTHORIZED)
+        .header("WWW-Authenticate", "Bearer realm=\"attune\"").json(Map.of("error", e.getMessage())));
     app.exception(BadRequestResponse.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalStateException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage())));
     return app;
+  }
+
+  private static void authenticate(Context ctx, Config config) {
+    if (config.bearerToken() == null) return;
+    String header = ctx.header("Authorization");
+    String given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
+    if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), config.bearerToken().getBytes(StandardCharsets.UTF_8))) {
+      throw new UnauthorizedResponse(header == null ? "missing bearer token" : "invalid bearer token");
+    }
+  }
+
+  private static void version(IndexManager indexes, Context ctx) {
+    ServingState s = indexes.current();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("modelVersion", s.modelVersion());
+    body.put("indexVersion", s.indexVersion());
+    body.put("previousModelVersion", indexes.previous().map(ServingState::modelVersion).orElse(null));
+    body.put("building", indexes.building().orElse(null));
+    body.put("corpusPassages", indexes.corpusSize());
+    ctx.json(body);
   }
 
   private static <T> T body(Context ctx, Class<T> type) {
@@ -75,13 +127,23 @@ public final class RetrievalApi {
     int k = req.k() == null ? 10 : req.k();
     if (k < 1 || k > MAX_K) throw new BadRequestResponse("k (" + k + ") must be in 1.." + MAX_K);
     String task = req.task() == null ? "qa" : req.task();
-    RetrievalService.Retrieved r = service.retrieve(req.query(), task, k, req.llmId());
+    if (!service.tasks().containsKey(task)) throw new BadRequestResponse("unknown task '" + task + "'; known: " + service.tasks().keySet());
+    RetrievalService.Retrieved r = service.retrieve(req.query(), task, k, filter(req.filters()), req.llmId());
     List<PassageJson> passages = new ArrayList<>();
     for (int i = 0; i < r.hits().size(); i++) {
       var h = r.hits().get(i);
       passages.add(new PassageJson(i + 1, h.id(), h.title(), h.text(), h.score()));
     }
     ctx.json(new RetrieveResponse(r.requestId(), r.modelVersion(), r.indexVersion(), passages));
+  }
+
+  private static SearchFilter filter(FiltersJson f) {
+    if (f == null) return SearchFilter.NONE;
+    List<String> titles = f.titles() == null ? List.of() : f.titles();
+    List<String> ids = f.ids() == null ? List.of() : f.ids();
+    if (titles.size() + ids.size() > MAX_FILTER_VALUES) throw new BadRequestResponse("filters have more than " + MAX_FILTER_VALUES + " values");
+    if (titles.contains(null) || ids.contains(null)) throw new BadRequestResponse("filters contain null");
+    return new SearchFilter(Set.copyOf(titles), Set.copyOf(ids));
   }
 
   private static void feedback(RetrievalService service, Context ctx) {

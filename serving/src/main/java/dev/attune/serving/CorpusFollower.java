@@ -1,0 +1,126 @@
+package dev.attune.serving;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.PassageEvent;
+import dev.attune.schemas.PassageOp;
+import dev.attune.schemas.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Follows the compacted corpus topic from its start: keeps the current corpus (latest event per
+ * passage wins) and hands every change, with its offset, to whoever keeps indexes in step. Used
+ * by one thread only, like the consumer inside it.
+ */
+public final class CorpusFollower implements AutoCloseable {
+  /** One corpus change; {@code passage} is null for a delete. */
+  public record Change(String passageId, Corpus.Passage passage, int partition, long offset) {}
+
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final AvroCodec<PassageEvent> codec;
+  private final List<TopicPartition> partitions = new ArrayList<>();
+  private final Map<String, Corpus.Passage> passages = new LinkedHashMap<>();
+  private volatile int size;
+  private long skipped;
+
+  public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Duration timeout) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrapServers);
+    props.put("isolation.level", "read_committed");
+    props.put("enable.auto.commit", "false");
+    this.codec = topic.codec();
+    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+  }
+
+  /** Polls once; returns the decodable changes, already applied to the corpus. */
+  public List<Change> poll(Duration timeout) {
+    List<Change> changes = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+      PassageEvent e;
+      try {
+        e = codec.decode(r.value());
+      } catch (EventDecodingException bad) {
+        // The mining job dead-letters corpus records it cannot decode, with the reason; serving counts and skips them.
+        skipped++;
+        continue;
+      }
+      if (e.getOp() == PassageOp.DELETE) {
+        passages.remove(e.getPassageId());
+        changes.add(new Change(e.getPassageId(), null, r.partition(), r.offset()));
+      } else if (e.getText() != null) {
+        Corpus.Passage p = new Corpus.Passage(e.getPassageId(), e.getTitle(), e.getText());
+        passages.put(p.id(), p);
+        changes.add(new Change(p.id(), p, r.partition(), r.offset()));
+      } else {
+        skipped++;
+      }
+    }
+    size = passages.size();
+    return changes;
+  }
+
+  /** Reads up to the end offsets as of now and returns every change on the way. */
+  public List<Change> catchUp(Duration timeout) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Change> changes = new ArrayList<>();
+    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("corpus topic not read to its end within " + timeout);
+      changes.addAll(poll(Duration.ofMillis(200)));
+    }
+    return changes;
+  }
+
+  public Corpus snapshot() {
+    return new Corpus(List.copyOf(passages.values()));
+  }
+
+  /** Current size; safe to read from any thread. */
+  public int size() {
+    return size;
+  }
+
+  public long skipped() {
+    return skipped;
+  }
+
+  /** Next offset to read per partition, encoded as {@code partition:offset,...}. */
+  public String positions() {
+    return encode(partitions.stream().collect(Collectors.toMap(TopicPartition::partition, consumer::position)));
+  }
+
+  public static String encode(Map<Integer, Long> offsets) {
+    return offsets.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> e.getKey() + ":" + e.getValue())
+        .collect(Collectors.joining(","));
+  }
+
+  public static Map<Integer, Long> decode(String offsets) {
+    Map<Integer, Long> out = new HashMap<>();
+    if (offsets == null || offsets.isBlank()) return out;
+    for (String part : offsets.split(",")) {
+      String[] kv = part.split(":");
+      out.put(Integer.parseInt(kv[0]), Long.parseLong(kv[1]));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    consumer.close();
+  }
+}

@@ -1,0 +1,49 @@
+package dev.attune.serving;
+
+import dev.attune.schemas.ModelVersion;
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.trainers.train.ModelRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Where each retriever's weights are: the pretrained base, and every version announced on the model topic. */
+public final class ModelCatalog {
+  private final ModelRegistry registry;
+  private final int maxTokens;
+  private final Map<String, Path> artifacts = new ConcurrentHashMap<>();
+
+  public ModelCatalog(ModelRegistry registry, int maxTokens) {
+    this.registry = registry;
+    this.maxTokens = maxTokens;
+  }
+
+  public static String baseName() {
+    return ModelRegistry.name(0);
+  }
+
+  public void register(ModelVersion version) {
+    artifacts.put(version.getName(), Path.of(URI.create(version.getArtifactUri())));
+  }
+
+  public boolean knows(String name) {
+    return name.equals(baseName()) || artifacts.containsKey(name);
+  }
+
+  /** Opens {@code name} under ONNX Runtime. */
+  public Encoder open(String name) {
+    Path dir = name.equals(baseName()) ? registry.dir(0) : artifacts.get(name);
+    if (dir == null) throw new IllegalArgumentException("unknown model " + name + "; known: " + artifacts.keySet());
+    ModelSpec spec = registry.spec();
+    try {
+      return new OnnxEncoder(name, dir, spec, maxTokens);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open model " + name + " at " + dir, e);
+    }
+  }
+}

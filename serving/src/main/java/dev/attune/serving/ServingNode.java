@@ -1,0 +1,123 @@
+package dev.attune.serving;
+
+import dev.attune.schemas.Topics;
+import dev.attune.serving.api.RetrievalApi;
+import dev.attune.serving.api.ServingMetrics;
+import dev.attune.serving.store.LuceneVectorStore;
+import dev.attune.serving.store.QdrantVectorStore;
+import dev.attune.serving.store.VectorStore;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.train.ModelRegistry;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One serving instance, wired: vector store, corpus follower, index manager, model watcher,
+ * retrieval service, HTTP API and metrics. {@code attune serve} and the local stack both start it.
+ */
+public final class ServingNode implements AutoCloseable {
+  /** Which store holds the indexes; {@code qdrant} null means the embedded Lucene store. */
+  public record Config(String bootstrapServers, Topics topics, Path workDir, Path modelsDir, ModelSpec spec,
+      QdrantVectorStore.Config qdrant, String host, int port, RetrievalApi.Config api, Map<String, String> tasks,
+      int maxQueryTokens, int maxPassageTokens) {}
+
+  private static final Duration STARTUP = Duration.ofMinutes(2);
+
+  private final VectorStore store;
+  private final IndexManager indexes;
+  private final ModelWatcher watcher;
+  private final Thread watcherThread;
+  private final RetrievalService service;
+  private final ServingMetrics metrics;
+  private final Javalin http;
+
+  private ServingNode(Config config, IndexManager.Listener listener) {
+    store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
+    ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
+    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), catalog, STARTUP);
+    String desired = watcher.catchUp(STARTUP);
+    CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), STARTUP);
+    // The service reads the manager's state through a method: the manager only exists a line later.
+    service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers()), config.topics(),
+        config.tasks(), config.maxQueryTokens());
+    metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
+    indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
+    indexes.start(desired);
+    http = RetrievalApi.create(service, indexes, metrics, config.api()).start(config.host(), config.port());
+    watcher.onChange(indexes::requestSwap);
+    watcherThread = new Thread(watcher, "model-watcher");
+    watcherThread.setDaemon(true);
+    watcherThread.start();
+  }
+
+  /** Starts serving; returns once a version is live and the API listens. */
+  public static ServingNode start(Config config, IndexManager.Listener listener) {
+    return new ServingNode(config, listener);
+  }
+
+  private ServingState current() {
+    return indexes.current();
+  }
+
+  private long livePassages() {
+    try {
+      return store.count(indexes.current().indexVersion());
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static IndexManager.Listener both(IndexManager.Listener a, IndexManager.Listener b) {
+    List<IndexManager.Listener> all = List.of(a, b);
+    return new IndexManager.Listener() {
+      @Override
+      public void swapped(IndexManager.Swap swap) {
+        all.forEach(l -> l.swapped(swap));
+      }
+
+      @Override
+      public void failed(String model, Exception cause) {
+        all.forEach(l -> l.failed(model, cause));
+      }
+
+      @Override
+      public void corpusApplied(int changes) {
+        all.forEach(l -> l.corpusApplied(changes));
+      }
+    };
+  }
+
+  public RetrievalService service() {
+    return service;
+  }
+
+  public IndexManager indexes() {
+    return indexes;
+  }
+
+  public VectorStore store() {
+    return store;
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + http.port());
+  }
+
+  @Override
+  public void close() {
+    watcher.close();
+    try {
+      watcherThread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    http.stop();
+    service.close();
+    indexes.close();
+    store.close();
+  }
+}
