@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -33,6 +34,8 @@ public final class RetrievalApi {
   public static final int MAX_K = 100;
   public static final int MAX_FILTER_VALUES = 1_000;
   private static final String STARTED = "attune.started";
+  private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback");
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
   /** API settings; {@code bearerToken} null means no authentication. */
   public record Config(String bearerToken) {
@@ -70,7 +73,9 @@ public final class RetrievalApi {
     app.before("/v1/*", ctx -> authenticate(ctx, config));
     app.after(ctx -> {
       Long started = ctx.attribute(STARTED);
-      if (started != null) metrics.observe(ctx.endpointHandlerPath(), ctx.statusCode(), (System.nanoTime() - started) / 1e9);
+      // Label by route, not raw path, so unknown paths cannot blow up the label set.
+      String route = ROUTES.contains(ctx.path()) ? ctx.path() : "other";
+      if (started != null) metrics.observe(route, ctx.statusCode(), (System.nanoTime() - started) / 1e9);
     });
     app.get("/health", ctx -> {
       ServingState s = service.current();
@@ -89,6 +94,10 @@ public final class RetrievalApi {
     app.exception(BadRequestResponse.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalStateException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage())));
+    app.exception(Exception.class, (e, ctx) -> {
+      LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+      ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error: " + e));
+    });
     return app;
   }
 
@@ -142,7 +151,7 @@ public final class RetrievalApi {
     List<String> titles = f.titles() == null ? List.of() : f.titles();
     List<String> ids = f.ids() == null ? List.of() : f.ids();
     if (titles.size() + ids.size() > MAX_FILTER_VALUES) throw new BadRequestResponse("filters have more than " + MAX_FILTER_VALUES + " values");
-    if (titles.contains(null) || ids.contains(null)) throw new BadRequestResponse("filters contain null");
+    if (titles.stream().anyMatch(Objects::isNull) || ids.stream().anyMatch(Objects::isNull)) throw new BadRequestResponse("filters contain null");
     return new SearchFilter(Set.copyOf(titles), Set.copyOf(ids));
   }
 
