@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
 @Command(name = "attune", mixinStandardHelpOptions = true, version = "attune 0.1.0",
     description = "Tunes RAG retrievers to what the LLM uses, from live traffic.",
     subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
-        AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class})
+        AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
@@ -160,6 +160,24 @@ public final class AttuneCli {
         for (AutoCloseable r : resources) r.close();
       });
       return 0;
+    }
+  }
+
+  @Command(name = "bench-serving", description = "Queries at a fixed rate through a swap, on Lucene and a real Qdrant; prints p50/p99 per phase, failed and mixed-version responses, raw search throughput.")
+  static final class BenchServingCommand implements Callable<Integer> {
+    @Option(names = "--work-dir", defaultValue = ".attune/bench-serving") Path workDir;
+    @Option(names = "--articles", defaultValue = "4", description = "SQuAD articles in the corpus (default: ${DEFAULT-VALUE}).") int articles;
+    @Option(names = "--rate", defaultValue = "10", description = "Requests per second (default: ${DEFAULT-VALUE}).") double rate;
+    @Option(names = "--steady-seconds", defaultValue = "15", description = "Length of the before and after phases (default: ${DEFAULT-VALUE}).") int steady;
+    @Option(names = "--stores", defaultValue = "lucene,qdrant", split = ",", description = "Stores to measure (default: ${DEFAULT-VALUE}).") java.util.List<String> stores;
+
+    @Override
+    public Integer call() throws Exception {
+      deleteTree(workDir);
+      var results = new dev.attune.infra.bench.SwapBench(new dev.attune.infra.bench.SwapBench.Config(workDir, articles, rate,
+          Duration.ofSeconds(steady), Duration.ofSeconds(5), stores)).run(System.out);
+      return results.stream().allMatch(r -> r.failed().values().stream().allMatch(f -> f == 0)
+          && r.mixed().values().stream().allMatch(m -> m == 0)) ? 0 : 1;
     }
   }
 

@@ -1,0 +1,200 @@
+package dev.attune.infra.bench;
+
+import dev.attune.client.AttuneClient;
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.demo.LocalStack;
+import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.schemas.ModelKind;
+import dev.attune.schemas.ModelStatus;
+import dev.attune.schemas.ModelVersion;
+import dev.attune.schemas.PassageEvent;
+import dev.attune.schemas.PassageOp;
+import dev.attune.schemas.Topics;
+import dev.attune.serving.Corpus;
+import dev.attune.serving.EventPublisher;
+import dev.attune.serving.IndexManager;
+import dev.attune.serving.ServingNode;
+import dev.attune.serving.ServingState;
+import dev.attune.serving.api.RetrievalApi;
+import dev.attune.serving.store.QdrantServer;
+import dev.attune.serving.store.QdrantVectorStore;
+import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.train.ModelRegistry;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code attune bench-serving}: queries at a fixed rate against the running API while a new model
+ * version is built and swapped in, for the Lucene store and a real Qdrant server; prints latency
+ * per phase (before, during, after the swap), failed and mixed-version responses, and each store's
+ * raw search throughput measured in the same run.
+ */
+public final class SwapBench {
+  /** Bench settings. */
+  public record Config(Path workDir, int articles, double rate, Duration steady, Duration rawSearch, List<String> stores) {}
+
+  private enum Phase { BEFORE, DURING, AFTER }
+
+  private record Sample(Phase phase, long micros, boolean ok, boolean mixed) {}
+
+  /** Figures of one store. */
+  public record Result(String store, Map<Phase, long[]> latencies, Map<Phase, Integer> failed, Map<Phase, Integer> mixed,
+      double swapSeconds, double rawSearchesPerSecond) {}
+
+  private final Config config;
+
+  public SwapBench(Config config) {
+    this.config = config;
+  }
+
+  public List<Result> run(PrintStream out) throws Exception {
+    BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
+    List<String> questions = data.queries().stream().map(RetrievalMetrics.Judged::text).toList();
+    out.printf("bench-serving: %d passages, %d distinct questions, %.0f requests/s, %s steady phases%n",
+        data.corpus().passages().size(), questions.size(), config.rate(), config.steady());
+    List<Result> results = new ArrayList<>();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(config.workDir().resolve("kafka"))) {
+      for (String store : config.stores()) results.add(runOne(store, kafka, data.corpus(), questions, out));
+    }
+    print(results, out);
+    return results;
+  }
+
+  private Result runOne(String store, EmbeddedKafka kafka, Corpus corpus, List<String> questions, PrintStream out) throws Exception {
+    Path dir = config.workDir().resolve(store);
+    Topics topics = Topics.withPrefix("bench-" + store + ".");
+    EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
+    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      for (Corpus.Passage p : corpus.passages()) {
+        publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
+            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
+      }
+    }
+    QdrantServer qdrant = store.equals("qdrant")
+        ? QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir.resolve("qdrant"), Duration.ofSeconds(60)) : null;
+    try {
+      QdrantVectorStore.Config q = qdrant == null ? null : QdrantVectorStore.Config.local(qdrant.grpcPort(), "bench");
+      ModelRegistry registry = new ModelRegistry(dir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
+      out.printf("[%s] building the base index ...%n", store);
+      try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, dir, dir.resolve("models"),
+          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), LocalStack.TASKS, 64, 512), new IndexManager.Listener() {})) {
+        Path v1 = registry.dir(1);
+        Files.createDirectories(v1);
+        try (var files = Files.list(registry.dir(0))) {
+          for (Path f : files.toList()) Files.copy(f, v1.resolve(f.getFileName()));
+        }
+        Result result = measure(store, node, kafka, topics, v1, questions, out);
+        return result;
+      }
+    } finally {
+      if (qdrant != null) qdrant.close();
+    }
+  }
+
+  private Result measure(String store, ServingNode node, EmbeddedKafka kafka, Topics topics, Path v1, List<String> questions,
+      PrintStream out) throws Exception {
+    AttuneClient client = new AttuneClient(node.uri(), null, Duration.ofSeconds(30));
+    ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+    Phase[] phase = {Phase.BEFORE};
+    ExecutorService workers = Executors.newFixedThreadPool(16);
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    long periodMicros = (long) (1_000_000 / config.rate());
+    int[] next = {0};
+    ticker.scheduleAtFixedRate(() -> {
+      Phase p = phase[0];
+      String question = questions.get(next[0]++ % questions.size());
+      workers.execute(() -> {
+        long t0 = System.nanoTime();
+        try {
+          AttuneClient.Retrieval r = client.retrieve(AttuneClient.RetrieveRequest.of(question, 10));
+          samples.add(new Sample(p, (System.nanoTime() - t0) / 1000, true, !r.modelVersion().equals(r.indexVersion())));
+        } catch (RuntimeException e) {
+          samples.add(new Sample(p, (System.nanoTime() - t0) / 1000, false, false));
+        }
+      });
+    }, 0, periodMicros, TimeUnit.MICROSECONDS);
+
+    out.printf("[%s] steady load on %s ...%n", store, node.indexes().current().modelVersion());
+    LockSupport.parkNanos(config.steady().toNanos());
+    phase[0] = Phase.DURING;
+    long swapStart = System.nanoTime();
+    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      publisher.publish(topics.modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(1)
+          .setName(ModelRegistry.name(1)).setArtifactUri(v1.toUri().toString()).setCreatedAtMs(System.currentTimeMillis())
+          .setStatus(ModelStatus.PROMOTED).build());
+    }
+    out.printf("[%s] promoted retriever-v1; re-embedding under load ...%n", store);
+    while (!node.indexes().current().modelVersion().equals(ModelRegistry.name(1))) {
+      if (System.nanoTime() - swapStart > Duration.ofMinutes(20).toNanos()) throw new IllegalStateException("swap did not finish in 20 minutes");
+      LockSupport.parkNanos(50_000_000L);
+    }
+    double swapSeconds = (System.nanoTime() - swapStart) / 1e9;
+    phase[0] = Phase.AFTER;
+    LockSupport.parkNanos(config.steady().toNanos());
+    ticker.shutdown();
+    ticker.awaitTermination(10, TimeUnit.SECONDS);
+    workers.shutdown();
+    workers.awaitTermination(60, TimeUnit.SECONDS);
+
+    double raw = rawSearchRate(node, questions);
+    Map<Phase, long[]> latencies = new java.util.EnumMap<>(Phase.class);
+    Map<Phase, Integer> failed = new java.util.EnumMap<>(Phase.class);
+    Map<Phase, Integer> mixed = new java.util.EnumMap<>(Phase.class);
+    for (Phase p : Phase.values()) {
+      latencies.put(p, samples.stream().filter(s -> s.phase() == p && s.ok()).mapToLong(Sample::micros).sorted().toArray());
+      failed.put(p, (int) samples.stream().filter(s -> s.phase() == p && !s.ok()).count());
+      mixed.put(p, (int) samples.stream().filter(s -> s.phase() == p && s.mixed()).count());
+    }
+    return new Result(store, latencies, failed, mixed, swapSeconds, raw);
+  }
+
+  /** Store-only searches per second (one thread, pre-embedded queries, k = 10) on the live version. */
+  private double rawSearchRate(ServingNode node, List<String> questions) {
+    ServingState s = node.indexes().current();
+    List<String> sample = questions.subList(0, Math.min(64, questions.size()));
+    float[][] vectors = s.encoder().embedBatch(sample, 64);
+    long deadline = System.nanoTime() + config.rawSearch().toNanos();
+    long start = System.nanoTime();
+    long n = 0;
+    while (System.nanoTime() < deadline) node.store().search(s.indexVersion(), vectors[(int) (n++ % vectors.length)], 10);
+    return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  private static double percentile(long[] sorted, double q) {
+    if (sorted.length == 0) return Double.NaN;
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
+  }
+
+  static void print(List<Result> results, PrintStream out) {
+    out.println();
+    out.printf("%-8s %-7s %8s %9s %9s %7s %7s%n", "store", "phase", "requests", "p50 ms", "p99 ms", "failed", "mixed");
+    for (Result r : results) {
+      for (Phase p : Phase.values()) {
+        long[] l = r.latencies().get(p);
+        out.printf("%-8s %-7s %8d %9.1f %9.1f %7d %7d%n", r.store(), p.name().toLowerCase(), l.length + r.failed().get(p),
+            percentile(l, 0.50), percentile(l, 0.99), r.failed().get(p), r.mixed().get(p));
+      }
+    }
+    out.println();
+    for (Result r : results) {
+      out.printf("%-8s swap (re-embed + catch-up + verify + switch) %.1fs; raw store search %.0f/s (1 thread, k=10)%n",
+          r.store(), r.swapSeconds(), r.rawSearchesPerSecond());
+    }
+    int failed = results.stream().mapToInt(r -> Arrays.stream(Phase.values()).mapToInt(p -> r.failed().get(p)).sum()).sum();
+    int mixed = results.stream().mapToInt(r -> Arrays.stream(Phase.values()).mapToInt(p -> r.mixed().get(p)).sum()).sum();
+    out.printf("failed requests: %d (target 0); mixed-version responses: %d (target 0)%n", failed, mixed);
+  }
+}
