@@ -151,8 +151,9 @@ public final class AttuneCli {
     public Integer call() throws Exception {
       java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
       QdrantVectorStore.Config qdrant = storeOptions.qdrant(workDir.resolve("qdrant"), resources);
+      String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.BGE_SMALL_EN_V15, qdrant, host, port, new RetrievalApi.Config(System.getenv(tokenEnv)), LocalStack.TASKS, 64, 512),
+          ModelSpec.BGE_SMALL_EN_V15, qdrant, host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), LocalStack.TASKS, 64, 512),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {

@@ -183,6 +183,9 @@ class ServingIT {
       assertThat(node.store().count("retriever-v0")).isEqualTo(corpusSize);
       assertThat(node.store().active()).contains("retriever-v0");
 
+      assertThat(client.rollback().get("to").asText()).isEqualTo("retriever-v1");
+      assertThat(client.rollback().get("to").asText()).isEqualTo("retriever-v0");
+
       // Operations surface: auth, validation, metrics, feedback through the client.
       AttuneClient anonymous = new AttuneClient(node.uri(), null, Duration.ofSeconds(10));
       assertThatThrownBy(() -> anonymous.retrieve(AttuneClient.RetrieveRequest.of("q", 3)))
@@ -204,7 +207,7 @@ class ServingIT {
 
       String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.uri().resolve("/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(metrics).contains("attune_swaps_total{kind=\"build\"} 1.0", "attune_swaps_total{kind=\"rollback\"} 1.0",
+      assertThat(metrics).contains("attune_swaps_total{kind=\"build\"} 1.0", "attune_swaps_total{kind=\"rollback\"} 3.0",
           "attune_requests_total{endpoint=\"/v1/retrieve\",status=\"401\"} 1.0", "attune_request_seconds_bucket",
           "attune_index_passages " + corpusSize + ".0");
     }
@@ -215,6 +218,8 @@ class ServingIT {
   void should_restart_on_the_recorded_version_catch_up_and_drop_a_crashed_build(String store) throws Exception {
     Setup s = setup(store);
     try (ServingNode node = ServingNode.start(s.config(), new IndexManager.Listener() {})) {
+      assertThatThrownBy(() -> new AttuneClient(node.uri(), TOKEN, Duration.ofSeconds(10)).rollback())
+          .isInstanceOfSatisfying(AttuneClientException.class, e -> assertThat(e.status()).isEqualTo(409));
       promote(s.topics(), 1, ModelStatus.PROMOTED);
       await().atMost(Duration.ofMinutes(3)).until(() -> node.indexes().current().modelVersion().equals("retriever-v1"));
       // What a crash in the middle of a build leaves behind: a version marked as building.

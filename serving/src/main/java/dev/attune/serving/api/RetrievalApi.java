@@ -11,6 +11,7 @@ import dev.attune.serving.ServingState;
 import dev.attune.serving.store.SearchFilter;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
+import io.javalin.http.ConflictResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.UnauthorizedResponse;
@@ -86,11 +87,13 @@ public final class RetrievalApi {
     app.post("/v1/retrieve", ctx -> retrieve(service, ctx));
     app.post("/v1/feedback", ctx -> feedback(service, ctx));
     app.post("/v1/admin/rollback", ctx -> {
+      if (indexes.previous().isEmpty()) throw new ConflictResponse("no previous version to roll back to");
       IndexManager.Swap swap = indexes.rollback();
       ctx.json(Map.of("from", swap.from(), "to", swap.to(), "passages", swap.passages()));
     });
     app.exception(UnauthorizedResponse.class, (e, ctx) -> ctx.status(HttpStatus.UNAUTHORIZED)
         .header("WWW-Authenticate", "Bearer realm=\"attune\"").json(Map.of("error", e.getMessage())));
+    app.exception(ConflictResponse.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(Map.of("error", e.getMessage())));
     app.exception(BadRequestResponse.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
     app.exception(IllegalStateException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage())));
