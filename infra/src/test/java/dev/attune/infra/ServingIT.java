@@ -231,10 +231,16 @@ class ServingIT {
     }
 
     List<IndexManager.Swap> swaps = new CopyOnWriteArrayList<>();
+    List<String> failedBuilds = new CopyOnWriteArrayList<>();
     try (ServingNode node = ServingNode.start(s.config(), new IndexManager.Listener() {
       @Override
       public void swapped(IndexManager.Swap swap) {
         swaps.add(swap);
+      }
+
+      @Override
+      public void failed(String model, Exception cause) {
+        failedBuilds.add(model);
       }
     })) {
       assertThat(swaps).extracting(IndexManager.Swap::kind).containsExactly(IndexManager.SwapKind.RESTORED);
@@ -248,6 +254,17 @@ class ServingIT {
       promote(s.topics(), 1, ModelStatus.ROLLED_BACK);
       await().atMost(Duration.ofSeconds(30)).until(() -> node.indexes().current().modelVersion().equals("retriever-v0"));
       assertThat(swaps).extracting(IndexManager.Swap::kind).endsWith(IndexManager.SwapKind.ROLLBACK);
+
+      // A promoted model whose weights cannot be read: the build fails, is reported, and nothing changes.
+      try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+        publisher.publish(s.topics().modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(5)
+            .setName("retriever-v5").setArtifactUri(work.resolve("nowhere").toUri().toString())
+            .setCreatedAtMs(System.currentTimeMillis()).setStatus(ModelStatus.PROMOTED).build());
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> failedBuilds.contains("retriever-v5"));
+      assertThat(node.indexes().current().modelVersion()).isEqualTo("retriever-v0");
+      assertThat(node.store().active()).contains("retriever-v0");
+      assertThat(node.store().versions()).containsExactlyInAnyOrder("retriever-v0", "retriever-v1");
     }
   }
 }
