@@ -66,13 +66,9 @@ public final class AttuneCli {
     @Override
     public Integer call() throws Exception {
       deleteTree(workDir);
-      java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
-      try {
-        DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir))
-            .withQdrant(storeOptions.qdrant(workDir.resolve("qdrant"), resources));
+      try (StoreChoice store = storeOptions.open(workDir.resolve("qdrant"))) {
+        DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir)).withQdrant(store.qdrant());
         Demo.print(new Demo(config).run(), System.out);
-      } finally {
-        for (AutoCloseable r : resources) r.close();
       }
       return 0;
     }
@@ -109,6 +105,14 @@ public final class AttuneCli {
     @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).") String bootstrap;
   }
 
+  /** The chosen store: Qdrant settings (null for Lucene) and the local server started for them, if any. */
+  record StoreChoice(QdrantVectorStore.Config qdrant, QdrantServer server) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (server != null) server.close();
+    }
+  }
+
   /** Where serving keeps its indexes. */
   static class StoreOptions {
     @Option(names = "--store", defaultValue = "lucene", description = "lucene (embedded), qdrant (a running server) or qdrant-local (downloads and starts Qdrant 1.16.3) (default: ${DEFAULT-VALUE}).") String store;
@@ -117,20 +121,19 @@ public final class AttuneCli {
     @Option(names = "--qdrant-alias", defaultValue = "attune_passages", description = "Alias serving reads through; collections are <alias>_<version>.") String alias;
     @Option(names = "--qdrant-api-key", description = "Qdrant API key (or env QDRANT_API_KEY).") String apiKey;
 
-    /** The Qdrant config, starting a local server under {@code dir} for qdrant-local; null for Lucene. */
-    QdrantVectorStore.Config qdrant(Path dir, java.util.List<AutoCloseable> resources) {
+    /** Resolves the choice, starting a local Qdrant server under {@code dir} for qdrant-local. */
+    StoreChoice open(Path dir) {
       switch (store) {
         case "lucene":
-          return null;
+          return new StoreChoice(null, null);
         case "qdrant":
           String key = apiKey != null ? apiKey : System.getenv("QDRANT_API_KEY");
-          return new QdrantVectorStore.Config(qdrantHost, qdrantGrpcPort, alias, key, 256, Duration.ofSeconds(30));
+          return new StoreChoice(new QdrantVectorStore.Config(qdrantHost, qdrantGrpcPort, alias, key, 256, Duration.ofSeconds(30)), null);
         case "qdrant-local":
           QdrantServer server = QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir, Duration.ofSeconds(60));
-          resources.add(server);
           System.out.printf("started Qdrant %s on 127.0.0.1 (grpc %d, http %d), storage under %s%n",
               QdrantServer.VERSION, server.grpcPort(), server.httpPort(), dir);
-          return QdrantVectorStore.Config.local(server.grpcPort(), alias);
+          return new StoreChoice(QdrantVectorStore.Config.local(server.grpcPort(), alias), server);
         default:
           throw new CommandLine.ParameterException(new CommandLine(this), "--store must be lucene, qdrant or qdrant-local, not " + store);
       }
@@ -149,16 +152,15 @@ public final class AttuneCli {
 
     @Override
     public Integer call() throws Exception {
-      java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
-      QdrantVectorStore.Config qdrant = storeOptions.qdrant(workDir.resolve("qdrant"), resources);
+      StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.BGE_SMALL_EN_V15, qdrant, host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), LocalStack.TASKS, 64, 512),
+          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), LocalStack.TASKS, 64, 512),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {
         node.close();
-        for (AutoCloseable r : resources) r.close();
+        store.close();
       });
       return 0;
     }

@@ -30,7 +30,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -102,15 +101,8 @@ class ServingIT {
   }
 
   /** A second model with the base weights copied to its own directory: the swap does all its real work. */
-  private void promote(Topics topics, int version, ModelStatus status) throws IOException {
-    ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
-    Path dir = registry.dir(version);
-    if (!Files.exists(dir)) {
-      Files.createDirectories(dir);
-      try (var files = Files.list(registry.dir(0))) {
-        for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
-      }
-    }
+  private void promote(Topics topics, int version, ModelStatus status) {
+    Path dir = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15).cloneBase(version);
     try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
       publisher.publish(topics.modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(version)
           .setName(ModelRegistry.name(version)).setArtifactUri(dir.toUri().toString()).setCreatedAtMs(System.currentTimeMillis())

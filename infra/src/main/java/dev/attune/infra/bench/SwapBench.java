@@ -22,7 +22,6 @@ import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.train.ModelRegistry;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,13 +90,7 @@ public final class SwapBench {
       out.printf("[%s] building the base index ...%n", store);
       try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, dir, dir.resolve("models"),
           ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), LocalStack.TASKS, 64, 512), new IndexManager.Listener() {})) {
-        Path v1 = registry.dir(1);
-        Files.createDirectories(v1);
-        try (var files = Files.list(registry.dir(0))) {
-          for (Path f : files.toList()) Files.copy(f, v1.resolve(f.getFileName()));
-        }
-        Result result = measure(store, node, kafka, topics, v1, questions, out);
-        return result;
+        return measure(store, node, kafka, topics, registry.cloneBase(1), questions, out);
       }
     } finally {
       if (qdrant != null) qdrant.close();

@@ -34,6 +34,23 @@ public final class ModelRegistry {
     return version == 0 ? spec.materializeBase(dir) : dir;
   }
 
+  /**
+   * Copies the pretrained base as version {@code version}: a stand-in candidate whose swap does all
+   * the real work (re-embedding, verification), for benchmarks and tests of serving.
+   */
+  public Path cloneBase(int version) {
+    Path dir = root.resolve(name(version));
+    try {
+      Files.createDirectories(dir);
+      try (Stream<Path> files = Files.list(dir(0))) {
+        for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the base model to " + dir, e);
+    }
+  }
+
   /** One more than the highest version on disk. */
   public synchronized int nextVersion() {
     try {
