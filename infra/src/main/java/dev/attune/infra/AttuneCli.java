@@ -189,12 +189,16 @@ public final class AttuneCli {
     @CommandLine.Mixin KafkaOptions kafka;
     @Option(names = "--state-dir", defaultValue = ".attune/streams") Path stateDir;
     @Option(names = "--replication-factor", defaultValue = "1") int replication;
+    @Option(names = "--window", defaultValue = "PT30S", description = "Event-time episode window (ISO-8601).") Duration window;
+    @Option(names = "--grace", defaultValue = "PT10S", description = "Grace for late events after the window (ISO-8601).") Duration grace;
+    @Option(names = "--missing-llm-feedback", defaultValue = "EMIT_HUMAN_ONLY",
+        description = "EMIT_HUMAN_ONLY or DEAD_LETTER for episodes closed without LLM feedback.") AssemblerConfig.MissingLlmFeedback missingLlm;
 
     @Override
     public Integer call() throws Exception {
       AssemblerConfig defaults = AssemblerConfig.defaults(kafka.bootstrap, stateDir);
-      AssemblerConfig config = new AssemblerConfig(defaults.bootstrapServers(), defaults.applicationId(), defaults.topics(), defaults.window(),
-          defaults.closeCheckInterval(), defaults.closeWhenComplete(), stateDir, replication);
+      AssemblerConfig config = new AssemblerConfig(defaults.bootstrapServers(), defaults.applicationId(), defaults.topics(), window,
+          grace, missingLlm, defaults.closedRetention(), defaults.closeCheckInterval(), defaults.closeWhenComplete(), stateDir, replication);
       var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2));
       System.out.println("assembler RUNNING");
       blockUntilInterrupted(streams::close);

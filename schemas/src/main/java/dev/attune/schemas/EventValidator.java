@@ -6,71 +6,81 @@ import java.util.Set;
 
 /**
  * Contract checks that Avro's types cannot express (non-empty lists, positive ranks, finite scores).
- * Each method returns the reason detail, or empty when the event is valid.
+ * Each method returns the violation with its reason code, or empty when the event is valid.
  */
 public final class EventValidator {
   private EventValidator() {}
 
-  public static Optional<String> validate(QueryEvent e) {
-    if (blank(e.getRequestId())) return Optional.of("requestId is blank");
-    if (blank(e.getQuery())) return Optional.of("query is blank");
-    if (blank(e.getTask())) return Optional.of("task is blank");
+  public static Optional<Violation> validate(QueryEvent e) {
+    if (isBlank(e.getRequestId())) return blankField("requestId");
+    if (isBlank(e.getQuery())) return blankField("query");
+    if (isBlank(e.getTask())) return blankField("task");
     return Optional.empty();
   }
 
-  public static Optional<String> validate(RetrievalEvent e) {
-    if (blank(e.getRequestId())) return Optional.of("requestId is blank");
-    if (e.getCandidates().isEmpty()) return Optional.of("candidates is empty");
+  public static Optional<Violation> validate(RetrievalEvent e) {
+    if (isBlank(e.getRequestId())) return blankField("requestId");
+    if (e.getCandidates().isEmpty()) return violation(DeadLetterReason.EMPTY_LIST, "candidates is empty");
     Set<String> seen = new HashSet<>();
     for (RankedPassage p : e.getCandidates()) {
-      if (blank(p.getPassageId())) return Optional.of("a candidate has a blank passageId");
+      if (isBlank(p.getPassageId())) return blankField("a candidate's passageId");
       if (p.getRank() < 1) {
-        return Optional.of("rank (" + p.getRank() + ") of " + p.getPassageId() + " is below 1");
+        return violation(DeadLetterReason.INVALID_RANK, "rank (" + p.getRank() + ") of " + p.getPassageId() + " is below 1");
       }
       if (!Float.isFinite(p.getScore())) {
-        return Optional.of("score (" + p.getScore() + ") of " + p.getPassageId() + " is not finite");
+        return nonFinite("score (" + p.getScore() + ") of " + p.getPassageId());
       }
       if (!seen.add(p.getPassageId())) {
-        return Optional.of("passage " + p.getPassageId() + " is listed twice");
+        return violation(DeadLetterReason.DUPLICATE_PASSAGE, "passage " + p.getPassageId() + " is listed twice");
       }
     }
     return Optional.empty();
   }
 
-  public static Optional<String> validate(LlmFeedbackEvent e) {
-    if (blank(e.getRequestId())) return Optional.of("requestId is blank");
-    if (blank(e.getLlmId())) return Optional.of("llmId is blank");
-    if (e.getSignalKind() == SignalKind.UNKNOWN) return Optional.of("signalKind is UNKNOWN");
-    if (e.getPassageScores().isEmpty()) return Optional.of("passageScores is empty");
+  public static Optional<Violation> validate(LlmFeedbackEvent e) {
+    if (isBlank(e.getRequestId())) return blankField("requestId");
+    if (isBlank(e.getLlmId())) return blankField("llmId");
+    if (e.getSignalKind() == SignalKind.UNKNOWN) {
+      return violation(DeadLetterReason.UNKNOWN_SIGNAL, "signalKind is not one this reader knows");
+    }
+    if (e.getPassageScores().isEmpty()) return violation(DeadLetterReason.EMPTY_LIST, "passageScores is empty");
     for (PassageScore s : e.getPassageScores()) {
-      if (blank(s.getPassageId())) return Optional.of("a score has a blank passageId");
-      if (!Double.isFinite(s.getScore())) {
-        return Optional.of("score (" + s.getScore() + ") of " + s.getPassageId() + " is not finite");
-      }
+      if (isBlank(s.getPassageId())) return blankField("a score's passageId");
+      if (!Double.isFinite(s.getScore())) return nonFinite("score (" + s.getScore() + ") of " + s.getPassageId());
     }
     if (e.getSequenceReward() != null && !Double.isFinite(e.getSequenceReward())) {
-      return Optional.of("sequenceReward (" + e.getSequenceReward() + ") is not finite");
+      return nonFinite("sequenceReward (" + e.getSequenceReward() + ")");
     }
     return Optional.empty();
   }
 
-  public static Optional<String> validate(HumanFeedbackEvent e) {
-    if (blank(e.getRequestId())) return Optional.of("requestId is blank");
-    if (e.getRelevantPassageIds().stream().anyMatch(EventValidator::blank)) {
-      return Optional.of("relevantPassageIds holds a blank id");
+  public static Optional<Violation> validate(HumanFeedbackEvent e) {
+    if (isBlank(e.getRequestId())) return blankField("requestId");
+    if (e.getRelevantPassageIds().stream().anyMatch(EventValidator::isBlank)) return blankField("an id in relevantPassageIds");
+    return Optional.empty();
+  }
+
+  public static Optional<Violation> validate(PassageEvent e) {
+    if (isBlank(e.getPassageId())) return blankField("passageId");
+    if (e.getOp() == PassageOp.UPSERT && isBlank(e.getText())) {
+      return violation(DeadLetterReason.BLANK_FIELD, "UPSERT of " + e.getPassageId() + " has no text");
     }
     return Optional.empty();
   }
 
-  public static Optional<String> validate(PassageEvent e) {
-    if (blank(e.getPassageId())) return Optional.of("passageId is blank");
-    if (e.getOp() == PassageOp.UPSERT && blank(e.getText())) {
-      return Optional.of("UPSERT of " + e.getPassageId() + " has no text");
-    }
-    return Optional.empty();
+  private static Optional<Violation> violation(String reason, String detail) {
+    return Optional.of(new Violation(reason, detail));
   }
 
-  private static boolean blank(String s) {
+  private static Optional<Violation> blankField(String field) {
+    return violation(DeadLetterReason.BLANK_FIELD, field + " is blank");
+  }
+
+  private static Optional<Violation> nonFinite(String what) {
+    return violation(DeadLetterReason.NON_FINITE_SCORE, what + " is not finite");
+  }
+
+  private static boolean isBlank(String s) {
     return s == null || s.isBlank();
   }
 }

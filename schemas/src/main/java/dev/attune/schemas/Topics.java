@@ -15,6 +15,9 @@ public record Topics(
     Topic<PassageEvent> corpus,
     Topic<FeedbackEpisode> episodes,
     Topic<TrainingExample> trainingExamples,
+    Topic<SilverSequence> silverSequences,
+    Topic<TeacherDistribution> teacherDistributions,
+    Topic<PreferenceStats> preferenceStats,
     Topic<ModelVersion> modelVersions,
     Topic<DeadLetter> deadLetters) {
 
@@ -36,6 +39,9 @@ public record Topics(
         new Topic<>(prefix + "corpus", PassageEvent.class, COMPACTED),
         new Topic<>(prefix + "episodes", FeedbackEpisode.class, Map.of()),
         new Topic<>(prefix + "training-examples", TrainingExample.class, KEEP_FOREVER),
+        new Topic<>(prefix + "silver-sequences", SilverSequence.class, KEEP_FOREVER),
+        new Topic<>(prefix + "teacher-distributions", TeacherDistribution.class, KEEP_FOREVER),
+        new Topic<>(prefix + "preference-stats", PreferenceStats.class, Map.of()),
         new Topic<>(prefix + "model-versions", ModelVersion.class, KEEP_FOREVER),
         new Topic<>(prefix + "dead-letter", DeadLetter.class, KEEP_FOREVER));
   }
@@ -48,6 +54,6 @@ public record Topics(
   public List<Topic<?>> all() {
     return List.of(
         queries, retrievals, llmFeedback, humanFeedback, corpus, episodes, trainingExamples,
-        modelVersions, deadLetters);
+        silverSequences, teacherDistributions, preferenceStats, modelVersions, deadLetters);
   }
 }

@@ -79,8 +79,16 @@ class AvroCodecTest {
     RetrievalEvent nan = retrieval();
     nan.getCandidates().set(1, new RankedPassage("p2", 2, Float.NaN));
 
-    assertThat(EventValidator.validate(negative)).hasValueSatisfying(d -> assertThat(d).contains("-1"));
-    assertThat(EventValidator.validate(nan)).hasValueSatisfying(d -> assertThat(d).contains("NaN"));
+    assertThat(EventValidator.validate(negative))
+        .hasValueSatisfying(v -> {
+          assertThat(v.reason()).isEqualTo(DeadLetterReason.INVALID_RANK);
+          assertThat(v.detail()).contains("-1");
+        });
+    assertThat(EventValidator.validate(nan))
+        .hasValueSatisfying(v -> {
+          assertThat(v.reason()).isEqualTo(DeadLetterReason.NON_FINITE_SCORE);
+          assertThat(v.detail()).contains("NaN");
+        });
     assertThat(EventValidator.validate(retrieval())).isEmpty();
   }
 }

@@ -118,7 +118,7 @@ public final class LocalStack implements AutoCloseable {
 
     System.out.println("starting Kafka Streams episode assembler ...");
     assembler = EpisodeAssembler.start(
-        AssemblerConfig.defaults(kafka.bootstrapServers(), work.resolve("streams")).withWindow(Duration.ofSeconds(20)),
+        AssemblerConfig.defaults(kafka.bootstrapServers(), work.resolve("streams")).withWindow(Duration.ofSeconds(15), Duration.ofSeconds(5)),
         Duration.ofMinutes(2));
     System.out.println("starting Flink preference-mining job on a MiniCluster ...");
     miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers())).startLocal();

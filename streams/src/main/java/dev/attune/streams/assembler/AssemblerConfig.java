@@ -11,8 +11,15 @@ import java.util.Objects;
  * @param bootstrapServers Kafka bootstrap servers
  * @param applicationId Kafka Streams application id (consumer group, internal topic prefix)
  * @param topics topic names
- * @param window how long after the first event of a request its episode stays open
- * @param closeCheckInterval how often open episodes are checked against the window
+ * @param window event-time length of an episode: from its earliest event's {@code timestampMs}
+ * @param grace how long after the window (in event time) late and out-of-order events are still
+ *     joined; the episode closes when the assembler's event clock passes window end + grace, or when
+ *     window + grace has passed on the wall clock since its first event arrived (so an idle stream
+ *     still flushes)
+ * @param missingLlmFeedback what to do at close with an episode that has query, retrieval and human
+ *     labels but no LLM feedback
+ * @param closedRetention how long a closed request is remembered to recognise late and duplicate events
+ * @param closeCheckInterval how often open episodes are checked for closing
  * @param closeWhenComplete emit as soon as query, retrieval, LLM and human feedback are all present,
  *     instead of waiting for the window to close
  * @param stateDir local state directory
@@ -23,24 +30,37 @@ public record AssemblerConfig(
     String applicationId,
     Topics topics,
     Duration window,
+    Duration grace,
+    MissingLlmFeedback missingLlmFeedback,
+    Duration closedRetention,
     Duration closeCheckInterval,
     boolean closeWhenComplete,
     Path stateDir,
     int replicationFactor) {
 
+  /** Policy for episodes that closed with human labels but without LLM feedback. */
+  public enum MissingLlmFeedback {
+    /** Emit the episode; the miner uses the human labels alone. */
+    EMIT_HUMAN_ONLY,
+    /** Dead-letter every event it held as {@code NO_LLM_FEEDBACK}. */
+    DEAD_LETTER
+  }
+
   public AssemblerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(topics, "topics");
-    if (window.isNegative() || window.isZero()) {
-      throw new IllegalArgumentException("window (" + window + ") must be positive");
-    }
-    if (closeCheckInterval.isNegative() || closeCheckInterval.isZero()) {
-      throw new IllegalArgumentException(
-          "closeCheckInterval (" + closeCheckInterval + ") must be positive");
-    }
+    Objects.requireNonNull(missingLlmFeedback, "missingLlmFeedback");
+    positive("window", window);
+    positive("closeCheckInterval", closeCheckInterval);
+    positive("closedRetention", closedRetention);
+    if (grace.isNegative()) throw new IllegalArgumentException("grace (" + grace + ") must be >= 0");
     if (replicationFactor < 1) {
       throw new IllegalArgumentException("replicationFactor (" + replicationFactor + ") must be >= 1");
     }
+  }
+
+  private static void positive(String name, Duration d) {
+    if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " (" + d + ") must be positive");
   }
 
   public static AssemblerConfig defaults(String bootstrapServers, Path stateDir) {
@@ -49,21 +69,42 @@ public record AssemblerConfig(
         "attune-episode-assembler",
         Topics.defaults(),
         Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        MissingLlmFeedback.EMIT_HUMAN_ONLY,
+        Duration.ofHours(1),
         Duration.ofSeconds(1),
         true,
         stateDir,
         1);
   }
 
-  public AssemblerConfig withTopics(Topics newTopics) {
-    return new AssemblerConfig(
-        bootstrapServers, applicationId, newTopics, window, closeCheckInterval, closeWhenComplete,
-        stateDir, replicationFactor);
+  /** Window plus grace: how long an episode stays open. */
+  public long openMs() {
+    return window.toMillis() + grace.toMillis();
   }
 
-  public AssemblerConfig withWindow(Duration newWindow) {
-    return new AssemblerConfig(
-        bootstrapServers, applicationId, topics, newWindow, closeCheckInterval, closeWhenComplete,
-        stateDir, replicationFactor);
+  public AssemblerConfig withTopics(Topics newTopics) {
+    return new AssemblerConfig(bootstrapServers, applicationId, newTopics, window, grace, missingLlmFeedback,
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+  }
+
+  public AssemblerConfig withWindow(Duration newWindow, Duration newGrace) {
+    return new AssemblerConfig(bootstrapServers, applicationId, topics, newWindow, newGrace, missingLlmFeedback,
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+  }
+
+  public AssemblerConfig withMissingLlmFeedback(MissingLlmFeedback policy) {
+    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, policy,
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+  }
+
+  public AssemblerConfig withCloseWhenComplete(boolean newCloseWhenComplete) {
+    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, missingLlmFeedback,
+        closedRetention, closeCheckInterval, newCloseWhenComplete, stateDir, replicationFactor);
+  }
+
+  public AssemblerConfig withApplicationId(String newApplicationId) {
+    return new AssemblerConfig(bootstrapServers, newApplicationId, topics, window, grace, missingLlmFeedback,
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
   }
 }

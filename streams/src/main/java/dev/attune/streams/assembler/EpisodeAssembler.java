@@ -1,6 +1,7 @@
 package dev.attune.streams.assembler;
 
 import dev.attune.schemas.AvroSerde;
+import dev.attune.schemas.ClosedEpisode;
 import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
@@ -56,6 +57,15 @@ public final class EpisodeAssembler {
             Serdes.String(),
             new AvroSerde<>(PendingEpisode.class)),
         JOINER);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(EpisodeJoiner.CLOSED_STORE),
+            Serdes.String(),
+            new AvroSerde<>(ClosedEpisode.class)),
+        JOINER);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EpisodeJoiner.CLOCK_STORE), Serdes.String(), Serdes.Long()),
+        JOINER);
     topology.addSink(
         EPISODE_SINK, topics.episodes().name(), new StringSerializer(), recordSerializer(topics.episodes()), JOINER);
     String[] deadLetterParents = new String[intakes.length + 1];
@@ -70,7 +80,7 @@ public final class EpisodeAssembler {
   private static <T extends SpecificRecord> String addIntake(
       Topology topology,
       Topic<T> topic,
-      java.util.function.Function<T, java.util.Optional<String>> validator,
+      java.util.function.Function<T, java.util.Optional<dev.attune.schemas.Violation>> validator,
       java.util.function.Function<T, String> requestId) {
     String source = topic.name() + "-source";
     String intake = topic.name() + "-intake";

@@ -1,6 +1,7 @@
 package dev.attune.streams.assembler;
 
 import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.ClosedEpisode;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.DeadLetters;
 import dev.attune.schemas.EpisodeCandidate;
@@ -14,6 +15,7 @@ import dev.attune.schemas.RankedPassage;
 import dev.attune.schemas.RetrievalEvent;
 import dev.attune.schemas.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,19 +34,32 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Joins a request's query, retrieval, LLM and human feedback into one {@link FeedbackEpisode}.
  *
- * <p>An episode closes as soon as all four kinds are present (if so configured) or when its window
- * expires. At expiry an episode with query, retrieval and LLM feedback is emitted without human
- * labels; otherwise every event it held is dead-lettered as {@code UNJOINABLE}, so each input event
- * ends either in an episode or in the dead-letter topic.
+ * <p>Windows run on event time (the events' {@code timestampMs}): an episode spans window + grace
+ * from its earliest event and closes when the task's event clock (the largest event time seen) passes
+ * that, or when as long has passed on the wall clock since its first event arrived, whichever comes
+ * first; it closes at once when all four kinds are present (if so configured). Events that arrive
+ * out of order before the close are joined. After the close, a request is remembered for {@code
+ * closedRetention}: a repeat of a joined event is {@code DUPLICATE}, any other event {@code LATE}; an
+ * event too old to open a window is {@code LATE} as well.
+ *
+ * <p>At close an episode with query, retrieval and LLM feedback is emitted; one with query, retrieval
+ * and human labels only follows {@link AssemblerConfig.MissingLlmFeedback}; otherwise every event it
+ * held is dead-lettered as {@code UNJOINABLE}. So each input event ends in an episode or in the
+ * dead-letter topic.
  */
 final class EpisodeJoiner implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String STORE = "pending-episodes";
+  static final String CLOSED_STORE = "closed-episodes";
+  static final String CLOCK_STORE = "event-clock";
+  private static final String CLOCK_KEY = "max-event-time";
 
   private final AssemblerConfig config;
   private final String episodeSink;
   private final String deadLetterSink;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, PendingEpisode> pending;
+  private KeyValueStore<String, ClosedEpisode> closed;
+  private KeyValueStore<String, Long> clock;
 
   EpisodeJoiner(AssemblerConfig config, String episodeSink, String deadLetterSink) {
     this.config = config;
@@ -56,27 +71,64 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.pending = context.getStateStore(STORE);
+    this.closed = context.getStateStore(CLOSED_STORE);
+    this.clock = context.getStateStore(CLOCK_STORE);
     context.schedule(config.closeCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::closeExpired);
+    Duration purgeEvery = config.closedRetention().dividedBy(4);
+    context.schedule(
+        purgeEvery.compareTo(config.closeCheckInterval()) < 0 ? config.closeCheckInterval() : purgeEvery,
+        PunctuationType.WALL_CLOCK_TIME,
+        this::forgetClosed);
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
     long now = context.currentSystemTimeMs();
-    PendingEpisode episode = pending.get(record.key());
-    if (episode == null) {
-      episode = PendingEpisode.newBuilder().setRequestId(record.key()).setOpenedAtMs(now).build();
-    }
-    String duplicate = add(episode, record.value());
-    if (duplicate != null) {
-      deadLetter(record.key(), record.value(), DeadLetterReason.DUPLICATE, duplicate, now);
+    SpecificRecord event = record.value();
+    long eventTime = eventTime(event);
+    long eventClock = eventClock();
+    if (eventTime > eventClock) clock.put(CLOCK_KEY, eventTime);
+
+    ClosedEpisode done = closed.get(record.key());
+    if (done != null) {
+      if (done.getEventIds().contains(eventId(event))) {
+        deadLetter(record.key(), event, DeadLetterReason.DUPLICATE,
+            "event " + eventId(event) + " was already joined into the episode closed at " + done.getClosedAtMs(), now);
+      } else {
+        deadLetter(record.key(), event, DeadLetterReason.LATE,
+            "episode of " + record.key() + " closed at " + done.getClosedAtMs() + " (window end "
+                + done.getWindowEndMs() + " + grace " + config.grace() + "); event time " + eventTime, now);
+      }
       return;
     }
+    PendingEpisode episode = pending.get(record.key());
+    if (episode == null) {
+      if (eventTime + config.openMs() <= eventClock) {
+        deadLetter(record.key(), event, DeadLetterReason.LATE,
+            "event time " + eventTime + " is more than window " + config.window() + " + grace " + config.grace()
+                + " behind the event clock " + eventClock + "; its episode would already be closed", now);
+        return;
+      }
+      episode = PendingEpisode.newBuilder().setRequestId(record.key()).setOpenedAtMs(now).setWindowStartMs(eventTime).build();
+    }
+    String duplicate = add(episode, event);
+    if (duplicate != null) {
+      deadLetter(record.key(), event, DeadLetterReason.DUPLICATE, duplicate, now);
+      return;
+    }
+    episode.setWindowStartMs(Math.min(episode.getWindowStartMs(), eventTime));
     if (config.closeWhenComplete() && complete(episode)) {
       emit(episode, now);
+      remember(episode, now);
       pending.delete(record.key());
     } else {
       pending.put(record.key(), episode);
     }
+  }
+
+  private long eventClock() {
+    Long value = clock.get(CLOCK_KEY);
+    return value == null ? Long.MIN_VALUE / 2 : value;
   }
 
   /** Adds the event; returns why it is a duplicate, or null when it was added. */
@@ -115,28 +167,54 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     return e.getQuery() != null && e.getRetrieval() != null && !e.getLlmFeedback().isEmpty();
   }
 
+  private boolean humanOnly(PendingEpisode e) {
+    return e.getQuery() != null && e.getRetrieval() != null && e.getLlmFeedback().isEmpty()
+        && !e.getHumanFeedback().isEmpty();
+  }
+
   private void closeExpired(long now) {
+    long eventClock = eventClock();
     List<KeyValue<String, PendingEpisode>> expired = new ArrayList<>();
     try (KeyValueIterator<String, PendingEpisode> all = pending.all()) {
       while (all.hasNext()) {
         KeyValue<String, PendingEpisode> next = all.next();
-        if (now - next.value.getOpenedAtMs() >= config.window().toMillis()) {
+        PendingEpisode e = next.value;
+        if (eventClock >= e.getWindowStartMs() + config.openMs() || now - e.getOpenedAtMs() >= config.openMs()) {
           expired.add(next);
         }
       }
     }
     for (KeyValue<String, PendingEpisode> entry : expired) {
       PendingEpisode e = entry.value;
-      if (emittable(e)) {
+      if (emittable(e) || (humanOnly(e) && config.missingLlmFeedback() == AssemblerConfig.MissingLlmFeedback.EMIT_HUMAN_ONLY)) {
         emit(e, now);
       } else {
-        String detail = "window of " + config.window() + " closed with " + missing(e) + " missing";
+        String reason = humanOnly(e) ? DeadLetterReason.NO_LLM_FEEDBACK : DeadLetterReason.UNJOINABLE;
+        String detail = "window of " + config.window() + " + grace " + config.grace() + " closed with " + missing(e) + " missing";
         for (SpecificRecord event : heldEvents(e)) {
-          deadLetter(entry.key, event, DeadLetterReason.UNJOINABLE, detail, now);
+          deadLetter(entry.key, event, reason, detail, now);
         }
       }
+      remember(e, now);
       pending.delete(entry.key);
     }
+  }
+
+  private void remember(PendingEpisode e, long now) {
+    List<String> ids = new ArrayList<>();
+    heldEvents(e).forEach(event -> ids.add(eventId(event)));
+    closed.put(e.getRequestId(), new ClosedEpisode(now, e.getWindowStartMs() + config.window().toMillis(), ids));
+  }
+
+  private void forgetClosed(long now) {
+    List<String> old = new ArrayList<>();
+    try (KeyValueIterator<String, ClosedEpisode> all = closed.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, ClosedEpisode> next = all.next();
+        if (now - next.value.getClosedAtMs() >= config.closedRetention().toMillis()) old.add(next.key);
+      }
+    }
+    old.forEach(closed::delete);
   }
 
   private static String missing(PendingEpisode e) {
@@ -196,6 +274,10 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
 
   private static String eventId(SpecificRecord event) {
     return (String) event.get(event.getSchema().getField("eventId").pos());
+  }
+
+  private static long eventTime(SpecificRecord event) {
+    return (Long) event.get(event.getSchema().getField("timestampMs").pos());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -4,6 +4,7 @@ import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.DeadLetters;
 import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +22,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 final class EventIntake<T extends SpecificRecord> implements Processor<byte[], byte[], String, SpecificRecord> {
   private final AvroCodec<T> codec;
-  private final Function<T, Optional<String>> validator;
+  private final Function<T, Optional<Violation>> validator;
   private final Function<T, String> requestId;
   private final String joiner;
   private final String deadLetterSink;
@@ -29,7 +30,7 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
 
   EventIntake(
       Class<T> type,
-      Function<T, Optional<String>> validator,
+      Function<T, Optional<Violation>> validator,
       Function<T, String> requestId,
       String joiner,
       String deadLetterSink) {
@@ -54,9 +55,9 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
       deadLetter(record, e.reason(), e.getMessage());
       return;
     }
-    Optional<String> invalid = validator.apply(event);
+    Optional<Violation> invalid = validator.apply(event);
     if (invalid.isPresent()) {
-      deadLetter(record, DeadLetterReason.INVALID_FIELD, invalid.get());
+      deadLetter(record, invalid.get().reason(), invalid.get().detail());
       return;
     }
     String id = requestId.apply(event);

@@ -6,6 +6,7 @@ import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
+import dev.attune.schemas.Violation;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -25,9 +26,9 @@ final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate> {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, e.reason(), e.getMessage()));
       return;
     }
-    Optional<String> invalid = EventValidator.validate(event);
+    Optional<Violation> invalid = EventValidator.validate(event);
     if (invalid.isPresent()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.INVALID_FIELD, invalid.get()));
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, invalid.get().reason(), invalid.get().detail()));
       return;
     }
     if (!Objects.equals(raw.key, event.getPassageId())) {

@@ -1,35 +1,80 @@
 package dev.attune.streams.mining;
 
+import dev.attune.schemas.SignalKind;
 import java.io.Serializable;
+import java.util.List;
 
 /**
- * Mining rules (AAR positives, LLM-dispreferred hard negatives).
+ * Mining rules: which signal teaches, AAR positives, hard negatives, silver sequences, teacher
+ * aggregation and statistics windows.
  *
  * @param positivesTopK how many of the LLM's best-scored passages become positives (AAR used 2 of 10)
- * @param hardNegativeMaxRank only passages the retriever ranked at or above this are hard negatives
- * @param hardNegativesPerQuery at most this many hard negatives per example
- * @param hardNegativeMargin a hard negative's teacher score is at least this far below the K-th best
+ * @param signalPriority signal kinds in order of preference; an episode's teacher is the feedback of
+ *     the first kind it has (kinds are never mixed: their scales differ)
+ * @param negatives hard-negative rules
+ * @param silver utility model of the BGM silver-sequence search
+ * @param teacherTemperature temperature of the teacher distributions' softmax
+ * @param teacherWindowMs how long teacher scores of one (task, query, LLM) are aggregated before the
+ *     distribution is emitted
+ * @param statsWindowMs length of a preference-statistics window
  * @param passageWaitMs how long an episode waits for passages the corpus does not hold yet
  * @param retryIntervalMs how often a waiting episode is retried
+ * @param dedupeRetentionMs how long a mined request id is remembered, so a duplicated episode yields
+ *     no second example
  */
 public record MiningConfig(
     int positivesTopK,
-    int hardNegativeMaxRank,
-    int hardNegativesPerQuery,
-    double hardNegativeMargin,
+    List<SignalKind> signalPriority,
+    NegativeRules negatives,
+    SilverSearchConfig silver,
+    double teacherTemperature,
+    long teacherWindowMs,
+    long statsWindowMs,
     long passageWaitMs,
-    long retryIntervalMs)
+    long retryIntervalMs,
+    long dedupeRetentionMs)
     implements Serializable {
 
   public MiningConfig {
     if (positivesTopK < 0) throw new IllegalArgumentException("positivesTopK (" + positivesTopK + ") must be >= 0");
-    if (hardNegativeMaxRank < 1) throw new IllegalArgumentException("hardNegativeMaxRank (" + hardNegativeMaxRank + ") must be >= 1");
-    if (hardNegativesPerQuery < 0) throw new IllegalArgumentException("hardNegativesPerQuery (" + hardNegativesPerQuery + ") must be >= 0");
-    if (!(hardNegativeMargin >= 0)) throw new IllegalArgumentException("hardNegativeMargin (" + hardNegativeMargin + ") must be >= 0");
+    signalPriority = List.copyOf(signalPriority);
+    if (signalPriority.isEmpty() || signalPriority.contains(SignalKind.UNKNOWN)) {
+      throw new IllegalArgumentException("signalPriority " + signalPriority + " must name known kinds");
+    }
+    if (!(teacherTemperature > 0)) throw new IllegalArgumentException("teacherTemperature (" + teacherTemperature + ") must be > 0");
+    if (teacherWindowMs < 1) throw new IllegalArgumentException("teacherWindowMs (" + teacherWindowMs + ") must be >= 1");
+    if (statsWindowMs < 1) throw new IllegalArgumentException("statsWindowMs (" + statsWindowMs + ") must be >= 1");
+    if (passageWaitMs < 0) throw new IllegalArgumentException("passageWaitMs (" + passageWaitMs + ") must be >= 0");
     if (retryIntervalMs < 1) throw new IllegalArgumentException("retryIntervalMs (" + retryIntervalMs + ") must be >= 1");
+    if (dedupeRetentionMs < 1) throw new IllegalArgumentException("dedupeRetentionMs (" + dedupeRetentionMs + ") must be >= 1");
   }
 
   public static MiningConfig defaults() {
-    return new MiningConfig(2, 10, 4, 1.0, 30_000, 1_000);
+    return new MiningConfig(
+        2,
+        List.of(SignalKind.ANSWER_LOG_LIKELIHOOD, SignalKind.DOWNSTREAM_REWARD, SignalKind.CROSS_ATTENTION),
+        NegativeRules.defaults(),
+        SilverSearchConfig.defaults(),
+        1.0,
+        60_000,
+        60_000,
+        30_000,
+        1_000,
+        7L * 24 * 3600 * 1000);
+  }
+
+  public MiningConfig withNegatives(NegativeRules newNegatives) {
+    return new MiningConfig(positivesTopK, signalPriority, newNegatives, silver, teacherTemperature, teacherWindowMs,
+        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs);
+  }
+
+  public MiningConfig withWindows(long newTeacherWindowMs, long newStatsWindowMs) {
+    return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, newTeacherWindowMs,
+        newStatsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs);
+  }
+
+  public MiningConfig withPassageWaitMs(long newPassageWaitMs) {
+    return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
+        statsWindowMs, newPassageWaitMs, retryIntervalMs, dedupeRetentionMs);
   }
 }

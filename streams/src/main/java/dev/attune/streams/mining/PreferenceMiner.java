@@ -4,8 +4,11 @@ import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingExample;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,45 +17,65 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
- * Mines episodes (keyed by request id) against the broadcast corpus. An episode that names a passage
- * the corpus does not hold yet waits, retried on a timer, for at most {@code passageWaitMs}; then it
- * is dead-lettered as {@code UNKNOWN_PASSAGE}.
+ * Mines episodes (keyed by request id) against the broadcast corpus: one training example per
+ * episode on the main output, and on side outputs the BGM silver sequences, the teacher observations
+ * for distillation and the per-episode preferences for statistics.
+ *
+ * <p>The corpus state keeps deletions as tombstones, so a deleted passage is left out of examples
+ * while a passage never seen makes the episode wait (retried on a timer) for at most {@code
+ * passageWaitMs}, then dead-letter as {@code UNKNOWN_PASSAGE}. In a bounded run (backfill) the end of
+ * input gives every waiting episode its last try. A request id already mined (within {@code
+ * dedupeRetentionMs}) is dead-lettered as {@code DUPLICATE}: one example per request, ever.
  */
 public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String, RawRecord, CorpusUpdate, KeyedBytes> {
   public static final MapStateDescriptor<String, CorpusUpdate> CORPUS =
       new MapStateDescriptor<>("corpus", Types.STRING, TypeInformation.of(CorpusUpdate.class));
+  public static final OutputTag<KeyedBytes> SILVER = new OutputTag<>("silver-sequences") {};
+  public static final OutputTag<TeacherObservation> TEACHER = new OutputTag<>("teacher-observations") {};
+  public static final OutputTag<EpisodePreferences> PREFERENCES = new OutputTag<>("episode-preferences") {};
+  /** Event-time timers fire at this only when every input has ended (bounded runs). */
+  static final long END_OF_INPUT = Long.MAX_VALUE;
 
   private final MiningConfig config;
+  private final boolean bounded;
   private transient ListState<RawRecord> waiting;
   private transient ListState<Long> firstTried;
+  private transient ValueState<Boolean> seen;
   private transient AvroCodec<FeedbackEpisode> episodes;
   private transient AvroCodec<TrainingExample> examples;
+  private transient AvroCodec<SilverSequence> silver;
 
-  public PreferenceMiner(MiningConfig config) {
+  public PreferenceMiner(MiningConfig config, boolean bounded) {
     this.config = config;
+    this.bounded = bounded;
   }
 
   @Override
   public void open(OpenContext openContext) {
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-episodes", RawRecord.class));
     firstTried = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-since", Types.LONG));
+    ValueStateDescriptor<Boolean> seenDescriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
+    seenDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(config.dedupeRetentionMs())).build());
+    seen = getRuntimeContext().getState(seenDescriptor);
     episodes = AvroCodec.of(FeedbackEpisode.class);
     examples = AvroCodec.of(TrainingExample.class);
+    silver = AvroCodec.of(SilverSequence.class);
   }
 
   @Override
   public void processBroadcastElement(CorpusUpdate update, Context ctx, Collector<KeyedBytes> out) throws Exception {
-    if (update.deleted) {
-      ctx.getBroadcastState(CORPUS).remove(update.passageId);
-    } else {
-      ctx.getBroadcastState(CORPUS).put(update.passageId, update);
-    }
+    ctx.getBroadcastState(CORPUS).put(update.passageId, update);
   }
 
   @Override
@@ -65,19 +88,29 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
       return;
     }
     if (episode.getCandidates().isEmpty()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.INVALID_FIELD, "episode has no candidates"));
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.EMPTY_LIST, "episode has no candidates"));
       return;
     }
+    if (Boolean.TRUE.equals(seen.value())) {
+      ctx.output(
+          DeadLetterOutput.TAG,
+          DeadLetterOutput.of(raw, DeadLetterReason.DUPLICATE, "request " + episode.getRequestId() + " was already mined"));
+      return;
+    }
+    seen.update(true);
     long now = ctx.timerService().currentProcessingTime();
     if (!tryMine(raw, episode, ctx.getBroadcastState(CORPUS), ctx, out, false)) {
       waiting.add(raw);
       firstTried.add(now);
       ctx.timerService().registerProcessingTimeTimer(now + config.retryIntervalMs());
+      if (bounded) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
     }
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<KeyedBytes> out) throws Exception {
+    boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+    long now = ctx.timerService().currentProcessingTime();
     List<RawRecord> stillWaiting = new ArrayList<>();
     List<Long> since = new ArrayList<>();
     List<Long> started = new ArrayList<>();
@@ -85,7 +118,7 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
     int i = 0;
     for (RawRecord raw : waiting.get()) {
       long first = started.get(i++);
-      boolean lastTry = timestamp - first >= config.passageWaitMs();
+      boolean lastTry = endOfInput || now - first >= config.passageWaitMs();
       if (!tryMine(raw, episodes.decode(raw.value), ctx.getBroadcastState(CORPUS), ctx, out, lastTry)) {
         stillWaiting.add(raw);
         since.add(first);
@@ -93,8 +126,8 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
     }
     waiting.update(stillWaiting);
     firstTried.update(since);
-    if (!stillWaiting.isEmpty()) {
-      ctx.timerService().registerProcessingTimeTimer(timestamp + config.retryIntervalMs());
+    if (!stillWaiting.isEmpty() && !endOfInput) {
+      ctx.timerService().registerProcessingTimeTimer(now + config.retryIntervalMs());
     }
   }
 
@@ -108,9 +141,12 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
       boolean lastTry)
       throws Exception {
     Set<String> needed = PreferenceRules.referencedPassages(episode);
+    Map<String, CorpusUpdate> state = new HashMap<>();
     List<String> unknown = new ArrayList<>();
     for (String id : needed) {
-      if (!corpus.contains(id)) unknown.add(id);
+      CorpusUpdate entry = corpus.get(id);
+      if (entry == null) unknown.add(id);
+      else state.put(id, entry);
     }
     if (!unknown.isEmpty()) {
       if (!lastTry) return false;
@@ -121,15 +157,21 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
               "corpus holds no passage " + unknown + " after waiting " + config.passageWaitMs() + " ms"));
       return true;
     }
-    Map<String, CorpusUpdate> texts = new java.util.HashMap<>();
-    for (String id : needed) texts.put(id, corpus.get(id));
-    PreferenceRules.Outcome outcome =
-        PreferenceRules.mine(episode, texts::get, config, ctx.timerService().currentProcessingTime());
+    long now = ctx.timerService().currentProcessingTime();
+    PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, state::get, config, now);
     if (outcome.example() == null) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.NO_PREFERENCE, outcome.rejection()));
-    } else {
-      out.collect(new KeyedBytes(episode.getRequestId(), examples.encode(outcome.example())));
+      return true;
     }
+    out.collect(new KeyedBytes(episode.getRequestId(), examples.encode(outcome.example())));
+    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
+    for (SilverSequence s : SilverSearch.sequences(episode, signal, state::get, config.silver(), now)) {
+      ctx.output(SILVER, new KeyedBytes(episode.getRequestId(), silver.encode(s)));
+    }
+    if (signal.kind() != null) {
+      TeacherObservation.of(episode, signal, state::get).forEach(o -> ctx.output(TEACHER, o));
+    }
+    ctx.output(PREFERENCES, EpisodePreferences.of(episode, signal, state::get, config.positivesTopK()));
     return true;
   }
 }

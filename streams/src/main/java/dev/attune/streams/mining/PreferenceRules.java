@@ -2,8 +2,6 @@ package dev.attune.streams.mining;
 
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
-import dev.attune.schemas.LlmFeedbackEvent;
-import dev.attune.schemas.PassageScore;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
 import java.util.ArrayList;
@@ -15,16 +13,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
- * Turns one episode into preference data. Pure: the same episode and corpus give the same example.
+ * Turns one episode into a training example. Pure: the same episode and corpus give the same example.
  *
  * <ul>
- *   <li>teacher score of a passage = mean of its scores over the episode's LLM feedback events;
- *   <li>positives = human-labeled ∪ the LLM's top-K by teacher score (AAR);
- *   <li>hard negatives = retrieved at rank ≤ maxRank, teacher score ≤ K-th best − margin, not
- *       positive, not labeled relevant, and containing none of the known answers; best-ranked first.
+ *   <li>teacher = the episode's feedback of the first signal kind in {@link MiningConfig#signalPriority()},
+ *       averaged per passage ({@link TeacherSignal});
+ *   <li>positives = human-labeled ∪ the teacher's top-K (AAR);
+ *   <li>LLM-dispreferred hard negatives = retrieved within the rank range, teacher score ≤ K-th best −
+ *       margin; ANCE-style negatives = sampled from the retriever's rank range; both pass the
+ *       false-negative guard (not positive, not labeled, containing no known answer);
+ *   <li>a passage the corpus has deleted is left out everywhere.
  * </ul>
  */
 public final class PreferenceRules {
@@ -32,20 +34,6 @@ public final class PreferenceRules {
 
   /** Outcome of mining: an example, or the reason there is none. */
   public record Outcome(TrainingExample example, String rejection) {}
-
-  public static Map<String, Double> teacherScores(FeedbackEpisode episode) {
-    Map<String, double[]> sums = new LinkedHashMap<>();
-    for (LlmFeedbackEvent feedback : episode.getLlmFeedback()) {
-      for (PassageScore s : feedback.getPassageScores()) {
-        double[] acc = sums.computeIfAbsent(s.getPassageId(), k -> new double[2]);
-        acc[0] += s.getScore();
-        acc[1] += 1;
-      }
-    }
-    Map<String, Double> mean = new LinkedHashMap<>();
-    sums.forEach((id, acc) -> mean.put(id, acc[0] / acc[1]));
-    return mean;
-  }
 
   public static boolean containsAnswer(String text, List<String> answers) {
     String haystack = text.toLowerCase(Locale.ROOT);
@@ -61,58 +49,59 @@ public final class PreferenceRules {
   /**
    * Mines one episode.
    *
-   * @param passages resolves a passage id to its corpus entry; never returns null for ids of the
-   *     episode (the caller waits for the corpus first)
+   * @param passages resolves a passage id to its corpus state (possibly a deletion); never null for
+   *     ids of the episode (the caller waits for the corpus first)
    */
   public static Outcome mine(
       FeedbackEpisode episode, Function<String, CorpusUpdate> passages, MiningConfig config, long nowMs) {
-    Map<String, Double> teacher = teacherScores(episode);
-    List<Map.Entry<String, Double>> byTeacher = new ArrayList<>(teacher.entrySet());
-    byTeacher.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-
-    Set<String> positives = new LinkedHashSet<>(episode.getRelevantPassageIds());
-    int k = Math.min(config.positivesTopK(), byTeacher.size());
-    for (int i = 0; i < k; i++) {
-      positives.add(byTeacher.get(i).getKey());
-    }
-    if (positives.isEmpty()) {
-      return new Outcome(null, "no human label and no LLM-scored passage");
-    }
-    double threshold =
-        k == 0 ? Double.POSITIVE_INFINITY : byTeacher.get(k - 1).getValue() - config.hardNegativeMargin();
+    Function<String, Boolean> live = id -> !passages.apply(id).deleted;
+    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
+    Map<String, Double> teacher = new LinkedHashMap<>();
+    signal.mean().forEach((id, score) -> {
+      if (live.apply(id)) teacher.put(id, score);
+    });
+    List<String> topK = TeacherSignal.topK(teacher, config.positivesTopK());
 
     Set<String> relevant = new LinkedHashSet<>(episode.getRelevantPassageIds());
+    Set<String> positives = new LinkedHashSet<>();
+    relevant.stream().filter(live::apply).forEach(positives::add);
+    positives.addAll(topK);
+    if (positives.isEmpty()) {
+      return new Outcome(null, "no positive: no live human-labeled passage and no live LLM-scored passage"
+          + (relevant.isEmpty() ? "" : " (labeled " + relevant + " deleted from the corpus)"));
+    }
+    Function<String, Boolean> guard =
+        id -> live.apply(id) && !positives.contains(id) && !relevant.contains(id)
+            && !containsAnswer(passages.apply(id).text, episode.getAnswers());
+
     List<EpisodeCandidate> retrieved = new ArrayList<>();
     for (EpisodeCandidate c : episode.getCandidates()) {
-      if (c.getRetrievalRank() != null && c.getRetrievalRank() <= config.hardNegativeMaxRank()) {
-        retrieved.add(c);
-      }
+      if (c.getRetrievalRank() != null) retrieved.add(c);
     }
     retrieved.sort(Comparator.comparingInt(EpisodeCandidate::getRetrievalRank));
-    List<String> hardNegatives = new ArrayList<>();
+    NegativeRules rules = config.negatives();
+    double threshold = topK.isEmpty() ? Double.NEGATIVE_INFINITY : teacher.get(topK.get(topK.size() - 1)) - rules.llmMargin();
+    List<String> llmNegatives = new ArrayList<>();
     for (EpisodeCandidate c : retrieved) {
-      if (hardNegatives.size() >= config.hardNegativesPerQuery()) break;
-      String id = c.getPassageId();
-      Double score = teacher.get(id);
-      if (score == null || score > threshold || positives.contains(id) || relevant.contains(id)) continue;
-      if (containsAnswer(passages.apply(id).text, episode.getAnswers())) continue;
-      hardNegatives.add(id);
+      if (llmNegatives.size() >= rules.llmCount()) break;
+      Double score = teacher.get(c.getPassageId());
+      if (rules.llmRanks().contains(c.getRetrievalRank()) && score != null && score <= threshold && guard.apply(c.getPassageId())) {
+        llmNegatives.add(c.getPassageId());
+      }
     }
+    List<String> sampled = sample(episode.getRequestId(), retrieved, rules, id -> guard.apply(id) && !llmNegatives.contains(id));
 
     Map<String, Integer> ranks = new HashMap<>();
-    for (EpisodeCandidate c : episode.getCandidates()) {
-      ranks.put(c.getPassageId(), c.getRetrievalRank());
-    }
+    episode.getCandidates().forEach(c -> ranks.put(c.getPassageId(), c.getRetrievalRank()));
     Set<String> named = new LinkedHashSet<>(positives);
-    named.addAll(hardNegatives);
+    named.addAll(llmNegatives);
+    named.addAll(sampled);
     named.addAll(teacher.keySet());
     List<TrainingPassage> candidates = new ArrayList<>();
     for (String id : named) {
       CorpusUpdate entry = passages.apply(id);
       candidates.add(new TrainingPassage(id, entry.title, entry.text, ranks.get(id), teacher.get(id)));
     }
-    Set<String> llmIds = new LinkedHashSet<>();
-    episode.getLlmFeedback().forEach(f -> llmIds.add(f.getLlmId()));
     var query = episode.getQuery();
     TrainingExample example =
         TrainingExample.newBuilder()
@@ -121,16 +110,39 @@ public final class PreferenceRules {
             .setTask(query.getTask())
             .setInstruction(query.getInstruction())
             .setQuery(query.getQuery())
-            .setLlmIds(new ArrayList<>(llmIds))
+            .setLlmIds(new ArrayList<>(signal.llmIds()))
+            .setSignalKind(signal.kind())
             .setRetrieverVersion(query.getRetrieverVersion())
             .setPositives(new ArrayList<>(positives))
-            .setHardNegatives(hardNegatives)
+            .setHardNegatives(llmNegatives)
+            .setSampledNegatives(sampled)
             .setCandidates(candidates)
             .build();
     return new Outcome(example, null);
   }
 
-  /** Every passage id the episode needs text for. */
+  /** ANCE-style: a uniform sample, seeded by the request id, of the eligible ranks; returned in rank order. */
+  private static List<String> sample(
+      String requestId, List<EpisodeCandidate> retrieved, NegativeRules rules, Function<String, Boolean> eligible) {
+    List<EpisodeCandidate> pool = new ArrayList<>();
+    for (EpisodeCandidate c : retrieved) {
+      if (rules.sampledRanks().contains(c.getRetrievalRank()) && eligible.apply(c.getPassageId())) pool.add(c);
+    }
+    SplittableRandom random = new SplittableRandom(requestId.hashCode());
+    for (int i = pool.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      EpisodeCandidate t = pool.get(i);
+      pool.set(i, pool.get(j));
+      pool.set(j, t);
+    }
+    return pool.stream()
+        .limit(rules.sampledCount())
+        .sorted(Comparator.comparingInt(EpisodeCandidate::getRetrievalRank))
+        .map(EpisodeCandidate::getPassageId)
+        .toList();
+  }
+
+  /** Every passage id the episode needs the corpus state of. */
   public static Set<String> referencedPassages(FeedbackEpisode episode) {
     Set<String> ids = new LinkedHashSet<>();
     episode.getCandidates().forEach(c -> ids.add(c.getPassageId()));

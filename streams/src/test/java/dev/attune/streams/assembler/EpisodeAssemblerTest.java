@@ -36,7 +36,11 @@ class EpisodeAssemblerTest {
 
   @BeforeEach
   void start() {
-    AssemblerConfig config = AssemblerConfig.defaults("unused:9092", stateDir).withWindow(Duration.ofSeconds(30));
+    start(AssemblerConfig.defaults("unused:9092", stateDir).withWindow(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+  }
+
+  private void start(AssemblerConfig config) {
+    if (driver != null) driver.close();
     driver = new TopologyTestDriver(EpisodeAssembler.buildTopology(config), EpisodeAssembler.streamsConfig(config));
     episodes = driver.createOutputTopic(TOPICS.episodes().name(), new StringDeserializer(), TOPICS.episodes().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), new StringDeserializer(), TOPICS.deadLetters().valueSerde().deserializer());
@@ -84,7 +88,7 @@ class EpisodeAssemblerTest {
     send(TOPICS.llmFeedback(), "r2", Events.llm("r2"));
     assertThat(episodes.isEmpty()).isTrue();
 
-    driver.advanceWallClockTime(Duration.ofSeconds(31));
+    driver.advanceWallClockTime(Duration.ofSeconds(41));
 
     FeedbackEpisode e = episodes.readValue();
     assertThat(e.getRequestId()).isEqualTo("r2");
@@ -96,7 +100,7 @@ class EpisodeAssemblerTest {
     send(TOPICS.llmFeedback(), "orphan", Events.llm("orphan"));
     send(TOPICS.humanFeedback(), "orphan", Events.human("orphan"));
 
-    driver.advanceWallClockTime(Duration.ofSeconds(31));
+    driver.advanceWallClockTime(Duration.ofSeconds(41));
 
     List<DeadLetter> letters = deadLetters.readValuesToList();
     assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.UNJOINABLE).hasSize(2);
@@ -148,7 +152,101 @@ class EpisodeAssemblerTest {
     send(TOPICS.retrievals(), "r6", empty);
 
     DeadLetter letter = deadLetters.readValue();
-    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_FIELD);
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.EMPTY_LIST);
     assertThat(letter.getDetail()).contains("candidates is empty");
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecordBase> T at(T event, long offsetMs) {
+    event.put("timestampMs", Events.T0 + offsetMs);
+    return event;
+  }
+
+  /** Moves the event clock: an unrelated request's query with that event time. */
+  private void clockTo(long offsetMs) {
+    String id = "clock-" + offsetMs;
+    send(TOPICS.queries(), id, at(Events.query(id), offsetMs));
+  }
+
+  @Test
+  void should_join_an_out_of_order_event_that_arrives_within_grace() {
+    send(TOPICS.queries(), "r7", at(Events.query("r7"), 5_000));
+    send(TOPICS.retrievals(), "r7", at(Events.retrieval("r7"), 0));
+    send(TOPICS.llmFeedback(), "r7", at(Events.llm("r7"), 1_000));
+    clockTo(35_000);
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    assertThat(episodes.isEmpty()).isTrue();
+
+    send(TOPICS.humanFeedback(), "r7", at(Events.human("r7"), 32_000));
+
+    FeedbackEpisode e = episodes.readValue();
+    assertThat(e.getRequestId()).isEqualTo("r7");
+    assertThat(e.getRelevantPassageIds()).containsExactly("p5");
+  }
+
+  @Test
+  void should_close_on_event_time_and_dead_letter_what_comes_after_grace_as_late() {
+    send(TOPICS.queries(), "r8", at(Events.query("r8"), 0));
+    send(TOPICS.retrievals(), "r8", at(Events.retrieval("r8"), 0));
+    send(TOPICS.llmFeedback(), "r8", at(Events.llm("r8"), 0));
+    clockTo(40_000);
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    assertThat(episodes.readValue().getRelevantPassageIds()).isEmpty();
+
+    send(TOPICS.humanFeedback(), "r8", at(Events.human("r8"), 2_000));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.LATE);
+    assertThat(letter.getDetail()).contains("closed");
+    assertThat(letter.getSourceTopic()).isEqualTo(TOPICS.humanFeedback().name());
+  }
+
+  @Test
+  void should_dead_letter_an_event_too_old_to_open_a_window_as_late() {
+    clockTo(100_000);
+
+    send(TOPICS.queries(), "r9", at(Events.query("r9"), 0));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.LATE);
+    assertThat(letter.getDetail()).contains("behind the event clock");
+  }
+
+  @Test
+  void should_dead_letter_a_replayed_event_of_a_closed_episode_as_duplicate() {
+    sendAll("r10");
+    assertThat(episodes.readValuesToList()).hasSize(1);
+
+    send(TOPICS.llmFeedback(), "r10", Events.llm("r10"));
+
+    assertThat(deadLetters.readValue().getReason()).isEqualTo(DeadLetterReason.DUPLICATE);
+    assertThat(episodes.isEmpty()).isTrue();
+  }
+
+  private void sendWithoutLlm(String requestId) {
+    send(TOPICS.queries(), requestId, Events.query(requestId));
+    send(TOPICS.retrievals(), requestId, Events.retrieval(requestId));
+    send(TOPICS.humanFeedback(), requestId, Events.human(requestId));
+    driver.advanceWallClockTime(Duration.ofSeconds(41));
+  }
+
+  @Test
+  void should_emit_human_only_episode_by_default_when_llm_feedback_never_came() {
+    sendWithoutLlm("r11");
+
+    FeedbackEpisode e = episodes.readValue();
+    assertThat(e.getLlmFeedback()).isEmpty();
+    assertThat(e.getRelevantPassageIds()).containsExactly("p5");
+  }
+
+  @Test
+  void should_dead_letter_human_only_episode_when_so_configured() {
+    start(AssemblerConfig.defaults("unused:9092", stateDir.resolve("strict"))
+        .withMissingLlmFeedback(AssemblerConfig.MissingLlmFeedback.DEAD_LETTER));
+
+    sendWithoutLlm("r12");
+
+    assertThat(episodes.isEmpty()).isTrue();
+    assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.NO_LLM_FEEDBACK, DeadLetterReason.NO_LLM_FEEDBACK, DeadLetterReason.NO_LLM_FEEDBACK);
   }
 }

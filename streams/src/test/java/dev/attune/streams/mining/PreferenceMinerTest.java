@@ -6,6 +6,7 @@ import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingExample;
 import java.util.List;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -17,16 +18,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class PreferenceMinerTest {
-  private static final MiningConfig RULES = new MiningConfig(2, 10, 4, 1.0, 5_000, 1_000);
+  private static final MiningConfig RULES = MiningConfig.defaults().withPassageWaitMs(5_000);
   private KeyedBroadcastOperatorTestHarness<String, RawRecord, CorpusUpdate, KeyedBytes> harness;
 
   @BeforeEach
   void open() throws Exception {
-    KeyedBroadcastProcessFunction<String, RawRecord, CorpusUpdate, KeyedBytes> miner = new PreferenceMiner(RULES);
-    harness =
-        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-            miner, r -> r.key, Types.STRING, PreferenceMiner.CORPUS);
-    harness.open();
+    harness = harness(false);
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<String, RawRecord, CorpusUpdate, KeyedBytes> harness(boolean bounded)
+      throws Exception {
+    KeyedBroadcastProcessFunction<String, RawRecord, CorpusUpdate, KeyedBytes> miner = new PreferenceMiner(RULES, bounded);
+    var h = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(miner, r -> r.key, Types.STRING, PreferenceMiner.CORPUS);
+    h.open();
+    return h;
   }
 
   @AfterEach
@@ -99,5 +104,70 @@ class PreferenceMinerTest {
 
     assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.BAD_HEADER);
     assertThat(harness.extractOutputValues()).hasSize(1);
+  }
+
+  @Test
+  void should_mine_a_duplicated_episode_once() throws Exception {
+    loadCorpus();
+
+    harness.processElement(episodeRecord(0), 10);
+    harness.processElement(episodeRecord(1), 10);
+
+    assertThat(harness.extractOutputValues()).hasSize(1);
+    assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.DUPLICATE);
+  }
+
+  @Test
+  void should_emit_silver_sequence_teacher_observation_and_preferences_with_the_example() throws Exception {
+    loadCorpus();
+
+    harness.processElement(episodeRecord(0), 10);
+
+    var silver = harness.getSideOutput(PreferenceMiner.SILVER);
+    assertThat(silver).hasSize(1);
+    SilverSequence s = AvroCodec.of(SilverSequence.class).decode(silver.peek().getValue().value);
+    assertThat(s.getRequestId()).isEqualTo("r1");
+    assertThat(harness.getSideOutput(PreferenceMiner.TEACHER)).singleElement()
+        .satisfies(o -> assertThat(o.getValue().passageIds).containsExactly("p1", "p2", "p3", "p4"));
+    assertThat(harness.getSideOutput(PreferenceMiner.PREFERENCES)).singleElement()
+        .satisfies(p -> assertThat(p.getValue().llmTopK).containsEntry("unigram-lm", List.of("p3", "p1")));
+  }
+
+  @Test
+  void should_drop_a_deleted_passage_instead_of_waiting_for_it() throws Exception {
+    loadCorpus();
+    harness.processBroadcastElement(new CorpusUpdate("p2", true, null, null), 0);
+
+    harness.processElement(episodeRecord(0), 10);
+
+    TrainingExample example = AvroCodec.of(TrainingExample.class).decode(harness.extractOutputValues().get(0).value);
+    assertThat(example.getHardNegatives()).isEmpty();
+    assertThat(example.getCandidates()).extracting(c -> c.getPassageId()).doesNotContain("p2");
+  }
+
+  @Test
+  void should_give_waiting_episodes_their_last_try_at_the_end_of_a_bounded_run() throws Exception {
+    harness.close();
+    harness = harness(true);
+    harness.setProcessingTime(0);
+    harness.processElement(episodeRecord(0), 10);
+    harness.processElement(
+        new RawRecord("attune.episodes", 0, 1, "r9".getBytes(), AvroCodec.of(FeedbackEpisode.class).encode(withRequestId("r9", "p404"))), 10);
+    loadCorpus();
+
+    harness.processWatermark(Long.MAX_VALUE);
+    harness.processBroadcastWatermark(Long.MAX_VALUE);
+
+    assertThat(harness.extractOutputValues()).hasSize(1);
+    assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.UNKNOWN_PASSAGE);
+  }
+
+  private static FeedbackEpisode withRequestId(String requestId, String extraPassage) {
+    FeedbackEpisode e = PreferenceRulesTest.episode();
+    e.setRequestId(requestId);
+    var candidates = new java.util.ArrayList<>(e.getCandidates());
+    candidates.add(new dev.attune.schemas.EpisodeCandidate(extraPassage, 9, 0.1f));
+    e.setCandidates(candidates);
+    return e;
   }
 }

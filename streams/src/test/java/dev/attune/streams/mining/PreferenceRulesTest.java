@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.streams.Events;
@@ -68,23 +69,98 @@ class PreferenceRulesTest {
   }
 
   @Test
-  void should_average_teacher_scores_over_llms() {
+  void should_average_teacher_scores_over_llms_of_one_signal_kind_only() {
     FeedbackEpisode e = episode();
     var second = Events.llm("r1");
     second.setEventId("l2");
     second.setLlmId("other");
     second.getPassageScores().get(0).setScore(-4.0);
-    e.setLlmFeedback(List.of(Events.llm("r1"), second));
+    var reward = Events.llm("r1");
+    reward.setEventId("l3");
+    reward.setSignalKind(SignalKind.DOWNSTREAM_REWARD);
+    reward.getPassageScores().get(0).setScore(1.0);
+    e.setLlmFeedback(List.of(Events.llm("r1"), second, reward));
 
-    assertThat(PreferenceRules.teacherScores(e)).containsEntry("p1", -3.0).containsEntry("p3", -1.0);
+    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults().signalPriority());
+
+    assertThat(signal.kind()).isEqualTo(SignalKind.ANSWER_LOG_LIKELIHOOD);
+    assertThat(signal.mean()).containsEntry("p1", -3.0).containsEntry("p3", -1.0);
+    assertThat(signal.perLlm().get("other")).containsEntry("p1", -4.0);
+    TrainingExample example = PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
+    assertThat(example.getSignalKind()).isEqualTo(SignalKind.ANSWER_LOG_LIKELIHOOD);
+    assertThat(example.getLlmIds()).containsExactly("unigram-lm", "other");
+  }
+
+  @Test
+  void should_fall_back_to_the_next_signal_kind_in_priority() {
+    FeedbackEpisode e = episode();
+    var attention = Events.llm("r1");
+    attention.setSignalKind(SignalKind.CROSS_ATTENTION);
+    e.setLlmFeedback(List.of(attention));
+
+    TrainingExample example = PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
+
+    assertThat(example.getSignalKind()).isEqualTo(SignalKind.CROSS_ATTENTION);
+    assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
+  }
+
+  static FeedbackEpisode episodeWithTail() {
+    FeedbackEpisode e = episode();
+    List<EpisodeCandidate> candidates = new ArrayList<>(e.getCandidates());
+    for (int rank = 5; rank <= 8; rank++) candidates.add(new EpisodeCandidate("t" + rank, rank, 0.5f));
+    e.setCandidates(candidates);
+    return e;
+  }
+
+  static CorpusUpdate lookup(String id) {
+    return CORPUS.containsKey(id) ? CORPUS.get(id) : new CorpusUpdate(id, false, "T", "Unrelated text " + id + ".");
+  }
+
+  @Test
+  void should_sample_ance_negatives_from_the_rank_range_reproducibly_and_guarded() {
+    MiningConfig rules = MiningConfig.defaults().withNegatives(new NegativeRules(4, new RankRange(1, 10), 1.0, 2, new RankRange(2, 7)));
+
+    TrainingExample first = PreferenceRules.mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 5L).example();
+    TrainingExample again = PreferenceRules.mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 9L).example();
+
+    // p1/p3 are positives, p2 is already an LLM negative, p4 holds the answer, t8 is outside ranks 2..7.
+    assertThat(first.getSampledNegatives()).hasSize(2).isSubsetOf("t5", "t6", "t7");
+    assertThat(again.getSampledNegatives()).isEqualTo(first.getSampledNegatives());
+    assertThat(first.getCandidates()).extracting(TrainingPassage::getPassageId).containsAll(first.getSampledNegatives());
+  }
+
+  @Test
+  void should_leave_deleted_passages_out_of_every_role() {
+    java.util.Map<String, CorpusUpdate> corpus = new java.util.HashMap<>(CORPUS);
+    corpus.put("p3", new CorpusUpdate("p3", true, null, null));
+    corpus.put("p2", new CorpusUpdate("p2", true, null, null));
+
+    TrainingExample example = PreferenceRules.mine(episode(), corpus::get, MiningConfig.defaults(), 5L).example();
+
+    assertThat(example.getPositives()).containsExactly("p5", "p1", "p4");
+    assertThat(example.getHardNegatives()).isEmpty();
+    assertThat(example.getCandidates()).extracting(TrainingPassage::getPassageId).doesNotContain("p2", "p3");
   }
 
   @Test
   void should_reject_episode_without_any_preference() {
     FeedbackEpisode e = episode();
     e.setRelevantPassageIds(List.of());
-    MiningConfig noTopK = new MiningConfig(0, 10, 4, 1.0, 1000, 100);
+    e.setLlmFeedback(List.of());
 
-    assertThat(PreferenceRules.mine(e, CORPUS::get, noTopK, 5L).rejection()).contains("no human label");
+    assertThat(PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).rejection()).contains("no positive");
+  }
+
+  @Test
+  void should_mine_human_only_episode_with_sampled_negatives() {
+    FeedbackEpisode e = episodeWithTail();
+    e.setLlmFeedback(List.of());
+
+    TrainingExample example = PreferenceRules.mine(e, PreferenceRulesTest::lookup, MiningConfig.defaults(), 5L).example();
+
+    assertThat(example.getSignalKind()).isNull();
+    assertThat(example.getPositives()).containsExactly("p5");
+    assertThat(example.getHardNegatives()).isEmpty();
+    assertThat(example.getSampledNegatives()).hasSize(3).doesNotContain("p4", "p5");
   }
 }

@@ -1,0 +1,30 @@
+package dev.attune.streams.mining;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.TeacherDistribution;
+
+/** Windows of teacher observations per (task, query, LLM, kind) → {@link TeacherDistribution}s. */
+final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator> {
+  private final double temperature;
+  private transient AvroCodec<TeacherDistribution> codec;
+
+  TeacherAggregation(double temperature) {
+    this.temperature = temperature;
+  }
+
+  @Override
+  public TeacherAccumulator start(TeacherObservation first, long nowMs) {
+    return TeacherAccumulator.start(first, nowMs);
+  }
+
+  @Override
+  public void add(TeacherAccumulator accumulator, TeacherObservation input) {
+    accumulator.add(input);
+  }
+
+  @Override
+  public KeyedBytes emit(String key, TeacherAccumulator accumulator, long nowMs) {
+    if (codec == null) codec = AvroCodec.of(TeacherDistribution.class);
+    return new KeyedBytes(key, codec.encode(accumulator.toRecord(temperature, nowMs)));
+  }
+}

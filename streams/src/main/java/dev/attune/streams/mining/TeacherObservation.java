@@ -1,0 +1,58 @@
+package dev.attune.streams.mining;
+
+import dev.attune.schemas.FeedbackEpisode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/** One LLM's scores for one episode's live passages, on their way to the {@link TeacherAggregation}. */
+public class TeacherObservation {
+  public String key;
+  public String requestId;
+  public String task;
+  public String instruction;
+  public String query;
+  public String llmId;
+  public String signalKind;
+  public List<String> passageIds = new ArrayList<>();
+  public List<String> titles = new ArrayList<>();
+  public List<String> texts = new ArrayList<>();
+  public List<Double> scores = new ArrayList<>();
+
+  public TeacherObservation() {}
+
+  /** One observation per LLM of the episode's teacher signal, over the passages the corpus still holds. */
+  public static List<TeacherObservation> of(
+      FeedbackEpisode episode, TeacherSignal signal, Function<String, CorpusUpdate> passages) {
+    List<TeacherObservation> out = new ArrayList<>();
+    var query = episode.getQuery();
+    for (Map.Entry<String, Map<String, Double>> llm : signal.perLlm().entrySet()) {
+      TeacherObservation o = new TeacherObservation();
+      o.key = key(query.getTask(), query.getQuery(), llm.getKey(), signal.kind().name());
+      o.requestId = episode.getRequestId();
+      o.task = query.getTask();
+      o.instruction = query.getInstruction();
+      o.query = query.getQuery();
+      o.llmId = llm.getKey();
+      o.signalKind = signal.kind().name();
+      llm.getValue().forEach((id, score) -> {
+        CorpusUpdate entry = passages.apply(id);
+        if (entry.deleted) return;
+        o.passageIds.add(id);
+        o.titles.add(entry.title);
+        o.texts.add(entry.text);
+        o.scores.add(score);
+      });
+      if (!o.passageIds.isEmpty()) out.add(o);
+    }
+    return out;
+  }
+
+  /** Distributions are per task, normalised query text, LLM and signal kind. */
+  public static String key(String task, String query, String llmId, String signalKind) {
+    String normalised = query.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");
+    return String.join("\u001f", task, normalised, llmId, signalKind);
+  }
+}

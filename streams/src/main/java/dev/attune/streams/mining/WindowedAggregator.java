@@ -1,0 +1,65 @@
+package dev.attune.streams.mining;
+
+import java.io.Serializable;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Aggregates a key's inputs over a processing-time window that opens with the key's first input, then
+ * emits the aggregate and starts over. A bounded run also emits every open window at end of input, so
+ * a backfill loses nothing. {@link Aggregation} says what is aggregated.
+ */
+public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String, I, KeyedBytes> {
+
+  /** What a window holds and how it is emitted. */
+  public interface Aggregation<I, A> extends Serializable {
+    A start(I first, long nowMs);
+
+    void add(A accumulator, I input);
+
+    KeyedBytes emit(String key, A accumulator, long nowMs);
+  }
+
+  private final Aggregation<I, A> aggregation;
+  private final Class<A> accumulatorType;
+  private final long windowMs;
+  private final boolean bounded;
+  private transient ValueState<A> open;
+
+  public WindowedAggregator(Aggregation<I, A> aggregation, Class<A> accumulatorType, long windowMs, boolean bounded) {
+    this.aggregation = aggregation;
+    this.accumulatorType = accumulatorType;
+    this.windowMs = windowMs;
+    this.bounded = bounded;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    open = getRuntimeContext().getState(new ValueStateDescriptor<>("window", TypeInformation.of(accumulatorType)));
+  }
+
+  @Override
+  public void processElement(I input, Context ctx, Collector<KeyedBytes> out) throws Exception {
+    A acc = open.value();
+    if (acc == null) {
+      long now = ctx.timerService().currentProcessingTime();
+      acc = aggregation.start(input, now);
+      ctx.timerService().registerProcessingTimeTimer(now + windowMs);
+      if (bounded) ctx.timerService().registerEventTimeTimer(PreferenceMiner.END_OF_INPUT);
+    }
+    aggregation.add(acc, input);
+    open.update(acc);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<KeyedBytes> out) throws Exception {
+    A acc = open.value();
+    if (acc == null) return;
+    out.collect(aggregation.emit(ctx.getCurrentKey(), acc, ctx.timerService().currentProcessingTime()));
+    open.clear();
+  }
+}
