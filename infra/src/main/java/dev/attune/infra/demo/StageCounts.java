@@ -60,7 +60,8 @@ public record StageCounts(Map<String, Long> records, long eventsInEpisodes, Map<
     return records.get(topics.episodes().name()) == records.get(topics.trainingExamples().name()) + minerEpisodeDeadLetters;
   }
 
-  private static int readAll(String bootstrapServers, String topic, Consumer<byte[]> each) {
+  /** Reads every committed record of {@code topic} from its start, handing each value to {@code each}; returns how many. */
+  public static int readAll(String bootstrapServers, String topic, Consumer<byte[]> each) {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrapServers);
     props.put("isolation.level", "read_committed");

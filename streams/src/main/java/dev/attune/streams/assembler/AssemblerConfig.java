@@ -21,7 +21,9 @@ import java.util.Objects;
  * @param closedRetention how long a closed request is remembered to recognise late and duplicate events
  * @param closeCheckInterval how often open episodes are checked for closing
  * @param closeWhenComplete emit as soon as query, retrieval, LLM and human feedback are all present,
- *     instead of waiting for the window to close
+ *     instead of waiting for the window to close; with several LLMs scoring the same requests set it
+ *     false, or the feedback of all but the first LLM arrives after the close and is dead-lettered
+ *     {@code LATE}
  * @param stateDir local state directory
  * @param replicationFactor replication of internal topics (1 on a single broker)
  */
