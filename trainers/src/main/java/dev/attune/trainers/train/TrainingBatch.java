@@ -32,9 +32,12 @@ record TrainingBatch(
       TrainingPassage positive = byId.get(positives.get(random.nextInt(positives.size())));
       List<TrainingPassage> chosen = new ArrayList<>();
       chosen.add(positive);
-      for (String id : e.getHardNegatives()) {
+      // LLM-dispreferred negatives first, then the ANCE-style sample from the retriever's ranks.
+      List<String> negativeIds = new ArrayList<>(e.getHardNegatives());
+      negativeIds.addAll(e.getSampledNegatives());
+      for (String id : negativeIds) {
         if (chosen.size() == perQuery) break;
-        if (byId.containsKey(id)) chosen.add(byId.get(id));
+        if (byId.containsKey(id) && !chosen.contains(byId.get(id))) chosen.add(byId.get(id));
       }
       // Fill with the LLM's least preferred other candidates: they still teach the ranking.
       e.getCandidates().stream()
