@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
 @Command(name = "attune", mixinStandardHelpOptions = true, version = "attune 0.1.0",
     description = "Tunes RAG retrievers to what the LLM uses, from live traffic.",
     subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
-        AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class})
+        AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class,
+        AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
@@ -181,6 +182,47 @@ public final class AttuneCli {
           Duration.ofSeconds(steady), Duration.ofSeconds(5), stores)).run(System.out);
       return results.stream().allMatch(r -> r.failed().values().stream().allMatch(f -> f == 0)
           && r.mixed().values().stream().allMatch(m -> m == 0)) ? 0 : 1;
+    }
+  }
+
+  @Command(name = "bench-mining", description = "Synthetic traffic through broker, assembler and mining job in this process; prints episodes/s, examples/s, p50/p99 latency and the raw broker ceiling.")
+  static final class BenchMiningCommand implements Callable<Integer> {
+    @Option(names = "--work-dir", defaultValue = ".attune/bench-mining") Path workDir;
+    @Option(names = "--requests", defaultValue = "5000", description = "Requests to push, four events each (default: ${DEFAULT-VALUE}).") int requests;
+    @Option(names = "--candidates", defaultValue = "10", description = "Retrieved and LLM-scored passages per request (default: ${DEFAULT-VALUE}).") int candidates;
+    @Option(names = "--corpus", defaultValue = "5000", description = "Passages in the synthetic corpus (default: ${DEFAULT-VALUE}).") int corpus;
+    @Option(names = "--checkpoint-ms", defaultValue = "1000", description = "Mining job checkpoint (= commit) interval (default: ${DEFAULT-VALUE}).") long checkpointMs;
+    @Option(names = "--rate", defaultValue = "0", description = "Requests per second; 0 sends a burst (default: ${DEFAULT-VALUE}).") double rate;
+
+    @Override
+    public Integer call() throws Exception {
+      deleteTree(workDir);
+      var result = new dev.attune.infra.bench.MiningBench(new dev.attune.infra.bench.MiningBench.Config(
+          workDir, requests, candidates, corpus, Duration.ofMillis(checkpointMs), rate)).run(System.out);
+      return result.deadLetters() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "backfill", description = "Re-mine a range of the episodes topic with the current rules (bounded Flink job on a MiniCluster) into topics with another prefix; exits when done.")
+  static final class BackfillCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--from", defaultValue = "earliest", description = "earliest, latest, timestamp:<epoch ms> or offsets:<partition>=<offset>,... (default: ${DEFAULT-VALUE}).") String from;
+    @Option(names = "--to", defaultValue = "latest", description = "Where to stop, same forms (default: ${DEFAULT-VALUE}).") String to;
+    @Option(names = "--output-prefix", defaultValue = "attune.backfill.", description = "Prefix of the topics written (default: ${DEFAULT-VALUE}).") String outputPrefix;
+
+    @Override
+    public Integer call() throws Exception {
+      Topics outputs = Topics.withPrefix(outputPrefix);
+      dev.attune.infra.kafka.EmbeddedKafka.createTopics(kafka.bootstrap, outputs.all(), 1, (short) 1);
+      MiningJobConfig config = MiningJobConfig.defaults(kafka.bootstrap).asBackfill(
+          new dev.attune.streams.mining.Backfill(dev.attune.streams.mining.OffsetSpec.parse(from), dev.attune.streams.mining.OffsetSpec.parse(to)),
+          outputs, "attune-backfill-" + System.currentTimeMillis());
+      System.out.printf("backfill: episodes %s .. %s -> %s*%n", from, to, outputPrefix);
+      new PreferenceMiningJob(config).startLocal().getJobExecutionResult().get();
+      long examples = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.trainingExamples().name(), v -> {});
+      long dead = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.deadLetters().name(), v -> {});
+      System.out.printf("backfill done: %d examples, %d dead letters in %s%n", examples, dead, outputPrefix);
+      return 0;
     }
   }
 

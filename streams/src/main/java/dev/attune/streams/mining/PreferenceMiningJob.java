@@ -1,10 +1,12 @@
 package dev.attune.streams.mining;
 
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -121,10 +123,16 @@ public final class PreferenceMiningJob {
         .build();
   }
 
-  /** Runs the job on an in-process MiniCluster and returns at once; cancel it through the client. */
+  /**
+   * Runs the job on an in-process MiniCluster and returns at once; cancel it through the client.
+   * Checkpoints go to files under a temporary directory: the job's state (corpus, teacher windows)
+   * soon outgrows the 5 MB that JobManager-memory checkpoints allow.
+   */
   public JobClient startLocal() throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("attune-mining-checkpoints").toUri().toString());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
     build(env);
     return env.executeAsync(JOB_NAME);

@@ -1,0 +1,269 @@
+package dev.attune.infra.bench;
+
+import dev.attune.infra.demo.StageCounts;
+import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.HumanFeedbackEvent;
+import dev.attune.schemas.LlmFeedbackEvent;
+import dev.attune.schemas.PassageEvent;
+import dev.attune.schemas.PassageOp;
+import dev.attune.schemas.PassageScore;
+import dev.attune.schemas.QueryEvent;
+import dev.attune.schemas.RankedPassage;
+import dev.attune.schemas.RetrievalEvent;
+import dev.attune.schemas.SignalKind;
+import dev.attune.schemas.Topic;
+import dev.attune.schemas.Topics;
+import dev.attune.streams.assembler.AssemblerConfig;
+import dev.attune.streams.assembler.EpisodeAssembler;
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.PreferenceMiningJob;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Synthetic traffic through the embedded broker → Kafka Streams assembler → Flink mining job, all in
+ * this process. Prints episodes/s and examples/s end to end, the latency from each request's last
+ * input event (acknowledged by the broker) to its training example (committed, read_committed), and,
+ * measured first in the same run, the broker's raw produce → consume rate for records of the same
+ * size as the ceiling.
+ */
+public final class MiningBench {
+
+  /**
+   * @param requests requests to push (four events each)
+   * @param candidates retrieved passages per request, each scored by the LLM
+   * @param corpusSize passages in the synthetic corpus
+   * @param checkpointInterval the mining job's checkpoint interval: its examples become visible at commits
+   * @param rate requests per second to send at, or 0 for as fast as possible (a burst measures
+   *     throughput; a rate the pipeline sustains measures latency without queueing)
+   */
+  public record Config(Path workDir, int requests, int candidates, int corpusSize, Duration checkpointInterval, double rate) {}
+
+  /** What one run measured. */
+  public record Result(double rawRecordsPerSecond, double rawMbPerSecond, double episodesPerSecond, double examplesPerSecond,
+      double p50Ms, double p99Ms, long deadLetters) {}
+
+  private static final Topics TOPICS = Topics.withPrefix("bench.");
+  private final Config config;
+
+  public MiningBench(Config config) {
+    this.config = config;
+  }
+
+  public Result run(PrintStream out) throws Exception {
+    out.printf("mining bench: %d requests x %d candidates, corpus %d passages, checkpoint every %d ms, %s%n",
+        config.requests(), config.candidates(), config.corpusSize(), config.checkpointInterval().toMillis(),
+        config.rate() > 0 ? config.rate() + " requests/s" : "burst");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(config.workDir().resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      Topic<RetrievalEvent> raw = new Topic<>("bench.raw", RetrievalEvent.class, Map.of());
+      List<Topic<?>> topics = new ArrayList<>(TOPICS.all());
+      topics.add(raw);
+      EmbeddedKafka.createTopics(bootstrap, topics, 1, (short) 1);
+      try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+        double[] ceiling = rawCeiling(bootstrap, producer, raw.name(), out);
+        publishCorpus(producer);
+        AssemblerConfig assembler = AssemblerConfig.defaults(bootstrap, config.workDir().resolve("streams")).withTopics(TOPICS);
+        MiningJobConfig mining = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS);
+        mining = new MiningJobConfig(mining.bootstrapServers(), mining.inputs(), mining.outputs(), mining.groupId(),
+            config.checkpointInterval(), mining.parallelism(), mining.rules(), null);
+        try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1))) {
+          var job = new PreferenceMiningJob(mining).startLocal();
+          try {
+            Map<String, Long> lastAckNanos = new ConcurrentHashMap<>();
+            sendRequest(producer, "warm-up", lastAckNanos);
+            producer.flush();
+            Tail examples = new Tail(bootstrap, TOPICS.trainingExamples().name());
+            Tail episodes = new Tail(bootstrap, TOPICS.episodes().name());
+            examples.awaitCount(1, Duration.ofMinutes(2), out);
+            out.println("pipeline warm; pushing traffic ...");
+            long start = System.nanoTime();
+            for (int i = 0; i < config.requests(); i++) {
+              if (config.rate() > 0) {
+                long due = start + (long) (i * 1e9 / config.rate());
+                while (System.nanoTime() < due) LockSupport.parkNanos(due - System.nanoTime());
+              }
+              sendRequest(producer, "b" + i, lastAckNanos);
+              if (config.rate() > 0) producer.flush();
+            }
+            producer.flush();
+            double sendSeconds = (System.nanoTime() - start) / 1e9;
+            out.printf("sent %d events in %.1f s%n", 4L * config.requests(), sendSeconds);
+            List<Double> latencies = new ArrayList<>();
+            long[] lastExample = {start};
+            long lastEpisode = episodes.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {}, out, "episodes");
+            examples.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {
+              Long ack = lastAckNanos.get(key);
+              long now = System.nanoTime();
+              if (ack != null && !key.equals("warm-up")) latencies.add((now - ack) / 1e6);
+              lastExample[0] = now;
+            }, out, "examples");
+            double episodesPerSecond = config.requests() / ((lastEpisode - start) / 1e9);
+            double examplesPerSecond = config.requests() / ((lastExample[0] - start) / 1e9);
+            double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            long dead = StageCounts.readAll(bootstrap, TOPICS.deadLetters().name(), v -> {});
+            Result result = new Result(ceiling[0], ceiling[1], episodesPerSecond, examplesPerSecond,
+                percentile(sorted, 0.50), percentile(sorted, 0.99), dead);
+            print(result, out);
+            return result;
+          } finally {
+            job.cancel().get();
+          }
+        }
+      }
+    }
+  }
+
+  private static void print(Result r, PrintStream out) {
+    out.println();
+    out.println("| measure | value |");
+    out.println("|---|---|");
+    out.printf("| raw broker produce→consume (ceiling) | %,.0f records/s (%.1f MB/s) |%n", r.rawRecordsPerSecond(), r.rawMbPerSecond());
+    out.printf("| episodes/s end to end (assembler) | %,.0f |%n", r.episodesPerSecond());
+    out.printf("| examples/s end to end (assembler + miner) | %,.0f |%n", r.examplesPerSecond());
+    out.printf("| latency last input event → example, p50 | %,.0f ms |%n", r.p50Ms());
+    out.printf("| latency last input event → example, p99 | %,.0f ms |%n", r.p99Ms());
+    out.printf("| dead letters | %d |%n", r.deadLetters());
+  }
+
+  private static double percentile(double[] sorted, double q) {
+    if (sorted.length == 0) return Double.NaN;
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+  }
+
+  /** Produces and consumes as many retrieval-sized records as the run will push events; returns records/s and MB/s. */
+  private double[] rawCeiling(String bootstrap, KafkaProducer<byte[], byte[]> producer, String topic, PrintStream out) {
+    byte[] value = AvroCodec.of(RetrievalEvent.class).encode(retrieval("raw-0000000"));
+    // Enough records that consumer start-up does not dominate.
+    int n = Math.max(200_000, 4 * config.requests());
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) producer.send(new ProducerRecord<>(topic, ("raw-" + i).getBytes(StandardCharsets.UTF_8), value));
+    producer.flush();
+    long read = new Tail(bootstrap, topic).collectUntil(n, Duration.ofMinutes(5), key -> {}, out, "raw records");
+    double seconds = (read - start) / 1e9;
+    return new double[] {n / seconds, (double) n * value.length / seconds / 1e6};
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("linger.ms", 5);
+    props.put("batch.size", 256 * 1024);
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private void publishCorpus(KafkaProducer<byte[], byte[]> producer) {
+    AvroCodec<PassageEvent> codec = AvroCodec.of(PassageEvent.class);
+    String filler = " The quick brown fox jumps over the lazy dog near the river bank.".repeat(6);
+    for (int i = 0; i < config.corpusSize(); i++) {
+      PassageEvent p = PassageEvent.newBuilder().setPassageId("p" + i).setOp(PassageOp.UPSERT).setTitle("Title " + i)
+          .setText("Passage " + i + "." + filler).setTimestampMs(System.currentTimeMillis()).build();
+      producer.send(new ProducerRecord<>(TOPICS.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+    }
+    producer.flush();
+  }
+
+  private List<String> candidateIds(String requestId) {
+    SplittableRandom random = new SplittableRandom(requestId.hashCode());
+    return Arrays.stream(random.ints(0, config.corpusSize()).distinct().limit(config.candidates()).toArray())
+        .mapToObj(i -> "p" + i).toList();
+  }
+
+  private RetrievalEvent retrieval(String id) {
+    List<RankedPassage> ranked = new ArrayList<>();
+    List<String> ids = candidateIds(id);
+    for (int r = 0; r < ids.size(); r++) ranked.add(new RankedPassage(ids.get(r), r + 1, 1f - r * 0.01f));
+    return RetrievalEvent.newBuilder().setEventId("r-" + id).setRequestId(id).setTimestampMs(System.currentTimeMillis())
+        .setRetrieverVersion("retriever-v0").setIndexVersion("retriever-v0").setCandidates(ranked).build();
+  }
+
+  private void sendRequest(KafkaProducer<byte[], byte[]> producer, String id, Map<String, Long> lastAckNanos) {
+    long now = System.currentTimeMillis();
+    List<String> ids = candidateIds(id);
+    List<PassageScore> scores = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(id.hashCode() * 31L);
+    for (String p : ids) scores.add(new PassageScore(p, -random.nextDouble(0.1, 8)));
+    send(producer, TOPICS.queries(), id, QueryEvent.newBuilder().setEventId("q-" + id).setRequestId(id).setTimestampMs(now)
+        .setTask("qa").setQuery("synthetic question " + id).setRetrieverVersion("retriever-v0").setIndexVersion("retriever-v0").build(), null);
+    send(producer, TOPICS.retrievals(), id, retrieval(id), null);
+    send(producer, TOPICS.llmFeedback(), id, LlmFeedbackEvent.newBuilder().setEventId("l-" + id).setRequestId(id).setTimestampMs(now)
+        .setLlmId("synthetic-llm").setSignalKind(SignalKind.ANSWER_LOG_LIKELIHOOD).setPassageScores(scores).build(), null);
+    send(producer, TOPICS.humanFeedback(), id, HumanFeedbackEvent.newBuilder().setEventId("h-" + id).setRequestId(id).setTimestampMs(now)
+        .setRelevantPassageIds(List.of(ids.get(0))).build(), () -> lastAckNanos.put(id, System.nanoTime()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends SpecificRecord> void send(
+      KafkaProducer<byte[], byte[]> producer, Topic<T> topic, String key, SpecificRecord value, Runnable onAck) {
+    producer.send(new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8), AvroCodec.of(topic.valueType()).encode((T) value)),
+        (metadata, error) -> {
+          if (error == null && onAck != null) onAck.run();
+        });
+  }
+
+  /** Reads one topic's committed records from its start. */
+  private static final class Tail {
+    private final String bootstrap;
+    private final String topic;
+
+    Tail(String bootstrap, String topic) {
+      this.bootstrap = bootstrap;
+      this.topic = topic;
+    }
+
+    void awaitCount(int n, Duration timeout, PrintStream out) {
+      collectUntil(n, timeout, key -> {}, out, topic);
+    }
+
+    /** Calls {@code each} with every record's key until {@code n} were read; returns the nano time of the n-th. */
+    long collectUntil(int n, Duration timeout, java.util.function.Consumer<String> each, PrintStream out, String what) {
+      Map<String, Object> props = new HashMap<>();
+      props.put("bootstrap.servers", bootstrap);
+      props.put("isolation.level", "read_committed");
+      props.put("max.poll.records", 5000);
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        consumer.seekToBeginning(List.of(partition));
+        int read = 0;
+        long last = System.nanoTime();
+        long deadline = last + timeout.toNanos();
+        long nextReport = last + 2_000_000_000L;
+        while (read < n) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("only " + read + " of " + n + " " + what + " arrived within " + timeout);
+          }
+          for (var r : consumer.poll(Duration.ofMillis(50))) {
+            each.accept(new String(r.key(), StandardCharsets.UTF_8));
+            read++;
+            last = System.nanoTime();
+          }
+          if (System.nanoTime() > nextReport) {
+            out.printf("  %s: %,d / %,d%n", what, read, n);
+            nextReport += 2_000_000_000L;
+          }
+        }
+        return last;
+      }
+    }
+  }
+}
