@@ -51,21 +51,9 @@ public final class EpisodeAssembler {
       addIntake(topology, topics.humanFeedback(), EventValidator::validate, HumanFeedbackEvent::getRequestId)
     };
     topology.addProcessor(JOINER, () -> new EpisodeJoiner(config, EPISODE_SINK, DEAD_LETTER_SINK), intakes);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(EpisodeJoiner.STORE),
-            Serdes.String(),
-            new AvroSerde<>(PendingEpisode.class)),
-        JOINER);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(EpisodeJoiner.CLOSED_STORE),
-            Serdes.String(),
-            new AvroSerde<>(ClosedEpisode.class)),
-        JOINER);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EpisodeJoiner.CLOCK_STORE), Serdes.String(), Serdes.Long()),
-        JOINER);
+    addJoinerStore(topology, EpisodeJoiner.STORE, new AvroSerde<>(PendingEpisode.class));
+    addJoinerStore(topology, EpisodeJoiner.CLOSED_STORE, new AvroSerde<>(ClosedEpisode.class));
+    addJoinerStore(topology, EpisodeJoiner.CLOCK_STORE, Serdes.Long());
     topology.addSink(
         EPISODE_SINK, topics.episodes().name(), new StringSerializer(), recordSerializer(topics.episodes()), JOINER);
     String[] deadLetterParents = new String[intakes.length + 1];
@@ -75,6 +63,11 @@ public final class EpisodeAssembler {
         DEAD_LETTER_SINK, topics.deadLetters().name(), new StringSerializer(),
         recordSerializer(topics.deadLetters()), deadLetterParents);
     return topology;
+  }
+
+  /** A persistent (changelogged, so restored after a crash) store of the joiner, keyed by string. */
+  private static <V> void addJoinerStore(Topology topology, String name, Serde<V> values) {
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values), JOINER);
   }
 
   private static <T extends SpecificRecord> String addIntake(
