@@ -50,7 +50,8 @@ class FlinkStandaloneIT {
       EmbeddedKafka.createTopics(bootstrap, TOPICS.all(), 1, (short) 1);
       publish(bootstrap);
       try (StandaloneFlinkCluster cluster =
-          StandaloneFlinkCluster.start(StandaloneFlinkCluster.classPathWithoutJobCode(), work.resolve("flink"), Duration.ofMinutes(2))) {
+          StandaloneFlinkCluster.start(StandaloneFlinkCluster.classPathWithoutJobCode(), work.resolve("flink"))) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(cluster::ready);
         JobID job = cluster.submit(jobJar, "--bootstrap-servers", bootstrap, "--topic-prefix", "sa.", "--group-id", "sa-miner");
         try {
           await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))

@@ -7,12 +7,10 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobID;
@@ -52,13 +50,12 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
   }
 
   /**
-   * Starts both processes and waits until the TaskManager has registered.
+   * Starts both processes and returns at once; the cluster takes jobs once {@link #ready()} says so.
    *
    * @param classPath Flink's jars and their dependencies; no job code (that travels in the job jar)
    * @param dir configuration, logs and scratch space of the cluster
    */
-  public static StandaloneFlinkCluster start(List<Path> classPath, Path dir, Duration timeout)
-      throws IOException, InterruptedException, TimeoutException {
+  public static StandaloneFlinkCluster start(List<Path> classPath, Path dir) throws IOException {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     int rpcPort = freePort();
     int restPort = freePort();
@@ -95,8 +92,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
       cluster.launch("jobmanager", cp, List.of("-Xmx512m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", conf);
       cluster.launch("taskmanager", cp, List.of("-Xmx512m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=256m"),
           "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", conf);
-      cluster.awaitTaskManager(timeout);
-    } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       cluster.close();
       throw e;
     }
@@ -116,23 +112,23 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     processes.add(process);
   }
 
-  private void awaitTaskManager(Duration timeout) throws InterruptedException, TimeoutException, IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (int i = 0; i < processes.size(); i++) {
-        Process p = processes.get(i);
-        if (!p.isAlive()) {
-          String name = i == 0 ? "jobmanager" : "taskmanager";
-          String log = log(name);
-          throw new IllegalStateException("the Flink " + name + " exited with " + p.exitValue() + "; end of its log:\n"
-              + log.substring(Math.max(0, log.length() - 3000)));
-        }
+  /**
+   * True once a TaskManager has registered with the JobManager.
+   *
+   * @throws IllegalStateException with the end of its log when either process has exited
+   */
+  public boolean ready() throws IOException {
+    for (int i = 0; i < processes.size(); i++) {
+      Process p = processes.get(i);
+      if (!p.isAlive()) {
+        String name = i == 0 ? "jobmanager" : "taskmanager";
+        String log = log(name);
+        throw new IllegalStateException("the Flink " + name + " exited with " + p.exitValue() + "; end of its log:\n"
+            + log.substring(Math.max(0, log.length() - 3000)));
       }
-      String overview = get("/overview");
-      if (overview != null && !overview.contains("\"taskmanagers\":0")) return;
-      Thread.sleep(500);
     }
-    throw new TimeoutException("no TaskManager registered within " + timeout + "; see the logs in " + dir);
+    String overview = get("/overview");
+    return overview != null && !overview.contains("\"taskmanagers\":0");
   }
 
   private String get(String path) throws IOException {

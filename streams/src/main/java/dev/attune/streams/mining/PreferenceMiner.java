@@ -158,13 +158,13 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
       return true;
     }
     long now = ctx.timerService().currentProcessingTime();
-    PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, state::get, config, now);
+    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
+    PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, signal, state::get, config, now);
     if (outcome.example() == null) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.NO_PREFERENCE, outcome.rejection()));
       return true;
     }
     out.collect(new KeyedBytes(episode.getRequestId(), examples.encode(outcome.example())));
-    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
     for (SilverSequence s : SilverSearch.sequences(episode, signal, state::get, config.silver(), now)) {
       ctx.output(SILVER, new KeyedBytes(episode.getRequestId(), silver.encode(s)));
     }

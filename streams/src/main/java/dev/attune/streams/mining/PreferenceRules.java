@@ -49,13 +49,13 @@ public final class PreferenceRules {
   /**
    * Mines one episode.
    *
+   * @param signal the episode's teacher, {@code TeacherSignal.of(episode, config.signalPriority())}
    * @param passages resolves a passage id to its corpus state (possibly a deletion); never null for
    *     ids of the episode (the caller waits for the corpus first)
    */
   public static Outcome mine(
-      FeedbackEpisode episode, Function<String, CorpusUpdate> passages, MiningConfig config, long nowMs) {
+      FeedbackEpisode episode, TeacherSignal signal, Function<String, CorpusUpdate> passages, MiningConfig config, long nowMs) {
     Function<String, Boolean> live = id -> !passages.apply(id).deleted;
-    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
     Map<String, Double> teacher = new LinkedHashMap<>();
     signal.mean().forEach((id, score) -> {
       if (live.apply(id)) teacher.put(id, score);

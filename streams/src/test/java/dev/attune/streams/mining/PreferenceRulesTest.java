@@ -42,14 +42,14 @@ class PreferenceRulesTest {
 
   @Test
   void should_take_human_labels_and_llm_top_k_as_positives() {
-    TrainingExample example = PreferenceRules.mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
   }
 
   @Test
   void should_never_take_an_answer_bearing_passage_as_hard_negative() {
-    TrainingExample example = PreferenceRules.mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     // p2 (-9) and p4 (-8) are both far below the 2nd best (-2); p4 contains "Shakespeare".
     assertThat(example.getHardNegatives()).containsExactly("p2");
@@ -57,7 +57,7 @@ class PreferenceRulesTest {
 
   @Test
   void should_carry_teacher_scores_and_text_for_every_named_passage() {
-    TrainingExample example = PreferenceRules.mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getCandidates())
         .extracting(TrainingPassage::getPassageId)
@@ -86,7 +86,7 @@ class PreferenceRulesTest {
     assertThat(signal.kind()).isEqualTo(SignalKind.ANSWER_LOG_LIKELIHOOD);
     assertThat(signal.mean()).containsEntry("p1", -3.0).containsEntry("p3", -1.0);
     assertThat(signal.perLlm().get("other")).containsEntry("p1", -4.0);
-    TrainingExample example = PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
     assertThat(example.getSignalKind()).isEqualTo(SignalKind.ANSWER_LOG_LIKELIHOOD);
     assertThat(example.getLlmIds()).containsExactly("unigram-lm", "other");
   }
@@ -98,7 +98,7 @@ class PreferenceRulesTest {
     attention.setSignalKind(SignalKind.CROSS_ATTENTION);
     e.setLlmFeedback(List.of(attention));
 
-    TrainingExample example = PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(e, CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getSignalKind()).isEqualTo(SignalKind.CROSS_ATTENTION);
     assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
@@ -120,8 +120,8 @@ class PreferenceRulesTest {
   void should_sample_ance_negatives_from_the_rank_range_reproducibly_and_guarded() {
     MiningConfig rules = MiningConfig.defaults().withNegatives(new NegativeRules(4, new RankRange(1, 10), 1.0, 2, new RankRange(2, 7)));
 
-    TrainingExample first = PreferenceRules.mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 5L).example();
-    TrainingExample again = PreferenceRules.mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 9L).example();
+    TrainingExample first = mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 5L).example();
+    TrainingExample again = mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 9L).example();
 
     // p1/p3 are positives, p2 is already an LLM negative, p4 holds the answer, t8 is outside ranks 2..7.
     assertThat(first.getSampledNegatives()).hasSize(2).isSubsetOf("t5", "t6", "t7");
@@ -135,7 +135,7 @@ class PreferenceRulesTest {
     corpus.put("p3", new CorpusUpdate("p3", true, null, null));
     corpus.put("p2", new CorpusUpdate("p2", true, null, null));
 
-    TrainingExample example = PreferenceRules.mine(episode(), corpus::get, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(episode(), corpus::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getPositives()).containsExactly("p5", "p1", "p4");
     assertThat(example.getHardNegatives()).isEmpty();
@@ -148,7 +148,7 @@ class PreferenceRulesTest {
     e.setRelevantPassageIds(List.of());
     e.setLlmFeedback(List.of());
 
-    assertThat(PreferenceRules.mine(e, CORPUS::get, MiningConfig.defaults(), 5L).rejection()).contains("no positive");
+    assertThat(mine(e, CORPUS::get, MiningConfig.defaults(), 5L).rejection()).contains("no positive");
   }
 
   @Test
@@ -156,11 +156,16 @@ class PreferenceRulesTest {
     FeedbackEpisode e = episodeWithTail();
     e.setLlmFeedback(List.of());
 
-    TrainingExample example = PreferenceRules.mine(e, PreferenceRulesTest::lookup, MiningConfig.defaults(), 5L).example();
+    TrainingExample example = mine(e, PreferenceRulesTest::lookup, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getSignalKind()).isNull();
     assertThat(example.getPositives()).containsExactly("p5");
     assertThat(example.getHardNegatives()).isEmpty();
     assertThat(example.getSampledNegatives()).hasSize(3).doesNotContain("p4", "p5");
+  }
+
+  private static PreferenceRules.Outcome mine(
+      FeedbackEpisode e, java.util.function.Function<String, CorpusUpdate> passages, MiningConfig config, long nowMs) {
+    return PreferenceRules.mine(e, TeacherSignal.of(e, config.signalPriority()), passages, config, nowMs);
   }
 }
