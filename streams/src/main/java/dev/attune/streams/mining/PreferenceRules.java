@@ -116,6 +116,7 @@ public final class PreferenceRules {
             .setPositives(new ArrayList<>(positives))
             .setHardNegatives(llmNegatives)
             .setSampledNegatives(sampled)
+            .setAnswers(new ArrayList<>(episode.getAnswers()))
             .setCandidates(candidates)
             .build();
     return new Outcome(example, null);

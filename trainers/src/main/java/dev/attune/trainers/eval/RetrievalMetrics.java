@@ -6,16 +6,41 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** recall@k, nDCG@10 and answer recall@k over ranked passage ids. */
+/** recall@k, nDCG@10, answer recall@k and the LLM utility of the top k over ranked passage ids. */
 public final class RetrievalMetrics {
   public static final String RECALL_5 = "recall@5";
   public static final String NDCG_10 = "ndcg@10";
   public static final String ANSWER_RECALL_5 = "answer_recall@5";
+  public static final String LLM_UTILITY_5 = "llm_utility@5";
 
   private RetrievalMetrics() {}
 
-  /** A judged query: its relevant passages and, where known, its answer strings. */
-  public record Judged(String queryId, String text, Set<String> relevant, List<String> answers) {}
+  /**
+   * A judged query: its relevant passages, where known its answer strings, and for live traffic the
+   * LLM's teacher scores of the passages it scored.
+   */
+  public record Judged(String queryId, String task, String text, Set<String> relevant, List<String> answers, Map<String, Double> teacherScores) {
+    public Judged(String queryId, String text, Set<String> relevant, List<String> answers) {
+      this(queryId, "qa", text, relevant, answers, Map.of());
+    }
+  }
+
+  /**
+   * The LLM-utility of the top k: the share of the teacher's softmax (temperature 1 over the
+   * passages the LLM scored) that the top k retrieved passages hold. 1 when the retriever puts
+   * everything the LLM wanted first; passages the LLM never scored count 0.
+   */
+  public static double llmUtility(List<String> ranked, Map<String, Double> teacherScores, int k) {
+    double max = teacherScores.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    double z = 0;
+    for (double s : teacherScores.values()) z += Math.exp(s - max);
+    double captured = 0;
+    for (String id : ranked.subList(0, Math.min(k, ranked.size()))) {
+      Double s = teacherScores.get(id);
+      if (s != null) captured += Math.exp(s - max);
+    }
+    return z == 0 ? 0 : captured / z;
+  }
 
   /** Share of relevant passages found in the top k. */
   public static double recall(List<String> ranked, Set<String> relevant, int k) {
@@ -49,8 +74,8 @@ public final class RetrievalMetrics {
 
   /** Mean metrics over queries; {@code rankings.get(i)} are passage ids ranked for {@code queries.get(i)}. */
   public static Map<String, Double> evaluate(List<Judged> queries, List<List<String>> rankings, Map<String, String> texts) {
-    double recall = 0, ndcg = 0, answer = 0;
-    int withAnswers = 0;
+    double recall = 0, ndcg = 0, answer = 0, utility = 0;
+    int withAnswers = 0, withTeacher = 0;
     for (int i = 0; i < queries.size(); i++) {
       Judged q = queries.get(i);
       List<String> ranked = rankings.get(i);
@@ -60,12 +85,17 @@ public final class RetrievalMetrics {
         withAnswers++;
         answer += answerHit(ranked.stream().map(texts::get).toList(), q.answers(), 5);
       }
+      if (!q.teacherScores().isEmpty()) {
+        withTeacher++;
+        utility += llmUtility(ranked, q.teacherScores(), 5);
+      }
     }
     int n = Math.max(1, queries.size());
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put(RECALL_5, recall / n);
     metrics.put(NDCG_10, ndcg / n);
     metrics.put(ANSWER_RECALL_5, withAnswers == 0 ? 0 : answer / withAnswers);
+    if (withTeacher > 0) metrics.put(LLM_UTILITY_5, utility / withTeacher);
     metrics.put("queries", (double) queries.size());
     return metrics;
   }

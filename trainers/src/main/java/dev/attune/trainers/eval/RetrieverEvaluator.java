@@ -2,6 +2,7 @@ package dev.attune.trainers.eval;
 
 import dev.attune.trainers.model.Encoder;
 import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.task.Tasks;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +27,9 @@ public final class RetrieverEvaluator {
     return encoder.embed(passageTexts, maxPassageTokens, 32, progress);
   }
 
-  public Map<String, Double> evaluate(Encoder encoder, float[][] corpus, List<RetrievalMetrics.Judged> queries, String instruction) {
-    List<String> texts = queries.stream().map(q -> instruction == null ? q.text() : instruction + q.text()).toList();
+  /** Scores {@code queries}, each prefixed with its task's instruction, against the embedded corpus. */
+  public Map<String, Double> evaluate(Encoder encoder, float[][] corpus, List<RetrievalMetrics.Judged> queries, Tasks tasks) {
+    List<String> texts = queries.stream().map(q -> tasks.get(q.task()).queryText(q.text())).toList();
     float[][] vectors = encoder.embed(texts, maxQueryTokens, 64, Progress.silent());
     List<List<String>> rankings = ExactSearch.topK(vectors, corpus, passageIds, 10);
     Map<String, String> byId = new java.util.HashMap<>();

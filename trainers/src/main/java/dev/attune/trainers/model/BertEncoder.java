@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * A BERT encoder built from DJL ops over weights read from an ONNX export, so it can be fine-tuned.
- * Post-LayerNorm, erf-GELU, CLS pooling, L2-normalised output: the same function as the ONNX graph
+ * Post-LayerNorm, erf-GELU, CLS or mean pooling, L2-normalised output: the same function as the ONNX graph
  * (DJL's own {@code BertBlock} lays weights out differently and does not match Hugging Face).
  */
 public final class BertEncoder implements Encoder {
@@ -37,8 +37,19 @@ public final class BertEncoder implements Encoder {
     this.tokenizer = tokenizer;
   }
 
-  /** The device training runs on: the first GPU the engine sees, else the CPU. */
+  /**
+   * The device training runs on: {@code -Dattune.device} ({@code cpu}, {@code gpu}, {@code gpu:1})
+   * when set, else the first GPU the engine sees, else the CPU.
+   */
   public static Device defaultDevice() {
+    String chosen = System.getProperty("attune.device", "").trim();
+    if (!chosen.isEmpty()) {
+      Device device = Device.fromName(chosen);
+      if (device.isGpu() && device.getDeviceId() >= Engine.getInstance().getGpuCount()) {
+        throw new IllegalArgumentException("attune.device=" + chosen + " but the engine sees " + Engine.getInstance().getGpuCount() + " GPU(s)");
+      }
+      return device;
+    }
     return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
   }
 
@@ -64,6 +75,22 @@ public final class BertEncoder implements Encoder {
     return params;
   }
 
+  /** The manager that owns the weights; per-step arrays go in its sub-managers. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Overwrites the weights in place with checkpointed values. */
+  public void loadWeights(Map<String, float[]> weights) {
+    for (Map.Entry<String, NDArray> p : params.entrySet()) {
+      float[] values = weights.get(p.getKey());
+      if (values == null || values.length != p.getValue().size()) {
+        throw new IllegalArgumentException("checkpoint has no weights of size " + p.getValue().size() + " for " + p.getKey());
+      }
+      p.getValue().set(java.nio.FloatBuffer.wrap(values));
+    }
+  }
+
   public void setTrainable(boolean trainable) {
     params.values().forEach(p -> p.setRequiresGradient(trainable));
   }
@@ -78,7 +105,7 @@ public final class BertEncoder implements Encoder {
     return spec.hidden();
   }
 
-  /** Normalised CLS embeddings [B, hidden]; every intermediate lives in {@code batch}. */
+  /** Normalised pooled embeddings [B, hidden]; every intermediate lives in {@code batch}. */
   public NDArray forward(NDManager batch, TokenBatch tokens) {
     int b = tokens.size();
     int len = tokens.length();
@@ -107,8 +134,14 @@ public final class BertEncoder implements Encoder {
       NDArray inner = Activation.gelu(dense(x, p + "intermediate.dense"));
       x = layerNorm(dense(inner, p + "output.dense").add(x), p + "output.LayerNorm");
     }
-    NDArray cls = x.get(":, 0, :");
-    return cls.div(cls.pow(2).sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+    NDArray pooled;
+    if (spec.pooling() == ModelSpec.Pooling.CLS) {
+      pooled = x.get(":, 0, :");
+    } else {
+      NDArray weights = mask.toType(DataType.FLOAT32, false).reshape(b, len, 1);
+      pooled = x.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}).maximum(1e-9f));
+    }
+    return pooled.div(pooled.pow(2).sum(new int[] {1}, true).sqrt().maximum(1e-12f));
   }
 
   private NDArray lookup(NDManager batch, String table, NDArray ids) {

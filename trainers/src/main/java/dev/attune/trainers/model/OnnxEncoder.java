@@ -10,16 +10,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Serving encoder: the model directory's ONNX graph under ONNX Runtime, CLS pooling. */
+/** Serving encoder: the model directory's ONNX graph under ONNX Runtime, pooled as its spec says. */
 public final class OnnxEncoder implements Encoder {
   private final String version;
-  private final int dimension;
+  private final ModelSpec spec;
   private final TextTokenizer tokenizer;
   private final OrtSession session;
 
   public OnnxEncoder(String version, Path modelDir, ModelSpec spec, int maxLength) throws IOException {
     this.version = version;
-    this.dimension = spec.hidden();
+    this.spec = spec;
     this.tokenizer = new TextTokenizer(modelDir.resolve(ModelSpec.TOKENIZER_FILE), maxLength);
     try {
       OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -37,7 +37,7 @@ public final class OnnxEncoder implements Encoder {
 
   @Override
   public int dimension() {
-    return dimension;
+    return spec.hidden();
   }
 
   @Override
@@ -52,14 +52,28 @@ public final class OnnxEncoder implements Encoder {
             session.run(Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", types))) {
       float[][][] hidden = (float[][][]) result.get(0).getValue();
       float[][] out = new float[texts.size()][];
+      long[][] attention = batch.mask();
       for (int i = 0; i < out.length; i++) {
-        out[i] = hidden[i][0].clone();
+        out[i] = pool(hidden[i], attention[i]);
         Encoder.normalize(out[i]);
       }
       return out;
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed on a batch of " + texts.size() + ": " + e.getMessage(), e);
     }
+  }
+
+  private float[] pool(float[][] states, long[] mask) {
+    if (spec.pooling() == ModelSpec.Pooling.CLS) return states[0].clone();
+    float[] sum = new float[spec.hidden()];
+    int n = 0;
+    for (int t = 0; t < states.length; t++) {
+      if (mask[t] == 0) continue;
+      n++;
+      for (int d = 0; d < sum.length; d++) sum[d] += states[t][d];
+    }
+    for (int d = 0; d < sum.length; d++) sum[d] /= Math.max(1, n);
+    return sum;
   }
 
   @Override

@@ -21,6 +21,11 @@ public final class ModelRegistry {
     this.spec = spec;
   }
 
+  /** Where the trainer keeps its progress and mid-round checkpoints. */
+  public Path stateDir() {
+    return root.resolve("trainer-state");
+  }
+
   public ModelSpec spec() {
     return spec;
   }

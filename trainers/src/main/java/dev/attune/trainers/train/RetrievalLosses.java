@@ -2,23 +2,31 @@ package dev.attune.trainers.train;
 
 import ai.djl.ndarray.NDArray;
 
-/** LLM-Embedder's losses over similarity matrices. All inputs are cosine similarities. */
+/** LLM-Embedder's losses over similarity matrices. All similarities are cosine. */
 public final class RetrievalLosses {
-  /** Added to masked logits: large enough to zero their probability, small enough to avoid NaN. */
+  /** Added to hidden logits: large enough to zero their probability, small enough to avoid NaN. */
   static final float MASKED = -1e4f;
 
   private RetrievalLosses() {}
 
   /**
-   * In-batch InfoNCE: for query i, −log softmax(sim[i, :] / τ)[positive_i], averaged over queries.
+   * Weighted cross-entropy terms over the batch's keys: for query b and term t,
+   * w[b,t] · −log softmax(sim[b, visible] / τ)[target[b,t]]; summed over terms, averaged over the
+   * queries that have any weight. In-batch InfoNCE and the stabilised distillation are both this.
    *
    * @param similarity [queries, keys]
-   * @param positives one-hot [queries, keys]
-   * @param keyValid [1, keys]: 1 for real keys, 0 for padding that no query may see
+   * @param target [queries, terms, keys] one-hot
+   * @param visible [queries, terms, keys] 1 where the key takes part in the softmax
+   * @param weight [queries, terms]
    */
-  public static NDArray infoNce(NDArray similarity, NDArray positives, NDArray keyValid, float temperature) {
-    NDArray logProbs = similarity.div(temperature).add(keyValid.sub(1f).mul(-MASKED)).logSoftmax(1);
-    return logProbs.mul(positives).sum(new int[] {1}).neg().mean();
+  public static NDArray listwise(NDArray similarity, NDArray target, NDArray visible, NDArray weight, float temperature) {
+    long queries = similarity.getShape().get(0);
+    long keys = similarity.getShape().get(1);
+    NDArray logits = similarity.div(temperature).reshape(queries, 1, keys).add(visible.sub(1f).mul(-MASKED));
+    NDArray perTerm = logits.logSoftmax(2).mul(target).sum(new int[] {2}).neg();
+    NDArray perQuery = perTerm.mul(weight).sum(new int[] {1});
+    NDArray active = weight.sum(new int[] {1}).gt(0f).toType(perQuery.getDataType(), false);
+    return perQuery.mul(active).sum().div(active.sum().maximum(1f));
   }
 
   /**

@@ -5,96 +5,131 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.trainers.model.BertEncoder;
 import dev.attune.trainers.model.Progress;
-import java.util.ArrayList;
-import java.util.Collections;
+import dev.attune.trainers.task.Distillation;
+import dev.attune.trainers.task.TaskSpec;
+import dev.attune.trainers.task.Tasks;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
- * Fine-tunes a {@link BertEncoder} on mined examples with in-batch InfoNCE (positive against every
- * key of the batch) plus KL distillation toward the LLM's teacher scores over each query's own keys.
+ * Fine-tunes a {@link BertEncoder} on mined examples (LLM-Embedder's recipe): homogeneous batches,
+ * multi-positive in-batch InfoNCE, plus the task's distillation toward the LLM's teacher scores (KL
+ * or stabilised), AdamW with warm-up, global gradient-norm clipping. With a {@link
+ * TrainingCheckpoint} the run saves its state every {@code checkpointEvery} batches and a rerun on
+ * the same examples continues from the last save instead of starting over.
  */
 public final class RetrieverTrainer {
   static final int MAX_NON_FINITE_IN_A_ROW = 3;
   static final float MAX_GRADIENT_NORM = 1.0f;
   private final TrainerConfig config;
+  private final Tasks tasks;
 
-  public RetrieverTrainer(TrainerConfig config) {
+  public RetrieverTrainer(TrainerConfig config, Tasks tasks) {
     this.config = config;
+    this.tasks = tasks;
   }
 
-  /** What a run did. */
-  public record Result(int steps, int examples, double firstLoss, double lastLoss) {}
+  /** What a run did. {@code resumedAt} is the batch a resumed run started from (0 for a fresh run). */
+  public record Result(int steps, int examples, double firstLoss, double lastLoss, int resumedAt) {}
 
-  public Result train(BertEncoder model, List<TrainingExample> examples, Progress progress) {
-    List<TrainingExample> usable = new ArrayList<>(examples.stream().filter(TrainingBatch::usable).toList());
-    if (usable.size() < config.batchQueries()) {
-      throw new IllegalArgumentException(
-          "need at least batchQueries (" + config.batchQueries() + ") usable examples, got " + usable.size());
-    }
-    Random random = new Random(config.seed());
-    Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(config.learningRate())).build();
-    model.setTrainable(true);
-    int steps = 0;
-    int skippedInARow = 0;
+  /** Sees every batch trained; tests use it to check that resumption neither repeats nor skips. */
+  public interface StepListener {
+    StepListener NONE = (batch, exampleIds, loss) -> {};
+
+    void onStep(int batch, List<String> exampleIds, double loss);
+  }
+
+  public Result train(BertEncoder model, List<TrainingExample> examples, TrainingCheckpoint checkpoint, StepListener listener, Progress progress) {
+    List<TrainingExample> usable = examples.stream().filter(TrainingBatch::usable).toList();
+    BatchPlan batches = BatchPlan.of(usable, config.batchQueries(), config.epochs(), config.seed());
+    List<List<TrainingExample>> plan = batches.batches();
+    if (plan.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has a positive's text)");
+    // The step cap never cuts the first epoch: every example of the run is trained on once.
+    int stepCap = Math.max(config.maxSteps(), batches.epochLength());
+    int planned = Math.min(plan.size(), stepCap);
+    String fingerprint = fingerprint(usable);
+    int position = 0, steps = 0, skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
-    try {
-      for (int epoch = 0; epoch < config.epochs() && steps < config.maxSteps(); epoch++) {
-        Collections.shuffle(usable, random);
-        for (int start = 0; start + config.batchQueries() <= usable.size() && steps < config.maxSteps(); start += config.batchQueries()) {
-          TrainingBatch batch = TrainingBatch.of(usable.subList(start, start + config.batchQueries()), config.negativesPerQuery(), random);
-          double loss = step(model, adam, batch);
-          if (!Double.isFinite(loss)) {
-            // The step's update was not applied; a run of them means the model itself has diverged.
-            if (++skippedInARow >= MAX_NON_FINITE_IN_A_ROW) {
-              throw new IllegalStateException("loss was " + loss + " for " + skippedInARow + " batches in a row at step " + steps
-                  + "; lower learningRate (" + config.learningRate() + ") or raise temperature (" + config.temperature() + ")");
-            }
-            continue;
+    try (AdamW adam = new AdamW(model.manager(), config.learningRate(), config.weightDecay(), Math.round(planned * config.warmupShare()), planned)) {
+      Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.load();
+      if (saved.isPresent()) {
+        TrainingCheckpoint.Position at = saved.get().position();
+        if (!at.examplesFingerprint().equals(fingerprint)) {
+          throw new IllegalStateException("checkpoint in " + checkpoint.dir() + " was taken on other examples (fingerprint "
+              + at.examplesFingerprint() + ", this run " + fingerprint + "); delete it to start the run over");
+        }
+        model.loadWeights(saved.get().weights());
+        adam.restore(at.optimizerStep(), saved.get().mean(), saved.get().variance(), model.parameters());
+        position = at.batches();
+        steps = at.steps();
+        first = at.firstLoss();
+        last = at.lastLoss();
+        System.out.printf("trainer: resuming at batch %d of %d (%d steps done) from %s%n", position, plan.size(), steps, checkpoint.dir());
+      }
+      int resumedAt = position;
+      progress.advance(steps);
+      model.setTrainable(true);
+      for (; position < plan.size() && steps < stepCap; position++) {
+        List<TrainingExample> chosen = plan.get(position);
+        TaskSpec task = tasks.get(chosen.get(0).getTask());
+        TrainingBatch batch = TrainingBatch.of(task, chosen, config.positivesPerQuery(), config.negativesPerQuery(),
+            new Random(config.seed() * 1_000_003L + position));
+        double loss = step(model, adam, batch);
+        listener.onStep(position, batch.exampleIds(), loss);
+        if (!Double.isFinite(loss)) {
+          // The step's update was not applied; a run of them means the model itself has diverged.
+          if (++skippedInARow >= MAX_NON_FINITE_IN_A_ROW) {
+            throw new IllegalStateException("loss was " + loss + " for " + skippedInARow + " batches in a row at step " + steps
+                + "; lower learningRate (" + config.learningRate() + ") or raise temperature (" + config.temperature() + ")");
           }
+        } else {
           skippedInARow = 0;
           if (steps == 0) first = loss;
           last = loss;
           steps++;
           progress.advance(1);
         }
+        if (checkpoint != null && config.checkpointEvery() > 0 && (position + 1) % config.checkpointEvery() == 0) {
+          checkpoint.save(new TrainingCheckpoint.Position(position + 1, steps, adam.step(), first, last, fingerprint), model.parameters(), adam);
+        }
       }
+      return new Result(steps, usable.size(), first, last, resumedAt);
     } finally {
       model.setTrainable(false);
     }
-    return new Result(steps, usable.size(), first, last);
   }
 
-  private double step(BertEncoder model, Optimizer optimizer, TrainingBatch batch) {
-    int b = batch.queries().size();
+  private double step(BertEncoder model, AdamW optimizer, TrainingBatch batch) {
+    int b = batch.size();
     int perQuery = batch.keysPerQuery();
-    int hidden = model.dimension();
-    try (NDManager scope = NDManager.newBaseManager(model.parameters().values().iterator().next().getDevice())) {
+    try (NDManager scope = model.manager().newSubManager()) {
       double lossValue;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray q = model.forward(scope, model.tokenizer().tokenize(batch.queries(), config.maxQueryTokens()));
         NDArray k = model.forward(scope, model.tokenizer().tokenize(batch.keys(), config.maxPassageTokens()));
         NDArray similarity = q.matMul(k.transpose());
-        float[] oneHot = new float[b * b * perQuery];
-        for (int i = 0; i < b; i++) oneHot[i * b * perQuery + i * perQuery] = 1;
-        NDArray positives = scope.create(oneHot, new Shape(b, (long) b * perQuery)).toDevice(q.getDevice(), false);
-        NDArray keyValid = scope.create(batch.keyValid(), new Shape(1, (long) b * perQuery)).toDevice(q.getDevice(), false);
-        NDArray nce = RetrievalLosses.infoNce(similarity, positives, keyValid, config.temperature());
-        NDArray own = q.reshape(b, 1, hidden).mul(k.reshape(b, perQuery, hidden)).sum(new int[] {2});
-        NDArray teacher = scope.create(batch.teacher(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
-        NDArray teacherValid = scope.create(batch.teacherValid(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
-        NDArray kl = RetrievalLosses.klDistillation(own, teacher, teacherValid, config.teacherTemperature(), config.temperature());
-        NDArray loss = nce.add(kl.mul(config.klWeight()));
+        NDArray loss = listwise(scope, similarity, ListwiseTargets.contrastive(batch));
+        Distillation distillation = batch.task().distillation();
+        if (distillation == Distillation.KL) {
+          NDArray own = q.reshape(b, 1, model.dimension()).mul(k.reshape(b, perQuery, model.dimension())).sum(new int[] {2});
+          NDArray teacher = scope.create(batch.teacher(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
+          NDArray valid = scope.create(batch.teacherValid(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
+          NDArray kl = RetrievalLosses.klDistillation(own, teacher, valid, config.teacherTemperature(), config.temperature());
+          loss = loss.add(kl.mul(config.distillationWeight()));
+        } else if (distillation == Distillation.STABILISED) {
+          NDArray stabilised = listwise(scope, similarity, ListwiseTargets.stabilised(batch, config.teacherTemperature()));
+          loss = loss.add(stabilised.mul(config.distillationWeight()));
+        }
         collector.backward(loss);
         lossValue = loss.getFloat();
       }
-      Map<String, NDArray> grads = new java.util.LinkedHashMap<>();
+      Map<String, NDArray> grads = new LinkedHashMap<>();
       double squared = 0;
       for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
         NDArray grad = p.getValue().getGradient();
@@ -106,11 +141,12 @@ public final class RetrieverTrainer {
       boolean finite = Double.isFinite(lossValue) && Double.isFinite(norm);
       // Global-norm clipping, as in BERT fine-tuning: one outlier batch cannot wreck the weights.
       float scale = (float) Math.min(1.0, MAX_GRADIENT_NORM / (norm + 1e-6));
+      if (finite) optimizer.beginStep();
       for (Map.Entry<String, NDArray> g : grads.entrySet()) {
         NDArray grad = g.getValue();
         if (finite) {
           if (scale < 1f) grad.muli(scale);
-          optimizer.update(g.getKey(), model.parameters().get(g.getKey()), grad);
+          optimizer.update(g.getKey(), model.parameters().get(g.getKey()), grad, scope);
         }
         // Zero in place for the next step; 0 × NaN is NaN, so NaNs are overwritten explicitly.
         grad.muli(0f);
@@ -118,5 +154,20 @@ public final class RetrieverTrainer {
       }
       return finite ? lossValue : Double.NaN;
     }
+  }
+
+  private NDArray listwise(NDManager scope, NDArray similarity, ListwiseTargets t) {
+    Shape cube = new Shape(t.queries(), t.terms(), t.keys());
+    NDArray target = scope.create(t.target(), cube).toDevice(similarity.getDevice(), false);
+    NDArray visible = scope.create(t.visible(), cube).toDevice(similarity.getDevice(), false);
+    NDArray weight = scope.create(t.weight(), new Shape(t.queries(), t.terms())).toDevice(similarity.getDevice(), false);
+    return RetrievalLosses.listwise(similarity, target, visible, weight, config.temperature());
+  }
+
+  /** Identifies a run's examples, so a checkpoint is never resumed on different data. */
+  static String fingerprint(List<TrainingExample> examples) {
+    long h = 1125899906842597L;
+    for (TrainingExample e : examples) h = 31 * h + e.getExampleId().hashCode();
+    return examples.size() + "-" + Long.toHexString(h);
   }
 }

@@ -5,13 +5,13 @@ import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
+import dev.attune.schemas.OffsetRange;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.TrainingExample;
+import dev.attune.schemas.TrainingPassage;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.eval.RetrieverEvaluator;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.model.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,39 +22,61 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Consumes training examples and the corpus; every {@code triggerExamples} new examples it fine-tunes
- * the serving retriever, evaluates the candidate against it on held-out traffic, and publishes a
- * {@link ModelVersion}: PROMOTED when it does not regress, REJECTED otherwise. Run alone with {@code
- * attune train}.
+ * Consumes training examples, the corpus and the model-version log. Once {@code triggerExamples}
+ * new examples have arrived it fixes their offset range as a round, fine-tunes the serving retriever
+ * on exactly that range (checkpointing as it goes), scores the candidate against the serving model
+ * on held-out traffic and the reference set, and publishes a {@link ModelVersion} with the decision,
+ * its metrics and its lineage. Progress over the examples topic lives in {@link TrainerState}, not
+ * in consumer-group offsets, so a killed trainer resumes the same round from its last checkpoint.
+ * The serving version is whatever the model-version log last promoted, rollbacks included. Run alone
+ * with {@code attune train}.
  */
 public final class TrainerService implements Runnable {
   private final TrainerServiceConfig config;
   private final ModelRegistry registry;
   private final Consumer<ModelVersion> onDecision;
+  private final RetrieverTrainer.StepListener stepListener;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Map<String, String> corpus = new LinkedHashMap<>();
-  private final List<TrainingExample> train = new ArrayList<>();
-  private final List<TrainingExample> holdout = new ArrayList<>();
-  private final Map<Integer, Map<String, Double>> servingMetricsCache = new HashMap<>();
+  private final Map<String, RetrievalMetrics.Judged> heldOut = new LinkedHashMap<>();
+  private final Map<Integer, ModelVersion> decisions = new HashMap<>();
+  private final Map<EvaluationKey, Map<String, Double>> servingMetrics = new HashMap<>();
+  private final CandidateEvaluator evaluator;
+  private final Path stateDir;
+  private TrainerState state;
   private int servingVersion = 0;
-  private int newSinceLastRound = 0;
   private int rounds = 0;
 
+  /** Serving metrics stay valid while the version, corpus and held-out set are unchanged. */
+  private record EvaluationKey(int version, int corpusSize, int heldOutSize) {}
+
   public TrainerService(TrainerServiceConfig config, ModelRegistry registry, Consumer<ModelVersion> onDecision) {
+    this(config, registry, onDecision, RetrieverTrainer.StepListener.NONE);
+  }
+
+  public TrainerService(TrainerServiceConfig config, ModelRegistry registry, Consumer<ModelVersion> onDecision, RetrieverTrainer.StepListener stepListener) {
     this.config = config;
     this.registry = registry;
     this.onDecision = onDecision;
+    this.stepListener = stepListener;
+    this.stateDir = registry.stateDir();
+    this.state = TrainerState.load(stateDir);
+    this.evaluator = new CandidateEvaluator(registry.spec(), config.tasks(), config.training().maxQueryTokens(), config.training().maxPassageTokens());
   }
 
   public void stop() {
@@ -63,46 +85,38 @@ public final class TrainerService implements Runnable {
 
   @Override
   public void run() {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", config.bootstrapServers());
-    props.put("group.id", "attune-trainer");
-    props.put("isolation.level", "read_committed");
-    props.put("auto.offset.reset", "earliest");
-    props.put("enable.auto.commit", "false");
-    Properties producerProps = new Properties();
-    producerProps.put("bootstrap.servers", config.bootstrapServers());
-    producerProps.put("enable.idempotence", "true");
-    AvroCodec<TrainingExample> examples = AvroCodec.of(TrainingExample.class);
-    AvroCodec<PassageEvent> passages = AvroCodec.of(PassageEvent.class);
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-      consumer.subscribe(List.of(config.topics().trainingExamples().name(), config.topics().corpus().name()));
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      List<TopicPartition> examplePartitions = partitions(consumer, config.topics().trainingExamples().name());
+      List<TopicPartition> logPartitions = new ArrayList<>(partitions(consumer, config.topics().corpus().name()));
+      logPartitions.addAll(partitions(consumer, config.topics().modelVersions().name()));
+      List<TopicPartition> all = new ArrayList<>(examplePartitions);
+      all.addAll(logPartitions);
+      consumer.assign(all);
+      consumer.seekToBeginning(all);
+      // Corpus and model log are read up to where they stood at start before any round is decided.
+      Map<TopicPartition, Long> startupEnds = consumer.endOffsets(logPartitions);
+      Map<Integer, TreeMap<Long, TrainingExample>> waiting = new TreeMap<>();
+      examplePartitions.forEach(tp -> waiting.put(tp.partition(), new TreeMap<>()));
       while (running.get() && (config.maxRounds() == 0 || rounds < config.maxRounds())) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          try {
-            if (r.topic().equals(config.topics().corpus().name())) {
-              PassageEvent p = passages.decode(r.value());
-              if (p.getOp() == PassageOp.DELETE) corpus.remove(p.getPassageId());
-              else corpus.put(p.getPassageId(), p.getTitle() == null ? p.getText() : p.getTitle() + ". " + p.getText());
-            } else {
-              TrainingExample e = examples.decode(r.value());
-              if (TrainerServiceConfig.heldOut(e.getExampleId(), config.holdoutPercent())) holdout.add(e);
-              else {
-                train.add(e);
-                newSinceLastRound++;
-              }
-            }
-          } catch (EventDecodingException e) {
-            // The miner dead-letters bad corpus records and writes only valid examples; skip, don't stop.
-            System.err.println("trainer: skipped undecodable record at " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) accept(r, waiting);
+        if (!caughtUp(consumer, startupEnds)) continue;
+        TrainerState.Round round = state.round();
+        if (round != null && decisions.containsKey(round.version())) {
+          // Killed after publishing but before recording: the round is done.
+          finishRound(waiting);
+        } else if (round != null) {
+          if (reached(consumer, examplePartitions, round.until())) runRound(round, waiting, producer);
+        } else if (count(waiting) >= config.triggerExamples() && !heldOut.isEmpty()) {
+          Map<Integer, Long> from = new TreeMap<>();
+          Map<Integer, Long> until = new TreeMap<>();
+          for (TopicPartition tp : examplePartitions) {
+            from.put(tp.partition(), state.consumed(tp.partition()));
+            until.put(tp.partition(), Math.max(state.consumed(tp.partition()), consumer.position(tp)));
           }
-        }
-        consumer.commitSync();
-        if (newSinceLastRound >= config.triggerExamples() && !holdout.isEmpty()) {
-          ModelVersion decision = round();
-          producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
-              AvroCodec.of(ModelVersion.class).encode(decision))).get();
-          onDecision.accept(decision);
+          state = state.start(new TrainerState.Round(registry.nextVersion(), servingVersion, from, until));
+          state.save(stateDir);
+          runRound(state.round(), waiting, producer);
         }
       }
     } catch (InterruptedException e) {
@@ -112,59 +126,130 @@ public final class TrainerService implements Runnable {
     }
   }
 
-  private ModelVersion round() throws Exception {
-    rounds++;
-    newSinceLastRound = 0;
-    int version = registry.nextVersion();
-    Path parentDir = registry.dir(servingVersion);
-    Path candidateDir = registry.dir(version);
+  private void accept(ConsumerRecord<String, byte[]> r, Map<Integer, TreeMap<Long, TrainingExample>> waiting) {
+    try {
+      if (r.topic().equals(config.topics().corpus().name())) {
+        PassageEvent p = AvroCodec.of(PassageEvent.class).decode(r.value());
+        if (p.getOp() == PassageOp.DELETE) corpus.remove(p.getPassageId());
+        else corpus.put(p.getPassageId(), p.getTitle() == null ? p.getText() : p.getTitle() + ". " + p.getText());
+      } else if (r.topic().equals(config.topics().modelVersions().name())) {
+        ModelVersion v = AvroCodec.of(ModelVersion.class).decode(r.value());
+        if (v.getKind() != ModelKind.RETRIEVER) return;
+        decisions.put(v.getVersion(), v);
+        if (v.getStatus() == ModelStatus.PROMOTED) servingVersion = v.getVersion();
+      } else {
+        TrainingExample e = AvroCodec.of(TrainingExample.class).decode(r.value());
+        if (TrainerServiceConfig.heldOut(e.getExampleId(), config.holdoutPercent())) heldOut.put(e.getExampleId(), judged(e));
+        else if (r.offset() >= state.consumed(r.partition())) waiting.get(r.partition()).put(r.offset(), e);
+      }
+    } catch (EventDecodingException e) {
+      // The miner dead-letters bad records and writes only valid examples; skip, don't stop.
+      System.err.println("trainer: skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+    }
+  }
+
+  private void runRound(TrainerState.Round round, Map<Integer, TreeMap<Long, TrainingExample>> waiting, KafkaProducer<String, byte[]> producer)
+      throws Exception {
+    List<TrainingExample> examples = new ArrayList<>();
+    waiting.forEach((partition, byOffset) -> examples.addAll(byOffset.headMap(round.until().getOrDefault(partition, 0L)).values()));
+    String name = ModelRegistry.name(round.version());
+    Path parentDir = registry.dir(round.parentVersion());
+    Path candidateDir = registry.dir(round.version());
     TrainerConfig training = config.training();
-    System.out.printf("trainer: round %d, training %s on %d examples (held out %d) from %s%n",
-        rounds, ModelRegistry.name(version), train.size(), holdout.size(), ModelRegistry.name(servingVersion));
+    System.out.printf("trainer: round for %s: %d examples at offsets %s..%s, %d held out, from %s%n",
+        name, examples.size(), round.from(), round.until(), heldOut.size(), ModelRegistry.name(round.parentVersion()));
+    TrainingCheckpoint checkpoint = new TrainingCheckpoint(stateDir.resolve("checkpoint-" + name));
     RetrieverTrainer.Result result;
-    try (BertEncoder model = BertEncoder.load(ModelRegistry.name(version), parentDir, registry.spec(), training.maxPassageTokens(), BertEncoder.defaultDevice())) {
-      Progress progress = Progress.every("training", Math.min(training.maxSteps(), train.size() / training.batchQueries() * training.epochs()), 10_000);
-      result = new RetrieverTrainer(training).train(model, train, progress);
+    try (BertEncoder model = BertEncoder.load(name, parentDir, registry.spec(), training.maxPassageTokens(), BertEncoder.defaultDevice())) {
+      Progress progress = Progress.every("training " + name, Math.max(training.maxSteps(), (long) examples.size() / training.batchQueries()), 10_000);
+      result = new RetrieverTrainer(training, config.tasks()).train(model, examples, checkpoint, stepListener, progress);
       model.save(parentDir, candidateDir);
     }
-    List<RetrievalMetrics.Judged> judged = holdout.stream()
-        .map(e -> new RetrievalMetrics.Judged(e.getExampleId(), e.getQuery(), new LinkedHashSet<>(e.getPositives()), List.<String>of()))
-        .toList();
-    RetrieverEvaluator evaluator = new RetrieverEvaluator(new ArrayList<>(corpus.keySet()), new ArrayList<>(corpus.values()),
-        training.maxQueryTokens(), training.maxPassageTokens());
-    Map<String, Double> serving = servingMetricsCache.computeIfAbsent(servingVersion * 1_000_003 + corpus.size() * 31 + holdout.size(),
-        k -> evaluate(evaluator, servingVersion, parentDir, judged));
-    Map<String, Double> candidate = evaluate(evaluator, version, candidateDir, judged);
-    boolean promote = candidate.get(RetrievalMetrics.NDCG_10) >= serving.get(RetrievalMetrics.NDCG_10) + config.promotionMargin()
-        && candidate.get(RetrievalMetrics.RECALL_5) >= serving.get(RetrievalMetrics.RECALL_5) + config.promotionMargin();
+    List<RetrievalMetrics.Judged> judged = new ArrayList<>(heldOut.values());
+    Map<String, Double> serving = servingMetrics.computeIfAbsent(new EvaluationKey(round.parentVersion(), corpus.size(), judged.size()),
+        k -> evaluator.evaluate(ModelRegistry.name(round.parentVersion()), parentDir, corpus, judged, config.reference()));
+    Map<String, Double> candidate = evaluator.evaluate(name, candidateDir, corpus, judged, config.reference());
+    PromotionPolicy.Verdict verdict = config.promotion().decide(serving, candidate);
     Map<String, Double> metrics = new LinkedHashMap<>(candidate);
     serving.forEach((k, v) -> metrics.put("serving." + k, v));
     metrics.put("first_loss", result.firstLoss());
     metrics.put("last_loss", result.lastLoss());
-    System.out.printf("trainer: %s nDCG@10 %.4f vs serving %.4f -> %s%n", ModelRegistry.name(version),
-        candidate.get(RetrievalMetrics.NDCG_10), serving.get(RetrievalMetrics.NDCG_10), promote ? "PROMOTED" : "REJECTED");
+    System.out.printf("trainer: %s %s -> %s%n", name, verdict.reason(), verdict.promote() ? "PROMOTED" : "REJECTED");
+    List<OffsetRange> lineage = new ArrayList<>();
+    round.until().forEach((partition, until) -> {
+      long from = round.from().getOrDefault(partition, 0L);
+      if (until > from) lineage.add(new OffsetRange(config.topics().trainingExamples().name(), partition, from, until));
+    });
     ModelVersion decision = ModelVersion.newBuilder()
         .setKind(ModelKind.RETRIEVER)
-        .setVersion(version)
-        .setName(ModelRegistry.name(version))
+        .setVersion(round.version())
+        .setName(name)
         .setArtifactUri(candidateDir.toUri().toString())
-        .setParentVersion(servingVersion)
+        .setParentVersion(round.parentVersion())
         .setCreatedAtMs(System.currentTimeMillis())
-        .setStatus(promote ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
+        .setStatus(verdict.promote() ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
         .setMetrics(metrics)
         .setTrainingExamples(result.examples())
         .setTrainingSteps(result.steps())
+        .setLineage(lineage)
+        .setReason(verdict.reason())
         .build();
-    if (promote) servingVersion = version;
-    return decision;
+    producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
+        AvroCodec.of(ModelVersion.class).encode(decision))).get();
+    decisions.put(decision.getVersion(), decision);
+    if (verdict.promote()) servingVersion = round.version();
+    finishRound(waiting);
+    checkpoint.clear();
+    rounds++;
+    onDecision.accept(decision);
   }
 
-  private Map<String, Double> evaluate(RetrieverEvaluator evaluator, int version, Path dir, List<RetrievalMetrics.Judged> judged) {
-    try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(version), dir, registry.spec(), config.training().maxPassageTokens())) {
-      float[][] vectors = evaluator.embedCorpus(encoder, Progress.every("eval " + ModelRegistry.name(version), corpus.size(), 15_000));
-      return evaluator.evaluate(encoder, vectors, judged, null);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  /** Records the round's range as consumed and forgets its examples. */
+  private void finishRound(Map<Integer, TreeMap<Long, TrainingExample>> waiting) {
+    Map<Integer, Long> until = state.round().until();
+    waiting.forEach((partition, byOffset) -> byOffset.headMap(until.getOrDefault(partition, 0L)).clear());
+    state = state.finish();
+    state.save(stateDir);
+  }
+
+  private static RetrievalMetrics.Judged judged(TrainingExample e) {
+    Map<String, Double> teacher = new LinkedHashMap<>();
+    for (TrainingPassage c : e.getCandidates()) if (c.getTeacherScore() != null) teacher.put(c.getPassageId(), c.getTeacherScore());
+    return new RetrievalMetrics.Judged(e.getExampleId(), e.getTask(), e.getQuery(), new LinkedHashSet<>(e.getPositives()), e.getAnswers(), teacher);
+  }
+
+  private static int count(Map<Integer, TreeMap<Long, TrainingExample>> waiting) {
+    return waiting.values().stream().mapToInt(Map::size).sum();
+  }
+
+  private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
+    return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+  }
+
+  private static boolean reached(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions, Map<Integer, Long> until) {
+    return partitions.stream().allMatch(tp -> consumer.position(tp) >= until.getOrDefault(tp.partition(), 0L));
+  }
+
+  private List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+    if (infos == null || infos.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " does not exist at " + config.bootstrapServers() + "; create the topics before the trainer starts");
     }
+    return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+  }
+
+  private Properties consumerProperties() {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", config.bootstrapServers());
+    props.put("isolation.level", "read_committed");
+    props.put("enable.auto.commit", "false");
+    return props;
+  }
+
+  private Properties producerProperties() {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", config.bootstrapServers());
+    props.put("enable.idempotence", "true");
+    return props;
   }
 }

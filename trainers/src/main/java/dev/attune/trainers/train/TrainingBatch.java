@@ -2,6 +2,7 @@ package dev.attune.trainers.train;
 
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
+import dev.attune.trainers.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,65 +11,89 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * One step's data: B queries, each with exactly {@code 1 + negatives} keys (positive first), padded
- * keys masked. Key j of query i sits at column {@code i * (1 + negatives) + j}.
+ * One step's data, all from one task: B queries, each with exactly {@code positives + negatives}
+ * key slots: its positives first, then its negatives; unfilled slots are masked. Slot j of query i
+ * is key column {@code i * keysPerQuery + j}.
+ *
+ * @param exampleIds the examples in the batch, in query order
+ * @param keyValid [B * keysPerQuery] 1 for a real key, 0 for padding
+ * @param positive [B * keysPerQuery] 1 where the slot holds one of the query's positives
+ * @param teacher [B * keysPerQuery] the LLM's score where known
+ * @param teacherValid [B * keysPerQuery] 1 where {@code teacher} holds a score
  */
 record TrainingBatch(
-    List<String> queries, List<String> keys, float[] keyValid, float[] teacher, float[] teacherValid, int keysPerQuery) {
+    TaskSpec task,
+    List<String> exampleIds,
+    List<String> queries,
+    List<String> keys,
+    float[] keyValid,
+    float[] positive,
+    float[] teacher,
+    float[] teacherValid,
+    int keysPerQuery) {
 
-  static TrainingBatch of(List<TrainingExample> examples, int negatives, Random random) {
-    int perQuery = 1 + negatives;
+  int size() {
+    return queries.size();
+  }
+
+  static TrainingBatch of(TaskSpec task, List<TrainingExample> examples, int positives, int negatives, Random random) {
+    int perQuery = positives + negatives;
+    int n = examples.size() * perQuery;
+    List<String> ids = new ArrayList<>();
     List<String> queries = new ArrayList<>();
     List<String> keys = new ArrayList<>();
-    float[] keyValid = new float[examples.size() * perQuery];
-    float[] teacher = new float[examples.size() * perQuery];
-    float[] teacherValid = new float[examples.size() * perQuery];
+    float[] keyValid = new float[n];
+    float[] positive = new float[n];
+    float[] teacher = new float[n];
+    float[] teacherValid = new float[n];
     for (int i = 0; i < examples.size(); i++) {
       TrainingExample e = examples.get(i);
-      queries.add(queryText(e));
+      ids.add(e.getExampleId());
+      queries.add(task.queryText(e.getQuery()));
       Map<String, TrainingPassage> byId = new HashMap<>();
       e.getCandidates().forEach(c -> byId.put(c.getPassageId(), c));
-      List<String> positives = e.getPositives().stream().filter(byId::containsKey).toList();
-      TrainingPassage positive = byId.get(positives.get(random.nextInt(positives.size())));
-      List<TrainingPassage> chosen = new ArrayList<>();
-      chosen.add(positive);
-      // LLM-dispreferred negatives first, then the ANCE-style sample from the retriever's ranks.
+      List<TrainingPassage> pos = new ArrayList<>(e.getPositives().stream().filter(byId::containsKey).map(byId::get).toList());
+      java.util.Collections.shuffle(pos, random);
+      List<TrainingPassage> slots = new ArrayList<>(pos.subList(0, Math.min(positives, pos.size())));
+      int positiveCount = slots.size();
+      for (int s = positiveCount; s < positives; s++) slots.add(null);
+      // LLM-dispreferred negatives first, then the ANCE-style sample from the retriever's ranks, then
+      // the LLM's least preferred other candidates: they still teach the ranking.
+      List<TrainingPassage> neg = new ArrayList<>();
       List<String> negativeIds = new ArrayList<>(e.getHardNegatives());
       negativeIds.addAll(e.getSampledNegatives());
       for (String id : negativeIds) {
-        if (chosen.size() == perQuery) break;
-        if (byId.containsKey(id) && !chosen.contains(byId.get(id))) chosen.add(byId.get(id));
+        TrainingPassage p = byId.get(id);
+        if (neg.size() < negatives && p != null && !neg.contains(p) && !e.getPositives().contains(id)) neg.add(p);
       }
-      // Fill with the LLM's least preferred other candidates: they still teach the ranking.
       e.getCandidates().stream()
-          .filter(c -> c.getTeacherScore() != null && !e.getPositives().contains(c.getPassageId()) && !chosen.contains(c))
+          .filter(c -> c.getTeacherScore() != null && !e.getPositives().contains(c.getPassageId()) && !neg.contains(c))
           .sorted(Comparator.comparingDouble(TrainingPassage::getTeacherScore))
-          .limit(Math.max(0, perQuery - chosen.size()))
-          .forEach(chosen::add);
+          .limit(Math.max(0, negatives - neg.size()))
+          .forEach(neg::add);
+      slots.addAll(neg);
       for (int j = 0; j < perQuery; j++) {
         int col = i * perQuery + j;
-        if (j < chosen.size()) {
-          TrainingPassage p = chosen.get(j);
-          keys.add(passageText(p));
-          keyValid[col] = 1;
-          if (p.getTeacherScore() != null) {
-            teacher[col] = p.getTeacherScore().floatValue();
-            teacherValid[col] = 1;
-          }
-        } else {
-          keys.add(passageText(positive));
+        TrainingPassage p = j < slots.size() ? slots.get(j) : null;
+        if (p == null) {
+          keys.add("");
+          continue;
+        }
+        keys.add(passageText(p));
+        keyValid[col] = 1;
+        positive[col] = j < positives ? 1 : 0;
+        if (p.getTeacherScore() != null) {
+          teacher[col] = p.getTeacherScore().floatValue();
+          teacherValid[col] = 1;
         }
       }
     }
-    return new TrainingBatch(queries, keys, keyValid, teacher, teacherValid, perQuery);
+    return new TrainingBatch(task, ids, queries, keys, keyValid, positive, teacher, teacherValid, perQuery);
   }
 
+  /** Trainable: at least one positive has its text among the candidates. */
   static boolean usable(TrainingExample e) {
     return e.getCandidates().stream().anyMatch(c -> e.getPositives().contains(c.getPassageId()));
-  }
-
-  static String queryText(TrainingExample e) {
-    return e.getInstruction() == null ? e.getQuery() : e.getInstruction() + e.getQuery();
   }
 
   static String passageText(TrainingPassage p) {

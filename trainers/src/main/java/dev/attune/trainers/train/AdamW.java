@@ -1,0 +1,93 @@
+package dev.attune.trainers.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam with decoupled weight decay and linear warm-up then linear decay, written out so its state
+ * (moments and step count) can be checkpointed and restored exactly; DJL's optimisers keep theirs
+ * private. Updates run outside the gradient collector, where the engine records no graph.
+ */
+final class AdamW implements AutoCloseable {
+  static final float BETA1 = 0.9f;
+  static final float BETA2 = 0.999f;
+  static final float EPSILON = 1e-8f;
+  private final float learningRate;
+  private final float weightDecay;
+  private final int warmupSteps;
+  private final int totalSteps;
+  private final NDManager manager;
+  private final Map<String, NDArray> mean = new LinkedHashMap<>();
+  private final Map<String, NDArray> variance = new LinkedHashMap<>();
+  private int step;
+
+  AdamW(NDManager parent, float learningRate, float weightDecay, int warmupSteps, int totalSteps) {
+    this.manager = parent.newSubManager();
+    this.learningRate = learningRate;
+    this.weightDecay = weightDecay;
+    this.warmupSteps = warmupSteps;
+    this.totalSteps = Math.max(1, totalSteps);
+  }
+
+  /** Learning rate at {@code step} (1-based): linear warm-up, then linear decay to 10% at the end. */
+  float rate(int step) {
+    if (step <= warmupSteps) return learningRate * step / Math.max(1, warmupSteps);
+    float progress = (float) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+    return learningRate * Math.max(0.1f, 1f - 0.9f * progress);
+  }
+
+  /** Starts an optimiser step; call {@link #update} once per parameter afterwards. */
+  void beginStep() {
+    step++;
+  }
+
+  /** One parameter's update; temporaries live in {@code scope}, which the caller closes. */
+  void update(String name, NDArray weight, NDArray gradient, NDManager scope) {
+    NDArray m = mean.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+    NDArray v = variance.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+    m.muli(BETA1).addi(scoped(gradient.mul(1 - BETA1), scope));
+    v.muli(BETA2).addi(scoped(gradient.square(), scope).muli(1 - BETA2));
+    float correction1 = 1 - (float) Math.pow(BETA1, step);
+    float correction2 = 1 - (float) Math.pow(BETA2, step);
+    NDArray denominator = scoped(scoped(v.div(correction2), scope).sqrt(), scope).addi(EPSILON);
+    NDArray direction = scoped(m.div(correction1), scope).divi(denominator);
+    if (weightDecay > 0) direction.addi(scoped(weight.mul(weightDecay), scope));
+    weight.subi(direction.muli(rate(step)));
+  }
+
+  private static NDArray scoped(NDArray temporary, NDManager scope) {
+    temporary.attach(scope);
+    return temporary;
+  }
+
+  int step() {
+    return step;
+  }
+
+  Map<String, NDArray> mean() {
+    return mean;
+  }
+
+  Map<String, NDArray> variance() {
+    return variance;
+  }
+
+  /** Restores a checkpointed state; the arrays are copied into this optimiser's memory. */
+  void restore(int step, Map<String, float[]> mean, Map<String, float[]> variance, Map<String, NDArray> weights) {
+    this.step = step;
+    mean.forEach((name, values) -> this.mean.put(name, copy(values, weights.get(name))));
+    variance.forEach((name, values) -> this.variance.put(name, copy(values, weights.get(name))));
+  }
+
+  private NDArray copy(float[] values, NDArray like) {
+    if (like == null) throw new IllegalArgumentException("checkpointed optimiser state names a parameter the model does not have");
+    return manager.create(values, like.getShape()).toDevice(like.getDevice(), false);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,86 @@
+package dev.attune.trainers.train;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The trainer's durable progress over the training-examples topic: per partition, the offset up to
+ * which examples went into a finished round ({@code consumed}), and the round under way, if any,
+ * with the offset range it covers. Written atomically (temp file, then rename): a round's range is
+ * fixed before it trains, so a restarted trainer trains exactly that range, and the next round starts
+ * where it ended — no example is trained twice, none is skipped.
+ */
+record TrainerState(Map<Integer, Long> consumed, Round round) {
+  static final String FILE = "trainer-state.properties";
+
+  /** A round: the version it produces, its parent, and its examples [from, until) per partition. */
+  record Round(int version, int parentVersion, Map<Integer, Long> from, Map<Integer, Long> until) {}
+
+  static TrainerState empty() {
+    return new TrainerState(Map.of(), null);
+  }
+
+  long consumed(int partition) {
+    return consumed.getOrDefault(partition, 0L);
+  }
+
+  TrainerState start(Round r) {
+    return new TrainerState(consumed, r);
+  }
+
+  TrainerState finish() {
+    return new TrainerState(round.until(), null);
+  }
+
+  static TrainerState load(Path dir) {
+    Path file = dir.resolve(FILE);
+    if (!Files.exists(file)) return empty();
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read trainer state " + file, e);
+    }
+    Round round = p.getProperty("round.version") == null ? null : new Round(
+        Integer.parseInt(p.getProperty("round.version")), Integer.parseInt(p.getProperty("round.parent")),
+        offsets(p, "round.from."), offsets(p, "round.until."));
+    return new TrainerState(offsets(p, "consumed."), round);
+  }
+
+  void save(Path dir) {
+    Properties p = new Properties();
+    consumed.forEach((part, off) -> p.setProperty("consumed." + part, off.toString()));
+    if (round != null) {
+      p.setProperty("round.version", String.valueOf(round.version()));
+      p.setProperty("round.parent", String.valueOf(round.parentVersion()));
+      round.from().forEach((part, off) -> p.setProperty("round.from." + part, off.toString()));
+      round.until().forEach((part, off) -> p.setProperty("round.until." + part, off.toString()));
+    }
+    try {
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve(FILE + ".part");
+      try (Writer w = Files.newBufferedWriter(tmp)) {
+        p.store(w, "Attune trainer progress over the training-examples topic");
+      }
+      Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write trainer state to " + dir, e);
+    }
+  }
+
+  private static Map<Integer, Long> offsets(Properties p, String prefix) {
+    Map<Integer, Long> out = new TreeMap<>();
+    for (String key : p.stringPropertyNames()) {
+      if (key.startsWith(prefix)) out.put(Integer.parseInt(key.substring(prefix.length())), Long.parseLong(p.getProperty(key)));
+    }
+    return out;
+  }
+}
