@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.infra.bench.TrainerBench;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.demo.Demo;
 import dev.attune.infra.demo.DemoConfig;
@@ -18,18 +19,22 @@ import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
+import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.eval.RetrieverEvaluator;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.train.PromotionPolicy;
 import dev.attune.trainers.train.TrainerConfig;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -42,7 +47,7 @@ import picocli.CommandLine.Option;
     description = "Tunes RAG retrievers to what the LLM uses, from live traffic.",
     subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
         AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class,
-        AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class})
+        AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class, ModelsCommand.class, TrainerBench.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
@@ -75,11 +80,13 @@ public final class AttuneCli {
     }
   }
 
-  @Command(name = "eval", description = "Print recall@5, nDCG@10 and answer recall@5 of a model on a BEIR-layout query set (exact search).")
+  @Command(name = "eval", description = "Print recall@5, nDCG@10 and answer recall@5 of a model and of BM25 on a BEIR-layout query set (exact search).")
   static final class EvalCommand implements Callable<Integer> {
     @Option(names = "--queries", description = "BEIR directory (corpus.jsonl, queries.jsonl, qrels/dev.tsv); default: the bundled SQuAD dev.") Path queries;
     @Option(names = "--model", defaultValue = "0", description = "Model version number (default: ${DEFAULT-VALUE}, the pretrained base).") int model;
     @Option(names = "--models-dir", defaultValue = ".attune/demo/models") Path modelsDir;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = "bge-small-en-v1.5 or all-minilm-l6-v2 (default: ${DEFAULT-VALUE}).") String baseModel;
+    @Option(names = "--tasks", description = "Task catalogue (properties); default: the built-in one.") Path tasksFile;
     @Option(names = "--articles", defaultValue = "0", description = "Only the first N articles (0 = all).") int articles;
     @Option(names = "--max-passage-tokens", defaultValue = "512") int maxPassageTokens;
 
@@ -87,18 +94,25 @@ public final class AttuneCli {
     public Integer call() throws Exception {
       BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
       if (articles > 0) data = data.firstArticles(articles);
-      ModelRegistry registry = new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15);
+      ModelSpec spec = ModelSpec.named(baseModel);
+      ModelRegistry registry = new ModelRegistry(modelsDir, spec);
+      Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
       var passages = data.corpus().passages();
-      RetrieverEvaluator evaluator = new RetrieverEvaluator(passages.stream().map(p -> p.id()).toList(),
-          passages.stream().map(p -> p.embeddingText()).toList(), 64, maxPassageTokens);
-      try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), ModelSpec.BGE_SMALL_EN_V15, maxPassageTokens)) {
+      List<String> ids = passages.stream().map(p -> p.id()).toList();
+      List<String> texts = passages.stream().map(p -> p.embeddingText()).toList();
+      RetrieverEvaluator evaluator = new RetrieverEvaluator(ids, texts, 64, maxPassageTokens);
+      System.out.printf("%d queries, %d passages (exact search)%n", data.queries().size(), passages.size());
+      print("bm25 (lexical)", Bm25Baseline.evaluate(ids, texts, data.queries()));
+      try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), spec, maxPassageTokens)) {
         float[][] corpus = evaluator.embedCorpus(encoder, Progress.every("embed corpus", passages.size(), 10_000));
-        Map<String, Double> metrics = evaluator.evaluate(encoder, corpus, data.queries(), null);
-        System.out.printf("%s on %d queries, %d passages: recall@5 %.4f  nDCG@10 %.4f  answer recall@5 %.4f%n",
-            encoder.version(), data.queries().size(), passages.size(), metrics.get(RetrievalMetrics.RECALL_5),
-            metrics.get(RetrievalMetrics.NDCG_10), metrics.get(RetrievalMetrics.ANSWER_RECALL_5));
+        print(encoder.version(), evaluator.evaluate(encoder, corpus, data.queries(), tasks));
       }
       return 0;
+    }
+
+    private static void print(String name, Map<String, Double> metrics) {
+      System.out.printf("%-16s recall@5 %.4f  nDCG@10 %.4f  answer recall@5 %.4f%n", name, metrics.get(RetrievalMetrics.RECALL_5),
+          metrics.get(RetrievalMetrics.NDCG_10), metrics.get(RetrievalMetrics.ANSWER_RECALL_5));
     }
   }
 
@@ -156,7 +170,7 @@ public final class AttuneCli {
       StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), LocalStack.TASKS, 64, 512),
+          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), Tasks.defaults().instructions(), 64, 512),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {
@@ -261,18 +275,33 @@ public final class AttuneCli {
     }
   }
 
-  @Command(name = "train", description = "Run the trainer service against an external Kafka.")
+  @Command(name = "train", description = "Run the trainer service against an external Kafka; it resumes from its state in --models-dir.")
   static final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka;
     @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = "bge-small-en-v1.5 or all-minilm-l6-v2 (default: ${DEFAULT-VALUE}).") String baseModel;
     @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
-    @Option(names = "--steps", defaultValue = "50") int steps;
+    @Option(names = "--steps", defaultValue = "60", description = "Step cap per round; never cuts the first epoch (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--epochs", defaultValue = "1") int epochs;
+    @Option(names = "--batch", defaultValue = "8", description = "Queries per batch, all from one task (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--positives", defaultValue = "2") int positives;
+    @Option(names = "--negatives", defaultValue = "3") int negatives;
+    @Option(names = "--learning-rate", defaultValue = "2e-5") float learningRate;
+    @Option(names = "--checkpoint-every", defaultValue = "20", description = "Checkpoint every N batches (default: ${DEFAULT-VALUE}).") int checkpointEvery;
+    @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation; default: the built-in catalogue.") Path tasksFile;
+    @Option(names = "--reference", description = "BEIR directory of the fixed reference set; default: none.") Path reference;
+    @Option(names = "--margin", defaultValue = "0.0", description = "Held-out nDCG@10 gain required to promote (default: ${DEFAULT-VALUE}).") double margin;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+      TrainerConfig training = TrainerConfig.defaults().withMaxSteps(steps).withBatch(batch, positives, negatives)
+          .withSchedule(epochs, learningRate, checkpointEvery);
+      Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
+      var referenceSet = reference == null ? java.util.List.<RetrievalMetrics.Judged>of() : BeirDataset.fromDirectoryOrBundled(reference).queries();
       TrainerService trainer = new TrainerService(
-          new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10, 0.0, 0, TrainerConfig.defaults().withMaxSteps(steps)),
-          new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15), v -> {});
+          new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10,
+              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance()), 0, training, tasks, referenceSet),
+          new ModelRegistry(modelsDir, ModelSpec.named(baseModel)), v -> {});
       trainer.run();
       return 0;
     }

@@ -45,8 +45,9 @@ class FeedbackLoopIT {
     DemoConfig config = DemoConfig.tiny(work);
     BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
     List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());
+    var reference = data.queries().subList(config.replayQueries(), config.replayQueries() + config.referenceQueries());
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), null, swap -> {});
+      stack.start(data.corpus(), reference, null, swap -> {});
       Topics topics = stack.topics();
       List<Topic<?>> poisoned = List.of(topics.queries(), topics.retrievals(), topics.llmFeedback(), topics.humanFeedback(),
           topics.corpus(), topics.episodes());
@@ -61,8 +62,15 @@ class FeedbackLoopIT {
 
       ModelVersion decision = stack.decisions().get(0);
       assertThat(decision.getStatus()).isEqualTo(ModelStatus.PROMOTED);
-      assertThat(decision.getTrainingSteps()).isEqualTo(config.training().maxSteps());
-      assertThat(decision.getMetrics()).containsKeys("ndcg@10", "serving.ndcg@10");
+      assertThat(decision.getTrainingSteps()).isGreaterThanOrEqualTo(config.training().maxSteps());
+      assertThat(decision.getMetrics()).containsKeys("heldout.ndcg@10", "serving.heldout.ndcg@10", "heldout.llm_utility@5",
+          "reference.ndcg@10", "reference.answer_recall@5");
+      assertThat(decision.getLineage()).singleElement().satisfies(range -> {
+        assertThat(range.getTopic()).isEqualTo(stack.topics().trainingExamples().name());
+        assertThat(range.getFromOffset()).isZero();
+        assertThat(range.getUntilOffset()).isGreaterThanOrEqualTo(decision.getTrainingExamples());
+      });
+      assertThat(decision.getReason()).contains("held-out ndcg@10");
       assertThat(stack.service().current().modelVersion()).isEqualTo("retriever-v1");
       assertThat(stack.service().search("Which NFL team won Super Bowl 50?", "qa", 3).modelVersion()).isEqualTo("retriever-v1");
 

@@ -6,6 +6,8 @@ import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topic;
+import dev.attune.trainers.train.ModelLog;
+import dev.attune.trainers.train.ModelRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,15 +21,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads the model-versions topic from its start and says which retriever should be served: the
- * latest PROMOTED one that has not been ROLLED_BACK since (the base when none). Reading the whole
+ * Reads the model-versions topic from its start and says which retriever should be served, by the
+ * {@link ModelLog} rule (latest PROMOTED not ROLLED_BACK since; the base when none). Reading the whole
  * history makes a restarted server land on the same answer as one that never stopped.
  */
 public final class ModelWatcher implements Runnable, AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroCodec<ModelVersion> codec;
   private final ModelCatalog catalog;
-  private final List<String> promoted = new ArrayList<>();
+  private final ModelLog log = new ModelLog(ModelKind.RETRIEVER);
   private final List<TopicPartition> partitions = new ArrayList<>();
   private volatile boolean running = true;
   private Consumer<String> onChange = m -> {};
@@ -57,7 +59,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
   }
 
   public String desired() {
-    return promoted.isEmpty() ? ModelCatalog.baseName() : promoted.get(promoted.size() - 1);
+    return ModelRegistry.name(log.servingVersion());
   }
 
   /** Calls {@code onChange} with the model to serve whenever that changes; run on its own thread. */
@@ -94,13 +96,8 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
         continue;
       }
       if (v.getKind() != ModelKind.RETRIEVER) continue;
-      if (v.getStatus() == ModelStatus.PROMOTED) {
-        catalog.register(v);
-        promoted.remove(v.getName().toString());
-        promoted.add(v.getName().toString());
-      } else if (v.getStatus() == ModelStatus.ROLLED_BACK) {
-        promoted.remove(v.getName().toString());
-      }
+      if (v.getStatus() == ModelStatus.PROMOTED && v.getVersion() != 0) catalog.register(v);
+      log.apply(v);
     }
   }
 

@@ -20,6 +20,7 @@ import dev.attune.serving.store.QdrantServer;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ public final class SwapBench {
       ModelRegistry registry = new ModelRegistry(dir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
       out.printf("[%s] building the base index ...%n", store);
       try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, dir, dir.resolve("models"),
-          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), LocalStack.TASKS, 64, 512), new IndexManager.Listener() {})) {
+          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 64, 512), new IndexManager.Listener() {})) {
         return measure(store, node, kafka, topics, registry.cloneBase(1), questions, out);
       }
     } finally {

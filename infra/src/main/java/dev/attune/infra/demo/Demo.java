@@ -8,6 +8,7 @@ import dev.attune.schemas.ModelVersion;
 import dev.attune.serving.Corpus;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
+import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.train.TrainerServiceConfig;
@@ -23,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * were never replayed, and counts the events of every stage.
  */
 public final class Demo {
+  static final String BM25 = "bm25 (lexical)";
+
   /** What a demo run produced; {@link #print} renders it. */
   public record Report(Map<String, Map<String, Double>> qualityByModel, List<ModelVersion> decisions,
       List<IndexManager.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds) {}
@@ -38,21 +41,26 @@ public final class Demo {
     BeirDataset data = BeirDataset.bundled();
     if (config.articles() > 0) data = data.firstArticles(config.articles());
     List<RetrievalMetrics.Judged> heldOut = new ArrayList<>();
+    List<RetrievalMetrics.Judged> reference = new ArrayList<>();
     List<RetrievalMetrics.Judged> replay = new ArrayList<>();
     for (RetrievalMetrics.Judged q : data.queries()) {
-      // The same hash the trainer uses, at 20%: evaluation questions never reach the topics.
+      // The same hash the trainer uses, at 20%: evaluation and reference questions never reach the topics.
       if (TrainerServiceConfig.heldOut("eval:" + q.queryId(), 20)) {
         if (heldOut.size() < config.evalQueries()) heldOut.add(q);
+        else if (reference.size() < config.referenceQueries()) reference.add(q);
       } else if (replay.size() < config.replayQueries()) {
         replay.add(q);
       }
     }
-    System.out.printf("data: %d passages, %d questions replayed as traffic, %d held out for evaluation%n",
-        data.corpus().passages().size(), replay.size(), heldOut.size());
+    System.out.printf("data: %d passages, %d questions replayed as traffic, %d held out for evaluation, %d as the trainer's reference set%n",
+        data.corpus().passages().size(), replay.size(), heldOut.size(), reference.size());
     Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();
     Map<String, String> texts = data.texts();
+    List<Corpus.Passage> passages = data.corpus().passages();
+    quality.put(BM25, Bm25Baseline.evaluate(passages.stream().map(Corpus.Passage::id).toList(),
+        passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), config.qdrant(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
+      stack.start(data.corpus(), reference, config.qdrant(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
       System.out.printf("base model on held-out questions: %s%n", quality.get("retriever-v0"));
       UnigramLmScorer scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
       Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
@@ -80,9 +88,27 @@ public final class Demo {
   static Map<String, Double> evaluate(RetrievalService service, List<RetrievalMetrics.Judged> queries, Map<String, String> texts) {
     List<List<String>> rankings = new ArrayList<>();
     for (RetrievalMetrics.Judged q : queries) {
-      rankings.add(service.search(q.text(), "qa", 10).hits().stream().map(h -> h.id()).toList());
+      rankings.add(service.search(q.text(), q.task(), 10).hits().stream().map(h -> h.id()).toList());
     }
     return RetrievalMetrics.evaluate(queries, rankings, texts);
+  }
+
+  /** How the best trained model compares with the base and with BM25 on the evaluation questions. */
+  static java.util.Optional<String> qualityBar(Map<String, Map<String, Double>> quality) {
+    Map<String, Double> base = quality.get("retriever-v0");
+    Map<String, Double> bm25 = quality.get(BM25);
+    return quality.entrySet().stream()
+        .filter(e -> e.getKey().startsWith("retriever-v") && !e.getKey().equals("retriever-v0"))
+        .max(java.util.Comparator.comparingDouble(e -> e.getValue().get(RetrievalMetrics.NDCG_10)))
+        .map(best -> {
+          double n = best.getValue().get(RetrievalMetrics.NDCG_10), a = best.getValue().get(RetrievalMetrics.ANSWER_RECALL_5);
+          return String.format(java.util.Locale.ROOT,
+              "quality bar: %s nDCG@10 %+.4f, answer recall@5 %+.4f vs the base (%s); vs BM25 %+.4f, %+.4f (%s)",
+              best.getKey(), n - base.get(RetrievalMetrics.NDCG_10), a - base.get(RetrievalMetrics.ANSWER_RECALL_5),
+              n > base.get(RetrievalMetrics.NDCG_10) && a > base.get(RetrievalMetrics.ANSWER_RECALL_5) ? "beats the base" : "does not beat the base",
+              n - bm25.get(RetrievalMetrics.NDCG_10), a - bm25.get(RetrievalMetrics.ANSWER_RECALL_5),
+              n > bm25.get(RetrievalMetrics.NDCG_10) && a > bm25.get(RetrievalMetrics.ANSWER_RECALL_5) ? "passes BM25" : "below BM25");
+        });
   }
 
   public static void print(Report r, PrintStream out) {
@@ -94,10 +120,16 @@ public final class Demo {
         e.getValue().get(RetrievalMetrics.ANSWER_RECALL_5)));
     out.println();
     for (ModelVersion d : r.decisions()) {
-      out.printf("trained %-14s %s: %d examples, %d steps, loss %.3f -> %.3f, held-out traffic nDCG@10 %.4f vs serving %.4f%n",
-          d.getName(), d.getStatus(), d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"),
-          d.getMetrics().get("last_loss"), d.getMetrics().get(RetrievalMetrics.NDCG_10), d.getMetrics().get("serving." + RetrievalMetrics.NDCG_10));
+      out.printf("trained %-14s %s: %d examples, %d steps, loss %.3f -> %.3f, lineage %s%n", d.getName(), d.getStatus(),
+          d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"), d.getMetrics().get("last_loss"),
+          d.getLineage().stream().map(l -> l.getTopic() + "-" + l.getPartition() + "[" + l.getFromOffset() + ".." + l.getUntilOffset() + ")").toList());
+      out.printf("  decision: %s%n", d.getReason());
+      Double utility = d.getMetrics().get("heldout." + RetrievalMetrics.LLM_UTILITY_5);
+      if (utility != null) {
+        out.printf("  held-out traffic LLM utility@5 %.4f vs serving %.4f%n", utility, d.getMetrics().get("serving.heldout." + RetrievalMetrics.LLM_UTILITY_5));
+      }
     }
+    qualityBar(r.qualityByModel()).ifPresent(out::println);
     for (IndexManager.Swap s : r.swaps()) {
       out.printf("swap %s -> %s: %d passages re-embedded, indexed and verified in %.1fs (smoke recall %.2f, %d corpus changes caught up)%n",
           s.from(), s.to(), s.passages(), s.seconds(), s.smokeRecall(), s.caughtUp());

@@ -18,6 +18,7 @@ import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import java.net.URI;
@@ -37,7 +38,6 @@ import org.apache.kafka.streams.KafkaStreams;
  * code that runs alone against external services ({@code attune serve|assemble|mine|train}).
  */
 public final class LocalStack implements AutoCloseable {
-  public static final Map<String, String> TASKS = Map.of("qa", "");
   private static final EnumSet<IndexManager.SwapKind> BUILT = EnumSet.of(IndexManager.SwapKind.INITIAL, IndexManager.SwapKind.BUILD);
   private final Topics topics = Topics.defaults();
   private final DemoConfig config;
@@ -87,7 +87,8 @@ public final class LocalStack implements AutoCloseable {
    * Starts everything; the corpus is published first so serving and mining see it. Serving keeps
    * its indexes in Lucene, or in the Qdrant server at {@code qdrant} when given.
    */
-  public void start(Corpus corpus, QdrantVectorStore.Config qdrant, Consumer<IndexManager.Swap> onSwap) throws Exception {
+  public void start(Corpus corpus, List<RetrievalMetrics.Judged> reference, QdrantVectorStore.Config qdrant, Consumer<IndexManager.Swap> onSwap)
+      throws Exception {
     Path work = config.workDir();
     System.out.println("starting Kafka 4.2 broker (KRaft) ...");
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
@@ -104,7 +105,7 @@ public final class LocalStack implements AutoCloseable {
     ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
     System.out.println("serving: embedding corpus with the pretrained " + ModelSpec.BGE_SMALL_EN_V15.name() + " (ONNX Runtime)");
     serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
-        ModelSpec.BGE_SMALL_EN_V15, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), TASKS,
+        ModelSpec.BGE_SMALL_EN_V15, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
         config.training().maxQueryTokens(), config.training().maxPassageTokens()), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {
@@ -124,7 +125,7 @@ public final class LocalStack implements AutoCloseable {
     miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers())).startLocal();
     trainer = new TrainerService(
         new TrainerServiceConfig(kafka.bootstrapServers(), topics, config.triggerExamples(), config.holdoutPercent(),
-            config.promotionMargin(), config.rounds(), config.training()),
+            config.promotion(), config.rounds(), config.training(), config.tasks(), reference),
         registry, decisions::add);
     trainerThread = daemon("trainer", trainer);
   }

@@ -43,7 +43,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * on held-out traffic and the reference set, and publishes a {@link ModelVersion} with the decision,
  * its metrics and its lineage. Progress over the examples topic lives in {@link TrainerState}, not
  * in consumer-group offsets, so a killed trainer resumes the same round from its last checkpoint.
- * The serving version is whatever the model-version log last promoted, rollbacks included. Run alone
+ * The parent of a round is the version the model log serves ({@link ModelLog}), rollbacks included. Run alone
  * with {@code attune train}.
  */
 public final class TrainerService implements Runnable {
@@ -54,12 +54,11 @@ public final class TrainerService implements Runnable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Map<String, String> corpus = new LinkedHashMap<>();
   private final Map<String, RetrievalMetrics.Judged> heldOut = new LinkedHashMap<>();
-  private final Map<Integer, ModelVersion> decisions = new HashMap<>();
+  private final ModelLog models = new ModelLog(ModelKind.RETRIEVER);
   private final Map<EvaluationKey, Map<String, Double>> servingMetrics = new HashMap<>();
   private final CandidateEvaluator evaluator;
   private final Path stateDir;
   private TrainerState state;
-  private int servingVersion = 0;
   private int rounds = 0;
 
   /** Serving metrics stay valid while the version, corpus and held-out set are unchanged. */
@@ -102,21 +101,22 @@ public final class TrainerService implements Runnable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) accept(r, waiting);
         if (!caughtUp(consumer, startupEnds)) continue;
         TrainerState.Round round = state.round();
-        if (round != null && decisions.containsKey(round.version())) {
+        if (round != null && models.versions().containsKey(round.version())) {
           // Killed after publishing but before recording: the round is done.
           finishRound(waiting);
         } else if (round != null) {
           if (reached(consumer, examplePartitions, round.until())) runRound(round, waiting, producer);
         } else if (count(waiting) >= config.triggerExamples() && !heldOut.isEmpty()) {
+          // The round takes everything published so far; it runs once the consumer has read that far.
+          Map<TopicPartition, Long> ends = consumer.endOffsets(examplePartitions);
           Map<Integer, Long> from = new TreeMap<>();
           Map<Integer, Long> until = new TreeMap<>();
           for (TopicPartition tp : examplePartitions) {
             from.put(tp.partition(), state.consumed(tp.partition()));
-            until.put(tp.partition(), Math.max(state.consumed(tp.partition()), consumer.position(tp)));
+            until.put(tp.partition(), Math.max(state.consumed(tp.partition()), ends.get(tp)));
           }
-          state = state.start(new TrainerState.Round(registry.nextVersion(), servingVersion, from, until));
+          state = state.start(new TrainerState.Round(registry.nextVersion(), models.servingVersion(), from, until));
           state.save(stateDir);
-          runRound(state.round(), waiting, producer);
         }
       }
     } catch (InterruptedException e) {
@@ -133,10 +133,7 @@ public final class TrainerService implements Runnable {
         if (p.getOp() == PassageOp.DELETE) corpus.remove(p.getPassageId());
         else corpus.put(p.getPassageId(), p.getTitle() == null ? p.getText() : p.getTitle() + ". " + p.getText());
       } else if (r.topic().equals(config.topics().modelVersions().name())) {
-        ModelVersion v = AvroCodec.of(ModelVersion.class).decode(r.value());
-        if (v.getKind() != ModelKind.RETRIEVER) return;
-        decisions.put(v.getVersion(), v);
-        if (v.getStatus() == ModelStatus.PROMOTED) servingVersion = v.getVersion();
+        models.apply(AvroCodec.of(ModelVersion.class).decode(r.value()));
       } else {
         TrainingExample e = AvroCodec.of(TrainingExample.class).decode(r.value());
         if (TrainerServiceConfig.heldOut(e.getExampleId(), config.holdoutPercent())) heldOut.put(e.getExampleId(), judged(e));
@@ -196,8 +193,7 @@ public final class TrainerService implements Runnable {
         .build();
     producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
         AvroCodec.of(ModelVersion.class).encode(decision))).get();
-    decisions.put(decision.getVersion(), decision);
-    if (verdict.promote()) servingVersion = round.version();
+    models.apply(decision);
     finishRound(waiting);
     checkpoint.clear();
     rounds++;

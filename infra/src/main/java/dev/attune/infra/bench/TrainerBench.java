@@ -1,0 +1,139 @@
+package dev.attune.infra.bench;
+
+import ai.djl.Device;
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.schemas.TrainingExample;
+import dev.attune.schemas.TrainingPassage;
+import dev.attune.serving.Corpus;
+import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.task.Tasks;
+import dev.attune.trainers.train.RetrieverTrainer;
+import dev.attune.trainers.train.TrainerConfig;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code attune bench-trainer}: training examples/s and peak memory of one fine-tuning run at a fixed
+ * shape, then corpus re-embedding passages/s under ONNX Runtime and DJL eager with the same weights,
+ * side by side in one process. Real SQuAD questions and passages; the first step and the first
+ * batch of each encoder are warm-up and not counted.
+ */
+@Command(name = "bench-trainer", description = "Training examples/s and peak memory, and re-embedding passages/s with ONNX Runtime vs DJL eager.")
+public final class TrainerBench implements Callable<Integer> {
+  @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5") String baseModel;
+  @Option(names = "--batch", defaultValue = "32", description = "Queries per step (default: ${DEFAULT-VALUE}).") int batch;
+  @Option(names = "--length", defaultValue = "128", description = "Token length of queries and passages (default: ${DEFAULT-VALUE}).") int length;
+  @Option(names = "--negatives", defaultValue = "1", description = "Negatives per query next to its positive (default: ${DEFAULT-VALUE}).") int negatives;
+  @Option(names = "--steps", defaultValue = "4", description = "Timed steps after one warm-up step (default: ${DEFAULT-VALUE}).") int steps;
+  @Option(names = "--passages", defaultValue = "320", description = "Passages re-embedded by each engine (default: ${DEFAULT-VALUE}).") int passages;
+  @Option(names = "--embed-length", defaultValue = "256", description = "Token limit for re-embedding (default: ${DEFAULT-VALUE}).") int embedLength;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelSpec spec = ModelSpec.named(baseModel);
+    Path dir = Files.createTempDirectory("attune-bench-trainer");
+    Path modelDir = spec.materializeBase(dir.resolve("base"));
+    BeirDataset data = BeirDataset.bundled();
+    Device device = BertEncoder.defaultDevice();
+    System.out.printf("bench-trainer: %s on %s, %d cores, max heap %d MB%n", spec.name(), device, Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20);
+
+    List<TrainingExample> examples = examples(data, batch * (steps + 1), negatives);
+    TrainerConfig config = TrainerConfig.defaults().withBatch(batch, 1, negatives).withLengths(length, length)
+        .withMaxSteps(steps + 1).withSchedule(1, 2e-5f, 0);
+    List<Long> stepNanos = new ArrayList<>();
+    long[] last = {System.nanoTime()};
+    try (BertEncoder model = BertEncoder.load("bench", modelDir, spec, length, device)) {
+      new RetrieverTrainer(config, Tasks.defaults()).train(model, examples, null, (b, ids, loss) -> {
+        long now = System.nanoTime();
+        stepNanos.add(now - last[0]);
+        last[0] = now;
+        System.out.printf("  step %d: %d queries, loss %.3f, %.2fs%n", b, ids.size(), loss, (stepNanos.get(stepNanos.size() - 1)) / 1e9);
+      }, Progress.silent());
+    }
+    double timed = stepNanos.subList(1, stepNanos.size()).stream().mapToLong(Long::longValue).sum() / 1e9;
+    double examplesPerSecond = batch * (stepNanos.size() - 1) / timed;
+    System.out.printf("training: %.2f examples/s (%d steps of %d queries x (1 + %d) passages, length %d, after 1 warm-up step)%n",
+        examplesPerSecond, stepNanos.size() - 1, batch, negatives, length);
+    System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", peakRssMb(), peakHeapMb());
+
+    List<String> texts = data.corpus().passages().stream().map(Corpus.Passage::embeddingText).limit(passages).toList();
+    double onnx, djl;
+    try (Encoder encoder = new OnnxEncoder("bench", modelDir, spec, embedLength)) {
+      onnx = passagesPerSecond(encoder, texts);
+    }
+    try (Encoder encoder = BertEncoder.load("bench", modelDir, spec, embedLength, device)) {
+      djl = passagesPerSecond(encoder, texts);
+    }
+    System.out.printf("re-embedding %d passages (limit %d tokens, length-sorted batches of 32): ONNX Runtime %.1f passages/s, DJL eager %.1f passages/s (%.2fx)%n",
+        texts.size(), embedLength, onnx, djl, onnx / djl);
+    return 0;
+  }
+
+  /** Question, its labeled passage as positive, random other passages as negatives with lower teacher scores. */
+  public static List<TrainingExample> examples(BeirDataset data, int count, int negatives) {
+    Map<String, Corpus.Passage> byId = new java.util.HashMap<>();
+    data.corpus().passages().forEach(p -> byId.put(p.id(), p));
+    List<Corpus.Passage> all = data.corpus().passages();
+    Random random = new Random(7);
+    List<TrainingExample> out = new ArrayList<>();
+    for (RetrievalMetrics.Judged q : data.queries()) {
+      if (out.size() == count) break;
+      Corpus.Passage positive = byId.get(q.relevant().iterator().next());
+      List<TrainingPassage> candidates = new ArrayList<>();
+      candidates.add(new TrainingPassage(positive.id(), positive.title(), positive.text(), 1, -0.5));
+      List<String> negativeIds = new ArrayList<>();
+      while (negativeIds.size() < negatives) {
+        Corpus.Passage p = all.get(random.nextInt(all.size()));
+        if (p.id().equals(positive.id()) || negativeIds.contains(p.id())) continue;
+        negativeIds.add(p.id());
+        candidates.add(new TrainingPassage(p.id(), p.title(), p.text(), 1 + negativeIds.size(), -3.0));
+      }
+      out.add(TrainingExample.newBuilder().setExampleId(q.queryId()).setCreatedAtMs(0).setTask("qa").setQuery(q.text())
+          .setRetrieverVersion("retriever-v0").setPositives(List.of(positive.id())).setHardNegatives(negativeIds)
+          .setCandidates(candidates).build());
+    }
+    return out;
+  }
+
+  private static double passagesPerSecond(Encoder encoder, List<String> texts) {
+    encoder.embedBatch(texts.subList(0, Math.min(32, texts.size())), 64);
+    long start = System.nanoTime();
+    encoder.embed(texts, Integer.MAX_VALUE, 32, Progress.silent());
+    return texts.size() / ((System.nanoTime() - start) / 1e9);
+  }
+
+  static long peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  static long peakHeapMb() {
+    long bytes = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) bytes += pool.getPeakUsage().getUsed();
+    }
+    return bytes >> 20;
+  }
+}
