@@ -33,6 +33,14 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.decoder = new BinaryMessageDecoder<>(model, schema);
   }
 
+  /**
+   * Trusts the generated classes {@code schema} uses, for code that builds or copies records (whose
+   * defaults and deep copies load classes) without creating a codec first.
+   */
+  public static void trust(org.apache.avro.Schema schema) {
+    TrustedPackages.register(schema);
+  }
+
   public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
     return new AvroCodec<>(type);
   }

@@ -1,5 +1,6 @@
 package dev.attune.trainers.train;
 
+import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
@@ -22,6 +23,7 @@ public final class ModelLog {
 
   public ModelLog(ModelKind kind) {
     this.kind = kind;
+    AvroCodec.trust(ModelVersion.getClassSchema());
   }
 
   /** Applies one record in topic order; records of other kinds are ignored. */

@@ -3,6 +3,7 @@ package dev.attune.trainers.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
@@ -10,6 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ModelLogTest {
+  static {
+    AvroCodec.trust(ModelVersion.getClassSchema());
+  }
+
   static ModelVersion version(int v, ModelStatus status) {
     return ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(v).setName(ModelRegistry.name(v))
         .setArtifactUri("file:///m/" + v).setParentVersion(v - 1).setCreatedAtMs(v).setStatus(status).build();
