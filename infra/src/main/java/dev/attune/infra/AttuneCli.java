@@ -67,6 +67,8 @@ public final class AttuneCli {
   static final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Smaller corpus and fewer steps (a few minutes).") boolean quick;
     @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
+    @Option(names = "--epochs", description = "Passes over each round's examples, within the size's step cap (default: 1).") Integer epochs;
+    @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: the size's setting, 2e-5).") Float learningRate;
     @CommandLine.Mixin StoreOptions storeOptions;
 
     @Override
@@ -74,6 +76,11 @@ public final class AttuneCli {
       deleteTree(workDir);
       try (StoreChoice store = storeOptions.open(workDir.resolve("qdrant"))) {
         DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir)).withQdrant(store.qdrant());
+        if (epochs != null || learningRate != null) {
+          var t = config.training();
+          config = config.withTraining(t.withSchedule(epochs != null ? epochs : t.epochs(), learningRate != null ? learningRate : t.learningRate(),
+              t.checkpointEvery()));
+        }
         Demo.print(new Demo(config).run(), System.out);
       }
       return 0;
@@ -83,7 +90,7 @@ public final class AttuneCli {
   @Command(name = "eval", description = "Print recall@5, nDCG@10 and answer recall@5 of a model and of BM25 on a BEIR-layout query set (exact search).")
   static final class EvalCommand implements Callable<Integer> {
     @Option(names = "--queries", description = "BEIR directory (corpus.jsonl, queries.jsonl, qrels/dev.tsv); default: the bundled SQuAD dev.") Path queries;
-    @Option(names = "--model", defaultValue = "0", description = "Model version number (default: ${DEFAULT-VALUE}, the pretrained base).") int model;
+    @Option(names = "--model", defaultValue = "0", split = ",", description = "Model version numbers, e.g. 0,3 (default: ${DEFAULT-VALUE}, the pretrained base).") List<Integer> models;
     @Option(names = "--models-dir", defaultValue = ".attune/demo/models") Path modelsDir;
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = "bge-small-en-v1.5 or all-minilm-l6-v2 (default: ${DEFAULT-VALUE}).") String baseModel;
     @Option(names = "--tasks", description = "Task catalogue (properties); default: the built-in one.") Path tasksFile;
@@ -103,9 +110,11 @@ public final class AttuneCli {
       RetrieverEvaluator evaluator = new RetrieverEvaluator(ids, texts, 64, maxPassageTokens);
       System.out.printf("%d queries, %d passages (exact search)%n", data.queries().size(), passages.size());
       print("bm25 (lexical)", Bm25Baseline.evaluate(ids, texts, data.queries()));
-      try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), spec, maxPassageTokens)) {
-        float[][] corpus = evaluator.embedCorpus(encoder, Progress.every("embed corpus", passages.size(), 10_000));
-        print(encoder.version(), evaluator.evaluate(encoder, corpus, data.queries(), tasks));
+      for (int model : models) {
+        try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), spec, maxPassageTokens)) {
+          float[][] corpus = evaluator.embedCorpus(encoder, Progress.every("embed " + encoder.version(), passages.size(), 10_000));
+          print(encoder.version(), evaluator.evaluate(encoder, corpus, data.queries(), tasks));
+        }
       }
       return 0;
     }
