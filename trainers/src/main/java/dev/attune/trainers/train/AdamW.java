@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * Adam with decoupled weight decay and linear warm-up then linear decay, written out so its state
  * (moments and step count) can be checkpointed and restored exactly; DJL's optimisers keep theirs
- * private.
+ * private. Updates must run with the thread's grad mode off (see {@link RetrieverTrainer}).
  */
 final class AdamW implements AutoCloseable {
   static final float BETA1 = 0.9f;
@@ -54,12 +54,7 @@ final class AdamW implements AutoCloseable {
     NDArray denominator = scoped(scoped(v.div(correction2), scope).sqrt(), scope).addi(EPSILON);
     NDArray direction = scoped(m.div(correction1), scope).divi(denominator);
     if (weightDecay > 0) direction.addi(scoped(weight.mul(weightDecay), scope));
-    // The engine refuses in-place updates of a leaf that records gradients, whatever the thread's
-    // grad mode; lift the flag for the update only.
-    boolean tracked = weight.hasGradient();
-    if (tracked) weight.setRequiresGradient(false);
     weight.subi(direction.muli(rate(step)));
-    if (tracked) weight.setRequiresGradient(true);
   }
 
   private static NDArray scoped(NDArray temporary, NDManager scope) {

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.trainers.model.BertEncoder;
@@ -53,6 +54,9 @@ public final class RetrieverTrainer {
     // The step cap never cuts the first epoch: every example of the run is trained on once.
     int stepCap = Math.max(config.maxSteps(), batches.epochLength());
     int planned = Math.min(plan.size(), stepCap);
+    // PyTorch's grad mode is per thread and on by default in threads the engine did not start; off,
+    // only the gradient collector's scope records graphs and the optimiser may update in place.
+    JniUtils.setGradMode(false);
     String fingerprint = fingerprint(usable);
     int position = 0, steps = 0, skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
