@@ -122,6 +122,7 @@ public final class SilverSearch {
               .setUtility(result.utility())
               .setRetrieverTopKUtility(utility(q, topK, config))
               .setUtilityModel(config.describe())
+              .setAnswers(new ArrayList<>(episode.getAnswers()))
               .build());
     }
     return out;

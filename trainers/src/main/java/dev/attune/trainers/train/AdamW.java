@@ -10,7 +10,7 @@ import java.util.Map;
  * (moments and step count) can be checkpointed and restored exactly; DJL's optimisers keep theirs
  * private. Updates must run with the thread's grad mode off (see {@link RetrieverTrainer}).
  */
-final class AdamW implements AutoCloseable {
+public final class AdamW implements AutoCloseable {
   static final float BETA1 = 0.9f;
   static final float BETA2 = 0.999f;
   static final float EPSILON = 1e-8f;
@@ -23,7 +23,7 @@ final class AdamW implements AutoCloseable {
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
   private int step;
 
-  AdamW(NDManager parent, float learningRate, float weightDecay, int warmupSteps, int totalSteps) {
+  public AdamW(NDManager parent, float learningRate, float weightDecay, int warmupSteps, int totalSteps) {
     this.manager = parent.newSubManager();
     this.learningRate = learningRate;
     this.weightDecay = weightDecay;
@@ -39,12 +39,12 @@ final class AdamW implements AutoCloseable {
   }
 
   /** Starts an optimiser step; call {@link #update} once per parameter afterwards. */
-  void beginStep() {
+  public void beginStep() {
     step++;
   }
 
   /** One parameter's update; temporaries live in {@code scope}, which the caller closes. */
-  void update(String name, NDArray weight, NDArray gradient, NDManager scope) {
+  public void update(String name, NDArray weight, NDArray gradient, NDManager scope) {
     NDArray m = mean.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
     NDArray v = variance.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
     m.muli(BETA1).addi(scoped(gradient.mul(1 - BETA1), scope));
@@ -57,12 +57,44 @@ final class AdamW implements AutoCloseable {
     weight.subi(direction.muli(rate(step)));
   }
 
+  /**
+   * One optimiser step from the gradients the collector left on {@code params}: global-norm clipping
+   * to {@code maxNorm} (one outlier batch cannot wreck the weights), the update, then the gradients
+   * zeroed for the next step. Nothing is applied when the loss or the norm is not finite; returns
+   * whether the step was applied.
+   */
+  public boolean applyClipped(Map<String, NDArray> params, float maxNorm, boolean finiteLoss, NDManager scope) {
+    Map<String, NDArray> grads = new LinkedHashMap<>();
+    double squared = 0;
+    for (Map.Entry<String, NDArray> p : params.entrySet()) {
+      NDArray grad = p.getValue().getGradient();
+      grad.attach(scope);
+      grads.put(p.getKey(), grad);
+      squared += grad.pow(2).sum().getFloat();
+    }
+    double norm = Math.sqrt(squared);
+    boolean finite = finiteLoss && Double.isFinite(norm);
+    float scale = (float) Math.min(1.0, maxNorm / (norm + 1e-6));
+    if (finite) beginStep();
+    for (Map.Entry<String, NDArray> g : grads.entrySet()) {
+      NDArray grad = g.getValue();
+      if (finite) {
+        if (scale < 1f) grad.muli(scale);
+        update(g.getKey(), params.get(g.getKey()), grad, scope);
+      }
+      // Zero in place for the next step; 0 × NaN is NaN, so NaNs are overwritten explicitly.
+      grad.muli(0f);
+      grad.set(grad.isNaN(), 0f);
+    }
+    return finite;
+  }
+
   private static NDArray scoped(NDArray temporary, NDManager scope) {
     temporary.attach(scope);
     return temporary;
   }
 
-  int step() {
+  public int step() {
     return step;
   }
 
@@ -75,7 +107,7 @@ final class AdamW implements AutoCloseable {
   }
 
   /** Restores a checkpointed state; the arrays are copied into this optimiser's memory. */
-  void restore(int step, Map<String, float[]> mean, Map<String, float[]> variance, Map<String, NDArray> weights) {
+  public void restore(int step, Map<String, float[]> mean, Map<String, float[]> variance, Map<String, NDArray> weights) {
     this.step = step;
     mean.forEach((name, values) -> this.mean.put(name, copy(values, weights.get(name))));
     variance.forEach((name, values) -> this.variance.put(name, copy(values, weights.get(name))));

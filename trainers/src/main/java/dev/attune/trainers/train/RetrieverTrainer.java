@@ -12,9 +12,7 @@ import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.task.Distillation;
 import dev.attune.trainers.task.TaskSpec;
 import dev.attune.trainers.task.Tasks;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
@@ -26,8 +24,8 @@ import java.util.Random;
  * the same examples continues from the last save instead of starting over.
  */
 public final class RetrieverTrainer {
-  static final int MAX_NON_FINITE_IN_A_ROW = 3;
-  static final float MAX_GRADIENT_NORM = 1.0f;
+  public static final int MAX_NON_FINITE_IN_A_ROW = 3;
+  public static final float MAX_GRADIENT_NORM = 1.0f;
   private final TrainerConfig config;
   private final Tasks tasks;
 
@@ -57,7 +55,7 @@ public final class RetrieverTrainer {
     // PyTorch's grad mode is per thread and on by default in threads the engine did not start; off,
     // only the gradient collector's scope records graphs and the optimiser may update in place.
     JniUtils.setGradMode(false);
-    String fingerprint = fingerprint(usable);
+    String fingerprint = TrainingCheckpoint.fingerprint(usable.stream().map(TrainingExample::getExampleId).toList());
     int position = 0, steps = 0, skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
     try (AdamW adam = new AdamW(model.manager(), config.learningRate(), config.weightDecay(), Math.round(planned * config.warmupShare()), planned)) {
@@ -133,29 +131,7 @@ public final class RetrieverTrainer {
         collector.backward(loss);
         lossValue = loss.getFloat();
       }
-      Map<String, NDArray> grads = new LinkedHashMap<>();
-      double squared = 0;
-      for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
-        NDArray grad = p.getValue().getGradient();
-        grad.attach(scope);
-        grads.put(p.getKey(), grad);
-        squared += grad.pow(2).sum().getFloat();
-      }
-      double norm = Math.sqrt(squared);
-      boolean finite = Double.isFinite(lossValue) && Double.isFinite(norm);
-      // Global-norm clipping, as in BERT fine-tuning: one outlier batch cannot wreck the weights.
-      float scale = (float) Math.min(1.0, MAX_GRADIENT_NORM / (norm + 1e-6));
-      if (finite) optimizer.beginStep();
-      for (Map.Entry<String, NDArray> g : grads.entrySet()) {
-        NDArray grad = g.getValue();
-        if (finite) {
-          if (scale < 1f) grad.muli(scale);
-          optimizer.update(g.getKey(), model.parameters().get(g.getKey()), grad, scope);
-        }
-        // Zero in place for the next step; 0 × NaN is NaN, so NaNs are overwritten explicitly.
-        grad.muli(0f);
-        grad.set(grad.isNaN(), 0f);
-      }
+      boolean finite = optimizer.applyClipped(model.parameters(), MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
       return finite ? lossValue : Double.NaN;
     }
   }
@@ -166,12 +142,5 @@ public final class RetrieverTrainer {
     NDArray visible = scope.create(t.visible(), cube).toDevice(similarity.getDevice(), false);
     NDArray weight = scope.create(t.weight(), new Shape(t.queries(), t.terms())).toDevice(similarity.getDevice(), false);
     return RetrievalLosses.listwise(similarity, target, visible, weight, config.temperature());
-  }
-
-  /** Identifies a run's examples, so a checkpoint is never resumed on different data. */
-  static String fingerprint(List<TrainingExample> examples) {
-    long h = 1125899906842597L;
-    for (TrainingExample e : examples) h = 31 * h + e.getExampleId().hashCode();
-    return examples.size() + "-" + Long.toHexString(h);
   }
 }

@@ -12,13 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Named float tensors in one file: magic, format version, then (name, length, floats) per tensor. */
-final class TensorFile {
+public final class TensorFile {
   static final int MAGIC = 0x4154544e; // "ATTN"
   static final int FORMAT = 1;
 
   private TensorFile() {}
 
-  static void write(Path file, Map<String, float[]> tensors) throws IOException {
+  public static void write(Path file, Map<String, float[]> tensors) throws IOException {
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
       out.writeInt(MAGIC);
       out.writeInt(FORMAT);
@@ -34,7 +34,7 @@ final class TensorFile {
     }
   }
 
-  static Map<String, float[]> read(Path file) throws IOException {
+  public static Map<String, float[]> read(Path file) throws IOException {
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
       int magic = in.readInt();
       int format = in.readInt();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -33,13 +34,20 @@ public final class TrainingCheckpoint {
   public record Position(int batches, int steps, int optimizerStep, double firstLoss, double lastLoss, String examplesFingerprint) {}
 
   /** A restored checkpoint. */
-  record Saved(Position position, Map<String, float[]> weights, Map<String, float[]> mean, Map<String, float[]> variance) {}
+  public record Saved(Position position, Map<String, float[]> weights, Map<String, float[]> mean, Map<String, float[]> variance) {}
+
+  /** Identifies a run's examples by their ids, so a checkpoint is never resumed on different data. */
+  public static String fingerprint(List<String> exampleIds) {
+    long h = 1125899906842597L;
+    for (String id : exampleIds) h = 31 * h + id.hashCode();
+    return exampleIds.size() + "-" + Long.toHexString(h);
+  }
 
   public Path dir() {
     return dir;
   }
 
-  void save(Position position, Map<String, NDArray> weights, AdamW optimizer) {
+  public void save(Position position, Map<String, NDArray> weights, AdamW optimizer) {
     try {
       Files.createDirectories(dir);
       Path target = dir.resolve("step-" + position.batches());
@@ -72,7 +80,7 @@ public final class TrainingCheckpoint {
     }
   }
 
-  Optional<Saved> load() {
+  public Optional<Saved> load() {
     Path pointer = dir.resolve(LATEST);
     if (!Files.exists(pointer)) return Optional.empty();
     try {

@@ -1,0 +1,85 @@
+package dev.attune.trainers.bridge;
+
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.Progress;
+import dev.attune.trainers.task.Tasks;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The frozen retriever encoder's view of queries and passages, computed once per distinct text and
+ * kept: the bridge reads the same passages many times (epochs, samples, serving). Queries carry
+ * their task's instruction, as the retriever embeds them. Bounded: past {@code maxEntries} the oldest
+ * entries are dropped.
+ */
+public final class CandidateEmbeddings {
+  private static final int BATCH = 32;
+  private final Encoder encoder;
+  private final Tasks tasks;
+  private final int maxQueryTokens;
+  private final int maxPassageTokens;
+  private final Map<String, float[]> queries;
+  private final Map<String, float[]> passages;
+
+  public CandidateEmbeddings(Encoder encoder, Tasks tasks, int maxQueryTokens, int maxPassageTokens, int maxEntries) {
+    this.encoder = encoder;
+    this.tasks = tasks;
+    this.maxQueryTokens = maxQueryTokens;
+    this.maxPassageTokens = maxPassageTokens;
+    this.queries = bounded(maxEntries);
+    this.passages = bounded(maxEntries);
+  }
+
+  private static Map<String, float[]> bounded(int maxEntries) {
+    return new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+        return size() > maxEntries;
+      }
+    };
+  }
+
+  public int dimension() {
+    return encoder.dimension();
+  }
+
+  /**
+   * Embeds every query and candidate of {@code examples} not embedded yet, in length-sorted batches,
+   * with progress lines; returns how many texts that was.
+   */
+  public synchronized int prepare(Collection<BridgeExample> examples) {
+    Set<String> newQueries = new LinkedHashSet<>();
+    Set<String> newPassages = new LinkedHashSet<>();
+    for (BridgeExample e : examples) {
+      String q = instructed(e.task(), e.query());
+      if (!queries.containsKey(q)) newQueries.add(q);
+      for (BridgeExample.Passage p : e.candidates()) if (!passages.containsKey(p.embeddingText())) newPassages.add(p.embeddingText());
+    }
+    Progress progress = Progress.every("bridge embeddings", newQueries.size() + newPassages.size(), 10_000);
+    store(queries, new ArrayList<>(newQueries), maxQueryTokens, progress);
+    store(passages, new ArrayList<>(newPassages), maxPassageTokens, progress);
+    return newQueries.size() + newPassages.size();
+  }
+
+  private void store(Map<String, float[]> into, List<String> texts, int maxTokens, Progress progress) {
+    float[][] vectors = encoder.embed(texts, maxTokens, BATCH, progress);
+    for (int i = 0; i < texts.size(); i++) into.put(texts.get(i), vectors[i]);
+  }
+
+  public synchronized float[] query(String task, String query) {
+    return queries.computeIfAbsent(instructed(task, query), q -> encoder.embedBatch(List.of(q), maxQueryTokens)[0]);
+  }
+
+  public synchronized float[] passage(String text) {
+    return passages.computeIfAbsent(text, t -> encoder.embedBatch(List.of(t), maxPassageTokens)[0]);
+  }
+
+  private String instructed(String task, String query) {
+    return tasks.get(task).queryText(query);
+  }
+}

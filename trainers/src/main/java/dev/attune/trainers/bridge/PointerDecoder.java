@@ -1,0 +1,254 @@
+package dev.attune.trainers.bridge;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.attune.trainers.train.TensorFile;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+
+/**
+ * The bridge model: a pointer decoder over the retrieved candidates. BGM used a T5 seq2seq that writes
+ * passage ids as text; this compact pointer network does the same job on a CPU. It reads the frozen
+ * retriever embeddings of the query and the N candidates and, step by step, points at a candidate
+ * (repeats allowed) or at STOP.
+ *
+ * <pre>
+ * e_i  = tanh([c_i ; q∘c_i] W_in + (q·c_i) w_sim + rank_i + b_in)            candidate i
+ * g_t  = tanh(q W_q + mean(e of the prefix) W_p + step_t + b_s)                decoder state at step t
+ * s_ti = v · tanh(o_i W_o + g_t W_g + copies_ti w_c + last_ti w_l)              o = e_1..e_N, STOP
+ * π_t  = softmax(s_t + mask_t)                                                 rules in {@link DecoderSteps}
+ * </pre>
+ *
+ * The state is a function of the prefix, so one forward pass scores every step of a given sequence
+ * (teacher forcing, and the log-probability of a sampled sequence for REINFORCE).
+ */
+public final class PointerDecoder implements AutoCloseable {
+  static final String WEIGHTS_FILE = "bridge.bin";
+  static final String CONFIG_FILE = "bridge.properties";
+
+  /** Shape of a decoder; {@code encoder} names the retriever whose embeddings it reads. */
+  public record Layout(int dimension, int candidates, int maxLength, int maxRepeats, int hidden, String encoder) {}
+
+  private final Layout shape;
+  private final NDManager manager;
+  private final Map<String, NDArray> params = new LinkedHashMap<>();
+
+  private PointerDecoder(Layout shape, Device device, Map<String, float[]> weights) {
+    this.shape = shape;
+    this.manager = NDManager.newBaseManager(device);
+    shapes().forEach((name, s) -> {
+      float[] values = weights.get(name);
+      if (values == null || values.length != s.size()) {
+        manager.close();
+        throw new IllegalArgumentException("bridge weights have no tensor of size " + s.size() + " for " + name);
+      }
+      params.put(name, manager.create(values, s));
+    });
+  }
+
+  /** A fresh decoder with Xavier-uniform matrices and zero biases, seeded. */
+  public static PointerDecoder create(int dimension, BridgeConfig config, String encoder, Device device) {
+    Layout shape = new Layout(dimension, config.candidates(), config.maxLength(), config.maxRepeats(), config.hidden(), encoder);
+    Random random = new Random(config.seed());
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    shapes(shape).forEach((name, s) -> {
+      float[] values = new float[Math.toIntExact(s.size())];
+      if (!name.endsWith("bias")) {
+        long fanIn = s.get(0), fanOut = s.dimension() == 1 ? 1 : s.get(1);
+        float bound = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+        for (int i = 0; i < values.length; i++) values[i] = (random.nextFloat() * 2 - 1) * bound;
+      }
+      weights.put(name, values);
+    });
+    return new PointerDecoder(shape, device, weights);
+  }
+
+  public static PointerDecoder load(Path dir, Device device) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(dir.resolve(CONFIG_FILE))) {
+      p.load(r);
+    }
+    Layout shape = new Layout(integer(p, "dimension"), integer(p, "candidates"), integer(p, "maxLength"), integer(p, "maxRepeats"),
+        integer(p, "hidden"), p.getProperty("encoder"));
+    return new PointerDecoder(shape, device, TensorFile.read(dir.resolve(WEIGHTS_FILE)));
+  }
+
+  private static int integer(Properties p, String key) {
+    String value = p.getProperty(key);
+    if (value == null) throw new IllegalArgumentException(CONFIG_FILE + " has no " + key);
+    return Integer.parseInt(value.trim());
+  }
+
+  /** Writes weights and shape into {@code dir} (created if needed). */
+  public void save(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    params.forEach((name, a) -> weights.put(name, a.toFloatArray()));
+    TensorFile.write(dir.resolve(WEIGHTS_FILE), weights);
+    Properties p = new Properties();
+    p.setProperty("dimension", String.valueOf(shape.dimension()));
+    p.setProperty("candidates", String.valueOf(shape.candidates()));
+    p.setProperty("maxLength", String.valueOf(shape.maxLength()));
+    p.setProperty("maxRepeats", String.valueOf(shape.maxRepeats()));
+    p.setProperty("hidden", String.valueOf(shape.hidden()));
+    p.setProperty("encoder", shape.encoder());
+    try (Writer w = Files.newBufferedWriter(dir.resolve(CONFIG_FILE))) {
+      p.store(w, "Attune bridge: pointer decoder over retrieved candidates");
+    }
+  }
+
+  private Map<String, Shape> shapes() {
+    return shapes(shape);
+  }
+
+  private static Map<String, Shape> shapes(Layout s) {
+    int d = s.dimension(), h = s.hidden();
+    Map<String, Shape> out = new LinkedHashMap<>();
+    out.put("candidate.weight", new Shape(2L * d, h));
+    out.put("candidate.similarity", new Shape(h));
+    out.put("candidate.rank", new Shape(s.candidates(), h));
+    out.put("candidate.bias", new Shape(h));
+    out.put("stop", new Shape(h));
+    out.put("state.query", new Shape(d, h));
+    out.put("state.prefix", new Shape(h, h));
+    out.put("state.step", new Shape(s.maxLength() + 1L, h));
+    out.put("state.bias", new Shape(h));
+    out.put("score.option", new Shape(h, h));
+    out.put("score.state", new Shape(h, h));
+    out.put("score.copies", new Shape(h));
+    out.put("score.last", new Shape(h));
+    out.put("score.v", new Shape(h, 1));
+    return out;
+  }
+
+  public Layout layout() {
+    return shape;
+  }
+
+  public Map<String, NDArray> parameters() {
+    return params;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  public void setTrainable(boolean trainable) {
+    params.values().forEach(p -> p.setRequiresGradient(trainable));
+  }
+
+  /** Overwrites the weights in place (checkpoint restore). */
+  public void loadWeights(Map<String, float[]> weights) {
+    params.forEach((name, p) -> {
+      float[] values = weights.get(name);
+      if (values == null || values.length != p.size()) throw new IllegalArgumentException("checkpoint has no weights of size " + p.size() + " for " + name);
+      p.set(java.nio.FloatBuffer.wrap(values));
+    });
+  }
+
+  /** Checks that inputs and steps fit this decoder. */
+  private void check(BridgeInputs in, DecoderSteps steps) {
+    if (in.dimension() != shape.dimension() || in.candidates() != shape.candidates()) {
+      throw new IllegalArgumentException("inputs of " + in.candidates() + " x " + in.dimension() + " do not fit a decoder of "
+          + shape.candidates() + " x " + shape.dimension());
+    }
+    if (steps.batch() != in.batch() || steps.steps() != shape.maxLength() + 1 || steps.options() != shape.candidates() + 1) {
+      throw new IllegalArgumentException("decoder steps do not match the inputs");
+    }
+  }
+
+  /** Log-probabilities [B, T, N+1] of every option at every step; all arrays live in {@code scope}. */
+  public NDArray logProbabilities(NDManager scope, BridgeInputs in, DecoderSteps steps) {
+    check(in, steps);
+    int b = in.batch(), n = shape.candidates(), d = shape.dimension(), h = shape.hidden(), t = steps.steps(), o = steps.options();
+    Device device = manager.getDevice();
+    NDArray q = scope.create(in.queries(), new Shape(b, d)).toDevice(device, false);
+    NDArray c = scope.create(in.passages(), new Shape(b, n, d)).toDevice(device, false);
+    NDArray qc = c.mul(q.reshape(b, 1, d));
+    NDArray similarity = qc.sum(new int[] {2}, true);
+    NDArray candidates = NDArrays.concat(new NDList(c, qc), 2).matMul(p("candidate.weight"))
+        .add(similarity.mul(p("candidate.similarity"))).add(p("candidate.rank")).add(p("candidate.bias")).tanh();
+    NDArray stop = p("stop").reshape(1, 1, h).repeat(0, b);
+    NDArray options = NDArrays.concat(new NDList(candidates, stop), 1);
+    NDArray counts = scope.create(steps.counts(), new Shape(b, t, n)).toDevice(device, false);
+    NDArray prefixLength = scope.create(steps.prefixLength(), new Shape(1, t, 1)).toDevice(device, false);
+    NDArray prefix = counts.matMul(candidates).div(prefixLength);
+    NDArray state = q.matMul(p("state.query")).reshape(b, 1, h).add(prefix.matMul(p("state.prefix")))
+        .add(p("state.step")).add(p("state.bias")).tanh();
+    NDArray copies = scope.create(steps.copies(), new Shape(b, t, o, 1)).toDevice(device, false);
+    NDArray last = scope.create(steps.last(), new Shape(b, t, o, 1)).toDevice(device, false);
+    NDArray hidden = options.matMul(p("score.option")).reshape(b, 1, o, h)
+        .add(state.matMul(p("score.state")).reshape(b, t, 1, h))
+        .add(copies.mul(p("score.copies"))).add(last.mul(p("score.last"))).tanh();
+    NDArray logits = hidden.matMul(p("score.v")).reshape(b, t, o);
+    NDArray penalty = scope.create(steps.penalty(), new Shape(b, t, o)).toDevice(device, false);
+    return logits.add(penalty).logSoftmax(2);
+  }
+
+  private NDArray p(String name) {
+    return params.get(name);
+  }
+
+  /**
+   * Emits one sequence per row, step by step: the most likely option ({@code sampler} null) or one
+   * drawn from the policy. Runs without gradients.
+   */
+  public List<List<Integer>> decode(BridgeInputs in, Random sampler) {
+    int b = in.batch(), n = shape.candidates(), t = shape.maxLength() + 1, o = n + 1;
+    List<List<Integer>> sequences = new ArrayList<>();
+    for (int i = 0; i < b; i++) sequences.add(new ArrayList<>());
+    boolean[] done = new boolean[b];
+    for (int step = 0; step < t; step++) {
+      float[] logp;
+      try (NDManager scope = manager.newSubManager()) {
+        DecoderSteps steps = DecoderSteps.ofPrefixes(sequences, in.counts(), n, shape.maxLength(), shape.maxRepeats());
+        logp = logProbabilities(scope, in, steps).toFloatArray();
+      }
+      boolean all = true;
+      for (int row = 0; row < b; row++) {
+        if (done[row]) continue;
+        int base = (row * t + step) * o;
+        int choice = sampler == null ? argmax(logp, base, o) : sample(logp, base, o, sampler);
+        if (choice == n) done[row] = true;
+        else sequences.get(row).add(choice);
+        all &= done[row];
+      }
+      if (all) break;
+    }
+    return sequences;
+  }
+
+  private static int argmax(float[] logp, int base, int o) {
+    int best = 0;
+    for (int j = 1; j < o; j++) if (logp[base + j] > logp[base + best]) best = j;
+    return best;
+  }
+
+  private static int sample(float[] logp, int base, int o, Random random) {
+    double u = random.nextDouble(), cumulative = 0;
+    int fallback = argmax(logp, base, o);
+    for (int j = 0; j < o; j++) {
+      cumulative += Math.exp(logp[base + j]);
+      if (u < cumulative) return j;
+    }
+    return fallback;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
