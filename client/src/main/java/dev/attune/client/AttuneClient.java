@@ -27,19 +27,35 @@ public final class AttuneClient {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Filters(List<String> titles, List<String> ids) {}
 
-  /** One retrieval request; {@code task}, {@code filters} and {@code llmId} may be null. */
+  /**
+   * One retrieval request; {@code task}, {@code filters}, {@code llmId} and {@code bridge} may be null
+   * ({@code bridge} null: the server's default).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RetrieveRequest(String query, String task, Integer k, Filters filters, String llmId) {
+  public record RetrieveRequest(String query, String task, Integer k, Filters filters, String llmId, Boolean bridge) {
+    public RetrieveRequest(String query, String task, Integer k, Filters filters, String llmId) {
+      this(query, task, k, filters, llmId, null);
+    }
+
     public static RetrieveRequest of(String query, int k) {
-      return new RetrieveRequest(query, null, k, null, null);
+      return new RetrieveRequest(query, null, k, null, null, null);
+    }
+
+    /** The same request through the bridge. */
+    public RetrieveRequest bridged() {
+      return new RetrieveRequest(query, task, k, filters, llmId, true);
     }
   }
 
   /** One retrieved passage. */
   public record Passage(int rank, String id, String title, String text, float score) {}
 
-  /** The passages and the one model and index version that produced them. */
-  public record Retrieval(String requestId, String modelVersion, String indexVersion, List<Passage> passages) {}
+  /**
+   * The passages and the one model and index version that produced them; through the bridge, also
+   * its version and the passage sequence it chose (each passage's rank is its retrieval rank).
+   */
+  public record Retrieval(String requestId, String modelVersion, String indexVersion, List<Passage> passages, String bridgeVersion,
+      List<Passage> sequence) {}
 
   /**
    * The LLM's view of the passages: a score per passage id of kind {@code signalKind}

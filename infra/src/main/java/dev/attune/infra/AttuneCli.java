@@ -173,13 +173,14 @@ public final class AttuneCli {
     @Option(names = "--work-dir", defaultValue = ".attune/serve") Path workDir;
     @Option(names = "--models-dir", defaultValue = ".attune/serve/models", description = "Where the pretrained base is unpacked (default: ${DEFAULT-VALUE}).") Path modelsDir;
     @Option(names = "--token-env", defaultValue = "ATTUNE_API_TOKEN", description = "Environment variable holding the bearer token /v1/ calls must present; unset = no authentication (default: ${DEFAULT-VALUE}).") String tokenEnv;
+    @Option(names = "--bridge-by-default", description = "Pass /v1/retrieve requests that do not say \"bridge\" through the serving bridge.") boolean bridgeByDefault;
 
     @Override
     public Integer call() throws Exception {
       StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token), Tasks.defaults().instructions(), 64, 512),
+          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), 64, 512),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {

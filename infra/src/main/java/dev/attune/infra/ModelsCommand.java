@@ -7,6 +7,7 @@ import dev.attune.schemas.Topics;
 import dev.attune.serving.EventPublisher;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.train.ModelLog;
+import dev.attune.trainers.train.ModelRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -19,12 +20,17 @@ import picocli.CommandLine.Parameters;
  * {@code attune models}: the model registry is the model-versions topic. {@code list} folds it,
  * {@code promote} and {@code rollback} append decisions that serving and trainer obey.
  */
-@Command(name = "models", description = "List retriever versions, promote one, or roll back to any earlier one (an event serving obeys).",
+@Command(name = "models", description = "List retriever or bridge versions, promote one, or roll back to any earlier one (an event serving obeys).",
     subcommands = {ModelsCommand.ListCommand.class, ModelsCommand.PromoteCommand.class, ModelsCommand.RollbackCommand.class})
 final class ModelsCommand {
 
-  static ModelLog read(String bootstrap, Topics topics) {
-    ModelLog log = new ModelLog(ModelKind.RETRIEVER);
+  /** Which model family a command acts on. */
+  static final class KindOption {
+    @Option(names = "--kind", defaultValue = "RETRIEVER", description = "RETRIEVER or BRIDGE (default: ${DEFAULT-VALUE}).") ModelKind kind;
+  }
+
+  static ModelLog read(String bootstrap, Topics topics, ModelKind kind) {
+    ModelLog log = new ModelLog(kind);
     StageCounts.readAll(bootstrap, topics.modelVersions().name(), bytes -> log.apply(topics.modelVersions().codec().decode(bytes)));
     return log;
   }
@@ -48,17 +54,22 @@ final class ModelsCommand {
   static final class ListCommand implements Callable<Integer> {
     @Mixin AttuneCli.KafkaOptions kafka;
 
+    @Mixin KindOption kind;
+
     @Override
     public Integer call() {
-      ModelLog log = read(kafka.bootstrap, Topics.defaults());
+      ModelLog log = read(kafka.bootstrap, Topics.defaults(), kind.kind);
+      boolean bridge = kind.kind == ModelKind.BRIDGE;
+      String first = bridge ? "heldout.utility" : "heldout." + RetrievalMetrics.NDCG_10;
+      String second = bridge ? "heldout.answer_recall" : "reference." + RetrievalMetrics.NDCG_10;
       System.out.printf("%-2s %-14s %-11s %-7s %9s %6s %12s %12s  %s%n", "", "version", "status", "parent", "examples", "steps",
-          "heldout nDCG", "ref. nDCG", "lineage / reason");
-      System.out.printf("%-2s %-14s %-11s%n", log.servingVersion() == 0 ? "*" : "", "retriever-v0", "BASE");
+          bridge ? "utility" : "heldout nDCG", bridge ? "ans. recall" : "ref. nDCG", "lineage / reason");
+      System.out.printf("%-2s %-14s %-11s%n", log.servingVersion() == 0 ? "*" : "", ModelRegistry.name(kind.kind, 0), bridge ? "NONE (top-k)" : "BASE");
       for (ModelVersion v : log.versions().values()) {
         if (v.getVersion() == 0) continue;
         System.out.printf(Locale.ROOT, "%-2s %-14s %-11s %-7s %9d %6d %12s %12s  %s%n", v.getVersion() == log.servingVersion() ? "*" : "",
             v.getName(), v.getStatus(), v.getParentVersion() == null ? "-" : "v" + v.getParentVersion(), v.getTrainingExamples(),
-            v.getTrainingSteps(), metric(v, "heldout." + RetrievalMetrics.NDCG_10), metric(v, "reference." + RetrievalMetrics.NDCG_10),
+            v.getTrainingSteps(), metric(v, first), metric(v, second),
             v.getLineage().stream().map(l -> l.getPartition() + ":[" + l.getFromOffset() + "," + l.getUntilOffset() + ")").toList()
                 + (v.getReason() == null ? "" : " " + v.getReason()));
       }
@@ -74,25 +85,27 @@ final class ModelsCommand {
   @Command(name = "promote", description = "Serve a version now, whatever the trainer decided about it.")
   static final class PromoteCommand implements Callable<Integer> {
     @Mixin AttuneCli.KafkaOptions kafka;
+    @Mixin KindOption kind;
     @Parameters(index = "0", description = "Version number, e.g. 3 for retriever-v3.") int version;
 
     @Override
     public Integer call() {
       Topics topics = Topics.defaults();
-      publish(kafka.bootstrap, topics, List.of(read(kafka.bootstrap, topics).promote(version, who(), System.currentTimeMillis())));
+      publish(kafka.bootstrap, topics, List.of(read(kafka.bootstrap, topics, kind.kind).promote(version, who(), System.currentTimeMillis())));
       return 0;
     }
   }
 
-  @Command(name = "rollback", description = "Serve an earlier version (default: the one before the current); 0 is the pretrained base.")
+  @Command(name = "rollback", description = "Serve an earlier version (default: the one before the current); 0 is the pretrained base retriever, or no bridge.")
   static final class RollbackCommand implements Callable<Integer> {
     @Mixin AttuneCli.KafkaOptions kafka;
+    @Mixin KindOption kind;
     @Option(names = "--to", description = "Version to serve; default: the previously promoted one.") Integer to;
 
     @Override
     public Integer call() {
       Topics topics = Topics.defaults();
-      ModelLog log = read(kafka.bootstrap, topics);
+      ModelLog log = read(kafka.bootstrap, topics, kind.kind);
       int target = to != null ? to : log.previousVersion();
       publish(kafka.bootstrap, topics, log.rollbackTo(target, who(), System.currentTimeMillis()));
       return 0;

@@ -82,7 +82,7 @@ class ServingIT {
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
     QdrantVectorStore.Config q = store.equals("qdrant") ? QdrantVectorStore.Config.local(qdrant.grpcPort(), prefix.replace(".", "_") + "passages") : null;
     ServingNode.Config config = new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
-        ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, new RetrievalApi.Config(TOKEN), Tasks.defaults().instructions(), 64, 256);
+        ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, new RetrievalApi.Config(TOKEN, false), Tasks.defaults().instructions(), 64, 256);
     try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
       for (Corpus.Passage p : corpus.passages()) upsert(publisher, topics, p.id(), p.title(), p.text());
     }

@@ -21,27 +21,31 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads the model-versions topic from its start and says which retriever should be served, by the
- * {@link ModelLog} rule (latest PROMOTED not ROLLED_BACK since; the base when none). Reading the whole
+ * Reads the model-versions topic from its start and says which model of one kind (retriever or
+ * bridge) should be served, by the {@link ModelLog} rule (latest PROMOTED not ROLLED_BACK since; the base when none). Reading the whole
  * history makes a restarted server land on the same answer as one that never stopped.
  */
 public final class ModelWatcher implements Runnable, AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroCodec<ModelVersion> codec;
-  private final ModelCatalog catalog;
-  private final ModelLog log = new ModelLog(ModelKind.RETRIEVER);
+  private final ModelKind kind;
+  private final Consumer<ModelVersion> onPromoted;
+  private final ModelLog log;
   private final List<TopicPartition> partitions = new ArrayList<>();
   private volatile boolean running = true;
   private Consumer<String> onChange = m -> {};
 
-  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelCatalog catalog, Duration timeout) {
+  /** {@code onPromoted} learns where each promoted version's artifacts are, before it may be served. */
+  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted, Duration timeout) {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrapServers);
     props.put("isolation.level", "read_committed");
     props.put("enable.auto.commit", "false");
     this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     this.codec = topic.codec();
-    this.catalog = catalog;
+    this.kind = kind;
+    this.onPromoted = onPromoted;
+    this.log = new ModelLog(kind);
     consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
@@ -59,7 +63,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
   }
 
   public String desired() {
-    return ModelRegistry.name(log.servingVersion());
+    return ModelRegistry.name(kind, log.servingVersion());
   }
 
   /** Calls {@code onChange} with the model to serve whenever that changes; run on its own thread. */
@@ -75,7 +79,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
       readOnce();
       String now = desired();
       if (!now.equals(before)) {
-        System.out.printf("serving: model decision changed %s -> %s%n", before, now);
+        System.out.printf("serving: %s decision changed %s -> %s%n", kind.name().toLowerCase(java.util.Locale.ROOT), before, now);
         try {
           onChange.accept(now);
         } catch (RuntimeException e) {
@@ -95,8 +99,8 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
         System.err.println("serving: skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
         continue;
       }
-      if (v.getKind() != ModelKind.RETRIEVER) continue;
-      if (v.getStatus() == ModelStatus.PROMOTED && v.getVersion() != 0) catalog.register(v);
+      if (v.getKind() != kind) continue;
+      if (v.getStatus() == ModelStatus.PROMOTED && v.getVersion() != 0) onPromoted.accept(v);
       log.apply(v);
     }
   }

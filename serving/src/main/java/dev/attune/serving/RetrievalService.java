@@ -10,6 +10,7 @@ import dev.attune.serving.store.SearchFilter;
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
 import dev.attune.serving.store.VersionedHits;
+import dev.attune.trainers.bridge.BridgeExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,25 +25,39 @@ import java.util.function.Supplier;
  * in index N, and the response names both.
  */
 public final class RetrievalService implements AutoCloseable {
-  /** Result of one retrieval. */
-  public record Retrieved(String requestId, String modelVersion, String indexVersion, List<SearchHit> hits) {}
+  /**
+   * Result of one retrieval. With the bridge asked for, {@code sequence} is the passage sequence it
+   * chose from the hits (the top k as is under bridge version 0) and {@code bridgeVersion} names it;
+   * otherwise both are null.
+   */
+  public record Retrieved(String requestId, String modelVersion, String indexVersion, List<SearchHit> hits, String bridgeVersion,
+      List<Selected> sequence) {
+    Retrieved(String requestId, String modelVersion, String indexVersion, List<SearchHit> hits) {
+      this(requestId, modelVersion, indexVersion, hits, null, null);
+    }
+  }
+
+  /** A passage of a bridge's sequence, with its 1-based retrieval rank (which may lie beyond k). */
+  public record Selected(int rank, SearchHit hit) {}
 
   private final VectorStore store;
   private final Supplier<ServingState> state;
   private final EventPublisher publisher;
   private final Topics topics;
   private final Map<String, String> taskInstructions;
+  private final BridgeSlot bridges;
   private final int maxQueryTokens;
   private final AtomicLong pinnedReads = new AtomicLong();
 
   public RetrievalService(VectorStore store, Supplier<ServingState> state, EventPublisher publisher, Topics topics,
-      Map<String, String> taskInstructions, int maxQueryTokens) {
+      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges) {
     this.store = store;
     this.state = state;
     this.publisher = publisher;
     this.topics = topics;
     this.taskInstructions = taskInstructions;
     this.maxQueryTokens = maxQueryTokens;
+    this.bridges = bridges;
   }
 
   public Map<String, String> tasks() {
@@ -79,6 +94,32 @@ public final class RetrievalService implements AutoCloseable {
   private String instructed(String task, String query) {
     String instruction = taskInstructions.get(task);
     return instruction == null || instruction.isEmpty() ? query : instruction + query;
+  }
+
+  /**
+   * Serves a query through the bridge: retrieves at least the bridge's N candidates (all are recorded
+   * in the RetrievalEvent, as the bridge read them), returns the top k and the bridge's sequence.
+   */
+  public Retrieved retrieveBridged(String query, String task, int k, SearchFilter filter, String llmId) {
+    return bridges.withBridge(bridge -> {
+      Retrieved r = retrieve(query, task, bridge == null ? k : Math.max(k, bridge.candidates()), filter, llmId);
+      List<SearchHit> hits = r.hits();
+      List<Integer> chosen;
+      if (bridge == null || hits.isEmpty()) {
+        chosen = java.util.stream.IntStream.range(0, Math.min(k, hits.size())).boxed().toList();
+      } else {
+        List<BridgeExample.Passage> candidates = hits.subList(0, Math.min(bridge.candidates(), hits.size())).stream()
+            .map(h -> new BridgeExample.Passage(h.id(), h.title(), h.text())).toList();
+        chosen = bridge.select(new BridgeExample(r.requestId(), task, query, candidates, List.of(), 0, List.of()));
+      }
+      List<Selected> sequence = chosen.stream().map(i -> new Selected(i + 1, hits.get(i))).toList();
+      return new Retrieved(r.requestId(), r.modelVersion(), r.indexVersion(), hits.subList(0, Math.min(k, hits.size())),
+          bridge == null ? BridgeSlot.NONE : bridge.version(), sequence);
+    });
+  }
+
+  public String bridgeVersion() {
+    return bridges.version();
   }
 
   /** Serves a query and emits its QueryEvent and RetrievalEvent. */

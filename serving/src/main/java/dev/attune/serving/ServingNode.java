@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.api.ServingMetrics;
@@ -31,6 +32,9 @@ public final class ServingNode implements AutoCloseable {
   private final IndexManager indexes;
   private final ModelWatcher watcher;
   private final Thread watcherThread;
+  private final BridgeSlot bridges;
+  private final ModelWatcher bridgeWatcher;
+  private final Thread bridgeWatcherThread;
   private final RetrievalService service;
   private final ServingMetrics metrics;
   private final Javalin http;
@@ -38,20 +42,30 @@ public final class ServingNode implements AutoCloseable {
   private ServingNode(Config config, IndexManager.Listener listener) {
     store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
     ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
-    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), catalog, STARTUP);
+    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register, STARTUP);
     String desired = watcher.catchUp(STARTUP);
+    bridges = new BridgeSlot(catalog, config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
+    bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register, STARTUP);
+    bridges.swap(bridgeWatcher.catchUp(STARTUP));
     CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), STARTUP);
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers()), config.topics(),
-        config.tasks(), config.maxQueryTokens());
+        config.tasks(), config.maxQueryTokens(), bridges);
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
     indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
     indexes.start(desired);
     http = RetrievalApi.create(service, indexes, metrics, config.api()).start(config.host(), config.port());
     watcher.onChange(indexes::requestSwap);
-    watcherThread = new Thread(watcher, "model-watcher");
-    watcherThread.setDaemon(true);
-    watcherThread.start();
+    watcherThread = daemon(watcher, "model-watcher");
+    bridgeWatcher.onChange(bridges::swap);
+    bridgeWatcherThread = daemon(bridgeWatcher, "bridge-watcher");
+  }
+
+  private static Thread daemon(Runnable body, String name) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** Starts serving; returns once a version is live and the API listens. */
@@ -110,14 +124,17 @@ public final class ServingNode implements AutoCloseable {
   @Override
   public void close() {
     watcher.close();
+    bridgeWatcher.close();
     try {
       watcherThread.join(10_000);
+      bridgeWatcherThread.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     http.stop();
     service.close();
     indexes.close();
+    bridges.close();
     store.close();
   }
 }

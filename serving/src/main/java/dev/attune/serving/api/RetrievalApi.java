@@ -8,6 +8,7 @@ import dev.attune.schemas.SignalKind;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
 import dev.attune.serving.ServingState;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.attune.serving.store.SearchFilter;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
@@ -38,10 +39,17 @@ public final class RetrievalApi {
   private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback");
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
-  /** API settings; {@code bearerToken} null means no authentication. */
-  public record Config(String bearerToken) {
+  /**
+   * API settings; {@code bearerToken} null means no authentication; {@code bridgeByDefault} applies
+   * the bridge to requests that do not say.
+   */
+  public record Config(String bearerToken, boolean bridgeByDefault) {
     public static Config open() {
-      return new Config(null);
+      return new Config(null, false);
+    }
+
+    public Config withBridgeByDefault(boolean bridge) {
+      return new Config(bearerToken, bridge);
     }
   }
 
@@ -49,13 +57,18 @@ public final class RetrievalApi {
   public record FiltersJson(List<String> titles, List<String> ids) {}
 
   /** Request body of /v1/retrieve. */
-  public record RetrieveRequest(String query, String task, Integer k, FiltersJson filters, String llmId) {}
+  public record RetrieveRequest(String query, String task, Integer k, FiltersJson filters, String llmId, Boolean bridge) {}
 
   /** One passage of a response. */
   public record PassageJson(int rank, String id, String title, String text, float score) {}
 
-  /** Response of /v1/retrieve: the one model and index version that served it. */
-  public record RetrieveResponse(String requestId, String modelVersion, String indexVersion, List<PassageJson> passages) {}
+  /**
+   * Response of /v1/retrieve: the one model and index version that served it; with the bridge, also
+   * the bridge version and its passage sequence (rank = the passage's retrieval rank).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RetrieveResponse(String requestId, String modelVersion, String indexVersion, List<PassageJson> passages,
+      String bridgeVersion, List<PassageJson> sequence) {}
 
   /** LLM part of /v1/feedback. */
   public record LlmJson(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward) {}
@@ -83,8 +96,8 @@ public final class RetrievalApi {
       ctx.json(Map.of("status", "UP", "modelVersion", s.modelVersion()));
     });
     app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
-    app.get("/v1/version", ctx -> version(indexes, ctx));
-    app.post("/v1/retrieve", ctx -> retrieve(service, ctx));
+    app.get("/v1/version", ctx -> version(indexes, service, ctx));
+    app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config.bridgeByDefault()));
     app.post("/v1/feedback", ctx -> feedback(service, ctx));
     app.post("/v1/admin/rollback", ctx -> {
       if (indexes.previous().isEmpty()) throw new ConflictResponse("no previous version to roll back to");
@@ -113,11 +126,12 @@ public final class RetrievalApi {
     }
   }
 
-  private static void version(IndexManager indexes, Context ctx) {
+  private static void version(IndexManager indexes, RetrievalService service, Context ctx) {
     ServingState s = indexes.current();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("modelVersion", s.modelVersion());
     body.put("indexVersion", s.indexVersion());
+    body.put("bridgeVersion", service.bridgeVersion());
     body.put("previousModelVersion", indexes.previous().map(ServingState::modelVersion).orElse(null));
     body.put("building", indexes.building().orElse(null));
     body.put("corpusPassages", indexes.corpusSize());
@@ -132,7 +146,7 @@ public final class RetrievalApi {
     }
   }
 
-  private static void retrieve(RetrievalService service, Context ctx) {
+  private static void retrieve(RetrievalService service, Context ctx, boolean bridgeByDefault) {
     RetrieveRequest req = body(ctx, RetrieveRequest.class);
     if (req.query() == null || req.query().isBlank()) throw new BadRequestResponse("query is empty");
     if (req.query().length() > MAX_QUERY_CHARS) throw new BadRequestResponse("query has " + req.query().length() + " characters, at most " + MAX_QUERY_CHARS);
@@ -140,14 +154,20 @@ public final class RetrievalApi {
     if (k < 1 || k > MAX_K) throw new BadRequestResponse("k (" + k + ") must be in 1.." + MAX_K);
     String task = req.task() == null ? "qa" : req.task();
     if (!service.tasks().containsKey(task)) throw new BadRequestResponse("unknown task '" + task + "'; known: " + service.tasks().keySet());
-    RetrievalService.Retrieved r = service.retrieve(req.query(), task, k, filter(req.filters()), req.llmId());
+    boolean bridged = req.bridge() == null ? bridgeByDefault : req.bridge();
+    RetrievalService.Retrieved r = bridged
+        ? service.retrieveBridged(req.query(), task, k, filter(req.filters()), req.llmId())
+        : service.retrieve(req.query(), task, k, filter(req.filters()), req.llmId());
     List<PassageJson> passages = new ArrayList<>();
     for (int i = 0; i < r.hits().size(); i++) {
       var h = r.hits().get(i);
       passages.add(new PassageJson(i + 1, h.id(), h.title(), h.text(), h.score()));
     }
-    ctx.json(new RetrieveResponse(r.requestId(), r.modelVersion(), r.indexVersion(), passages));
+    List<PassageJson> sequence = r.sequence() == null ? null : r.sequence().stream()
+        .map(c -> new PassageJson(c.rank(), c.hit().id(), c.hit().title(), c.hit().text(), c.hit().score())).toList();
+    ctx.json(new RetrieveResponse(r.requestId(), r.modelVersion(), r.indexVersion(), passages, r.bridgeVersion(), sequence));
   }
+
 
   private static SearchFilter filter(FiltersJson f) {
     if (f == null) return SearchFilter.NONE;

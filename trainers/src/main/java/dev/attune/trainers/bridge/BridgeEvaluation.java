@@ -17,6 +17,20 @@ public final class BridgeEvaluation {
 
   private BridgeEvaluation() {}
 
+  /**
+   * The comparison BGM reports, one row per way of choosing: the retriever's top 1 and top {@code k}
+   * as is, the silver sequences (the miner's upper reference), then each bridge in order.
+   */
+  public static Map<String, Map<String, Double>> table(List<BridgeExample> examples, SequenceReward reward, int k, Map<String, Bridge> bridges) {
+    Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
+    for (int top : k == 1 ? List.of(1) : List.of(1, k)) {
+      rows.put("retriever top-" + top, evaluate(examples, examples.stream().map(e -> e.topK(top)).toList(), reward));
+    }
+    rows.put("silver", evaluate(examples, examples.stream().map(BridgeExample::silver).toList(), reward));
+    bridges.forEach((name, bridge) -> rows.put(name, evaluate(examples, bridge.select(examples), reward)));
+    return rows;
+  }
+
   public static Map<String, Double> evaluate(List<BridgeExample> examples, List<List<Integer>> sequences, SequenceReward reward) {
     if (examples.size() != sequences.size()) throw new IllegalArgumentException(examples.size() + " examples but " + sequences.size() + " sequences");
     double utility = 0, recall = 0, length = 0;

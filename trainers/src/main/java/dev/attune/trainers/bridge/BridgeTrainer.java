@@ -10,6 +10,9 @@ import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.train.AdamW;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainingCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -73,8 +76,12 @@ public final class BridgeTrainer {
     return !e.silver().isEmpty() && !e.answers().isEmpty();
   }
 
+  /**
+   * Runs both stages. With {@code supervisedSnapshot} the decoder is also saved there as the
+   * supervised stage ends, so the supervised bridge can be judged next to the final one.
+   */
   public Result train(PointerDecoder model, List<BridgeExample> examples, CandidateEmbeddings embeddings, SequenceReward reward,
-      TrainingCheckpoint checkpoint, RetrieverTrainer.StepListener listener) {
+      TrainingCheckpoint checkpoint, Path supervisedSnapshot, RetrieverTrainer.StepListener listener) throws IOException {
     List<BridgeExample> usable = examples.stream().filter(BridgeTrainer::usable).toList();
     if (usable.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has both a silver sequence and an answer)");
     embeddings.prepare(usable);
@@ -115,6 +122,7 @@ public final class BridgeTrainer {
       double lastReward = baseline.value();
       model.setTrainable(true);
       for (; position < total; position++) {
+        if (position == plan.supervised()) snapshot(model, supervisedSnapshot);
         List<BridgeExample> batch = plan.batches().get(position);
         boolean isSupervised = position < plan.supervised();
         double value;
@@ -139,12 +147,17 @@ public final class BridgeTrainer {
                   firstLoss, lastLoss, fingerprint));
         }
       }
+      if (position == plan.supervised()) snapshot(model, supervisedSnapshot);
       return new Result(supervisedSteps, steps - supervisedSteps, usable.size(), firstLoss, lastLoss, firstReward, lastReward, resumedAt);
     } finally {
       model.setTrainable(false);
       supervised.close();
       reinforce.close();
     }
+  }
+
+  private static void snapshot(PointerDecoder model, Path dir) throws IOException {
+    if (dir != null && !Files.exists(dir.resolve(PointerDecoder.WEIGHTS_FILE))) model.save(dir);
   }
 
   private static void save(TrainingCheckpoint checkpoint, PointerDecoder model, AdamW stage, RewardBaseline baseline, double firstReward,

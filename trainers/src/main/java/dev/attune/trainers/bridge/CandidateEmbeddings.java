@@ -2,7 +2,6 @@ package dev.attune.trainers.bridge;
 
 import dev.attune.trainers.model.Encoder;
 import dev.attune.trainers.model.Progress;
-import dev.attune.trainers.task.Tasks;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -14,21 +13,22 @@ import java.util.Set;
 /**
  * The frozen retriever encoder's view of queries and passages, computed once per distinct text and
  * kept: the bridge reads the same passages many times (epochs, samples, serving). Queries carry
- * their task's instruction, as the retriever embeds them. Bounded: past {@code maxEntries} the oldest
+ * their task's instruction (task → instruction, as {@code Tasks.instructions()} gives), as the
+ * retriever embeds them. Bounded: past {@code maxEntries} the oldest
  * entries are dropped.
  */
 public final class CandidateEmbeddings {
   private static final int BATCH = 32;
   private final Encoder encoder;
-  private final Tasks tasks;
+  private final Map<String, String> instructions;
   private final int maxQueryTokens;
   private final int maxPassageTokens;
   private final Map<String, float[]> queries;
   private final Map<String, float[]> passages;
 
-  public CandidateEmbeddings(Encoder encoder, Tasks tasks, int maxQueryTokens, int maxPassageTokens, int maxEntries) {
+  public CandidateEmbeddings(Encoder encoder, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens, int maxEntries) {
     this.encoder = encoder;
-    this.tasks = tasks;
+    this.instructions = Map.copyOf(instructions);
     this.maxQueryTokens = maxQueryTokens;
     this.maxPassageTokens = maxPassageTokens;
     this.queries = bounded(maxEntries);
@@ -80,6 +80,8 @@ public final class CandidateEmbeddings {
   }
 
   private String instructed(String task, String query) {
-    return tasks.get(task).queryText(query);
+    String instruction = instructions.get(task);
+    if (instruction == null) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + instructions.keySet());
+    return instruction + query;
   }
 }

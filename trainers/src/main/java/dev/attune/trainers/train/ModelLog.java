@@ -75,7 +75,7 @@ public final class ModelLog {
   }
 
   private ModelVersion base(int version) {
-    return ModelVersion.newBuilder().setKind(kind).setVersion(version).setName(ModelRegistry.name(version))
+    return ModelVersion.newBuilder().setKind(kind).setVersion(version).setName(ModelRegistry.name(kind, version))
         .setArtifactUri("bundled:base").setCreatedAtMs(0).setStatus(ModelStatus.PROMOTED).build();
   }
 

@@ -1,5 +1,6 @@
 package dev.attune.trainers.train;
 
+import dev.attune.schemas.ModelKind;
 import dev.attune.trainers.model.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.util.stream.Stream;
  */
 public final class ModelRegistry {
   public static final String RETRIEVER = "retriever-v";
+  public static final String BRIDGE = "bridge-v";
   private final Path root;
   private final ModelSpec spec;
 
@@ -30,8 +32,24 @@ public final class ModelRegistry {
     return spec;
   }
 
+  /** A retriever version's name, e.g. {@code retriever-v3}. */
   public static String name(int version) {
     return RETRIEVER + version;
+  }
+
+  /** A version's name by kind: {@code retriever-vN} or {@code bridge-vN}. */
+  public static String name(ModelKind kind, int version) {
+    return (kind == ModelKind.BRIDGE ? BRIDGE : RETRIEVER) + version;
+  }
+
+  /** Where bridge version {@code version} is kept (a decoder; version 0, no bridge, has none). */
+  public Path bridgeDir(int version) {
+    return root.resolve(BRIDGE + version);
+  }
+
+  /** Where the bridge trainer keeps its progress and mid-round checkpoints. */
+  public Path bridgeStateDir() {
+    return root.resolve("bridge-state");
   }
 
   public Path dir(int version) {
@@ -56,14 +74,19 @@ public final class ModelRegistry {
     }
   }
 
-  /** One more than the highest version on disk. */
-  public synchronized int nextVersion() {
+  /** One more than the highest retriever version on disk. */
+  public int nextVersion() {
+    return nextVersion(RETRIEVER);
+  }
+
+  /** One more than the highest version on disk whose directory starts with {@code prefix}. */
+  public synchronized int nextVersion(String prefix) {
     try {
       Files.createDirectories(root);
       try (Stream<Path> dirs = Files.list(root)) {
         return 1 + dirs.map(p -> p.getFileName().toString())
-            .filter(n -> n.startsWith(RETRIEVER))
-            .mapToInt(n -> Integer.parseInt(n.substring(RETRIEVER.length())))
+            .filter(n -> n.startsWith(prefix) && n.substring(prefix.length()).matches("\\d+"))
+            .mapToInt(n -> Integer.parseInt(n.substring(prefix.length())))
             .max()
             .orElse(0);
       }

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -29,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -84,11 +82,11 @@ public final class TrainerService implements Runnable {
 
   @Override
   public void run() {
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
-      List<TopicPartition> examplePartitions = partitions(consumer, config.topics().trainingExamples().name());
-      List<TopicPartition> logPartitions = new ArrayList<>(partitions(consumer, config.topics().corpus().name()));
-      logPartitions.addAll(partitions(consumer, config.topics().modelVersions().name()));
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaAccess.consumerProperties(config.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaAccess.producerProperties(config.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+      List<TopicPartition> examplePartitions = KafkaAccess.partitions(consumer, config.topics().trainingExamples().name(), config.bootstrapServers());
+      List<TopicPartition> logPartitions = new ArrayList<>(KafkaAccess.partitions(consumer, config.topics().corpus().name(), config.bootstrapServers()));
+      logPartitions.addAll(KafkaAccess.partitions(consumer, config.topics().modelVersions().name(), config.bootstrapServers()));
       List<TopicPartition> all = new ArrayList<>(examplePartitions);
       all.addAll(logPartitions);
       consumer.assign(all);
@@ -224,28 +222,5 @@ public final class TrainerService implements Runnable {
 
   private static boolean reached(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions, Map<Integer, Long> until) {
     return partitions.stream().allMatch(tp -> consumer.position(tp) >= until.getOrDefault(tp.partition(), 0L));
-  }
-
-  private List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-    if (infos == null || infos.isEmpty()) {
-      throw new IllegalStateException("topic " + topic + " does not exist at " + config.bootstrapServers() + "; create the topics before the trainer starts");
-    }
-    return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-  }
-
-  private Properties consumerProperties() {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", config.bootstrapServers());
-    props.put("isolation.level", "read_committed");
-    props.put("enable.auto.commit", "false");
-    return props;
-  }
-
-  private Properties producerProperties() {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", config.bootstrapServers());
-    props.put("enable.idempotence", "true");
-    return props;
   }
 }

@@ -18,29 +18,29 @@ import java.util.TreeMap;
  * fixed before it trains, so a restarted trainer trains exactly that range, and the next round starts
  * where it ended — no example is trained twice, none is skipped.
  */
-record TrainerState(Map<Integer, Long> consumed, Round round) {
+public record TrainerState(Map<Integer, Long> consumed, Round round) {
   static final String FILE = "trainer-state.properties";
 
   /** A round: the version it produces, its parent, and its examples [from, until) per partition. */
-  record Round(int version, int parentVersion, Map<Integer, Long> from, Map<Integer, Long> until) {}
+  public record Round(int version, int parentVersion, Map<Integer, Long> from, Map<Integer, Long> until) {}
 
-  static TrainerState empty() {
+  public static TrainerState empty() {
     return new TrainerState(Map.of(), null);
   }
 
-  long consumed(int partition) {
+  public long consumed(int partition) {
     return consumed.getOrDefault(partition, 0L);
   }
 
-  TrainerState start(Round r) {
+  public TrainerState start(Round r) {
     return new TrainerState(consumed, r);
   }
 
-  TrainerState finish() {
+  public TrainerState finish() {
     return new TrainerState(round.until(), null);
   }
 
-  static TrainerState load(Path dir) {
+  public static TrainerState load(Path dir) {
     Path file = dir.resolve(FILE);
     if (!Files.exists(file)) return empty();
     Properties p = new Properties();
@@ -55,7 +55,7 @@ record TrainerState(Map<Integer, Long> consumed, Round round) {
     return new TrainerState(offsets(p, "consumed."), round);
   }
 
-  void save(Path dir) {
+  public void save(Path dir) {
     Properties p = new Properties();
     consumed.forEach((part, off) -> p.setProperty("consumed." + part, off.toString()));
     if (round != null) {

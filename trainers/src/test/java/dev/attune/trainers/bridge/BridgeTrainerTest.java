@@ -54,7 +54,7 @@ class BridgeTrainerTest {
   static void load() throws Exception {
     Path base = ModelSpec.BGE_SMALL_EN_V15.materializeBase(dir.resolve("base"));
     encoder = new OnnxEncoder("retriever-v0", base, ModelSpec.BGE_SMALL_EN_V15, 64);
-    embeddings = new CandidateEmbeddings(encoder, Tasks.defaults(), 32, 64, 10_000);
+    embeddings = new CandidateEmbeddings(encoder, Tasks.defaults().instructions(), 32, 64, 10_000);
   }
 
   @AfterAll
@@ -83,11 +83,11 @@ class BridgeTrainerTest {
   }
 
   @Test
-  void supervised_stage_learns_the_silver_sequences() {
+  void supervised_stage_learns_the_silver_sequences() throws Exception {
     List<BridgeExample> examples = examples();
     BridgeConfig config = config(40, 0, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples, embeddings, REWARD, null, RetrieverTrainer.StepListener.NONE);
+      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples, embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       List<List<Integer>> chosen = new Bridge("bridge-v1", decoder, embeddings).select(examples);
 
       assertThat(result.supervisedSteps()).isEqualTo(80);
@@ -97,10 +97,10 @@ class BridgeTrainerTest {
   }
 
   @Test
-  void reinforcement_raises_the_reward_of_sampled_sequences() {
+  void reinforcement_raises_the_reward_of_sampled_sequences() throws Exception {
     BridgeConfig config = config(0, 100, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, RetrieverTrainer.StepListener.NONE);
+      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       Map<String, Double> after = BridgeEvaluation.evaluate(examples(), new Bridge("bridge-v1", decoder, embeddings).select(examples()), REWARD);
 
       assertThat(result.reinforceSteps()).isEqualTo(200);
@@ -115,7 +115,7 @@ class BridgeTrainerTest {
     BridgeConfig config = config(3, 2, 2);
     float[] unbroken;
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, RetrieverTrainer.StepListener.NONE);
+      new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       unbroken = weights(decoder);
     }
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(state.resolve("checkpoint"));
@@ -124,16 +124,17 @@ class BridgeTrainerTest {
       RetrieverTrainer.StepListener crash = (batch, ids, value) -> {
         if (batch == 7) throw new IllegalStateException("injected crash at batch 7");
       };
-      assertThatThrownBy(() -> new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint, crash))
+      assertThatThrownBy(() -> new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"), crash))
           .hasMessageContaining("injected crash");
     }
     List<Integer> seen = new ArrayList<>();
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result resumed = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint,
+      BridgeTrainer.Result resumed = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"),
           (batch, ids, value) -> seen.add(batch));
 
       assertThat(resumed.resumedAt()).as("the checkpoint after batch 6 (an RL batch)").isEqualTo(6);
       assertThat(seen).containsExactly(6, 7, 8, 9);
+      assertThat(state.resolve("supervised").resolve(PointerDecoder.WEIGHTS_FILE)).as("saved as the supervised stage ended").exists();
       assertThat(weights(decoder)).containsExactly(unbroken, org.assertj.core.api.Assertions.within(1e-5f));
     }
   }

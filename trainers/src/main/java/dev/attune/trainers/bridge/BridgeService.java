@@ -1,0 +1,222 @@
+package dev.attune.trainers.bridge;
+
+import dev.attune.schemas.AvroCodec;
+import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.ModelKind;
+import dev.attune.schemas.ModelStatus;
+import dev.attune.schemas.ModelVersion;
+import dev.attune.schemas.OffsetRange;
+import dev.attune.schemas.SilverSequence;
+import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.trainers.train.KafkaAccess;
+import dev.attune.trainers.train.ModelLog;
+import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.train.PromotionPolicy;
+import dev.attune.trainers.train.RetrieverTrainer;
+import dev.attune.trainers.train.TrainerServiceConfig;
+import dev.attune.trainers.train.TrainerState;
+import dev.attune.trainers.train.TrainingCheckpoint;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One bridge training round, by the retriever trainer's rules: it reads the silver-sequences topic and
+ * the model log to their current end, fixes the new sequences' offset range as the round (in {@link
+ * TrainerState}, under {@code <models>/bridge-state}), trains the serving bridge (or a fresh one) on
+ * exactly that range with checkpoints, judges the candidate against the serving bridge on held-out
+ * sequences, and publishes a BRIDGE {@link ModelVersion} with the decision, the comparison table and
+ * the lineage. A killed round resumes from its checkpoint when run again. Version 0 is "no bridge":
+ * the retriever's top-k as is.
+ *
+ * <p>A bridge reads the embeddings of the retriever it was first trained on, recorded in its files;
+ * its descendants keep that encoder, so their weights stay meaningful.
+ */
+public final class BridgeService {
+  private final BridgeServiceConfig config;
+  private final ModelRegistry registry;
+  private final SequenceReward reward;
+  private final RetrieverTrainer.StepListener stepListener;
+
+  /** A round's decision and the table it was taken on (row → metrics). */
+  public record Outcome(ModelVersion decision, Map<String, Map<String, Double>> table) {}
+
+  private record Read(int partition, long offset, BridgeExample example) {}
+
+  public BridgeService(BridgeServiceConfig config, ModelRegistry registry, SequenceReward reward, RetrieverTrainer.StepListener stepListener) {
+    this.config = config;
+    this.registry = registry;
+    this.reward = reward;
+    this.stepListener = stepListener;
+  }
+
+  /** Runs a round if there is one to run (an unfinished one, or enough new sequences); empty otherwise. */
+  public Optional<Outcome> runRound() throws Exception {
+    Path stateDir = registry.bridgeStateDir();
+    TrainerState state = TrainerState.load(stateDir);
+    ModelLog bridges = new ModelLog(ModelKind.BRIDGE);
+    ModelLog retrievers = new ModelLog(ModelKind.RETRIEVER);
+    List<BridgeExample> heldOut = new ArrayList<>();
+    List<Read> fresh = new ArrayList<>();
+    String bootstrap = config.bootstrapServers();
+    String silverTopic = config.topics().silverSequences().name();
+    List<TopicPartition> silverPartitions;
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrap), new StringDeserializer(), new ByteArrayDeserializer())) {
+      silverPartitions = KafkaAccess.partitions(consumer, silverTopic, bootstrap);
+      List<TopicPartition> all = new ArrayList<>(silverPartitions);
+      all.addAll(KafkaAccess.partitions(consumer, config.topics().modelVersions().name(), bootstrap));
+      consumer.assign(all);
+      consumer.seekToBeginning(all);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+      while (all.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          try {
+            if (!r.topic().equals(silverTopic)) {
+              ModelVersion v = AvroCodec.of(ModelVersion.class).decode(r.value());
+              bridges.apply(v);
+              retrievers.apply(v);
+              continue;
+            }
+            BridgeExample e = BridgeExample.of(AvroCodec.of(SilverSequence.class).decode(r.value()), config.bridge());
+            if (!BridgeTrainer.usable(e)) continue;
+            if (TrainerServiceConfig.heldOut(e.id(), config.holdoutPercent())) heldOut.add(e);
+            else if (r.offset() >= state.consumed(r.partition())) fresh.add(new Read(r.partition(), r.offset(), e));
+          } catch (EventDecodingException e) {
+            // The miner dead-letters bad input; a record that still fails to decode is skipped, not fatal.
+            System.err.println("bridge trainer: skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+          }
+        }
+      }
+      TrainerState.Round round = state.round();
+      if (round != null && bridges.versions().containsKey(round.version())) {
+        // Killed after publishing but before recording: the round is done.
+        state.finish().save(stateDir);
+        return Optional.empty();
+      }
+      if (round == null) {
+        if (fresh.size() < config.minExamples() || heldOut.isEmpty()) {
+          System.out.printf("bridge trainer: %d new silver sequences (%d needed) and %d held out; no round%n",
+              fresh.size(), config.minExamples(), heldOut.size());
+          return Optional.empty();
+        }
+        Map<Integer, Long> from = new TreeMap<>();
+        Map<Integer, Long> until = new TreeMap<>();
+        for (TopicPartition tp : silverPartitions) {
+          from.put(tp.partition(), state.consumed(tp.partition()));
+          until.put(tp.partition(), Math.max(state.consumed(tp.partition()), ends.get(tp)));
+        }
+        round = new TrainerState.Round(registry.nextVersion(ModelRegistry.BRIDGE), bridges.servingVersion(), from, until);
+        state = state.start(round);
+        state.save(stateDir);
+      }
+      TrainerState.Round fixed = round;
+      List<BridgeExample> examples = fresh.stream().filter(r -> r.offset() < fixed.until().getOrDefault(r.partition(), 0L)).map(Read::example).toList();
+      Outcome outcome = train(fixed, examples, heldOut, bridges, retrievers);
+      state.finish().save(stateDir);
+      return Optional.of(outcome);
+    }
+  }
+
+  private Outcome train(TrainerState.Round round, List<BridgeExample> examples, List<BridgeExample> heldOut, ModelLog bridges, ModelLog retrievers)
+      throws Exception {
+    String name = ModelRegistry.name(ModelKind.BRIDGE, round.version());
+    String parentName = ModelRegistry.name(ModelKind.BRIDGE, round.parentVersion());
+    Path dir = registry.bridgeDir(round.version());
+    Path supervisedDir = dir.resolve("supervised");
+    BridgeConfig settings = config.bridge();
+    TrainingCheckpoint checkpoint = new TrainingCheckpoint(registry.bridgeStateDir().resolve("checkpoint-" + name));
+    PointerDecoder parent = round.parentVersion() == 0 ? null : PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice());
+    String encoderName = parent == null ? ModelRegistry.name(retrievers.servingVersion()) : parent.layout().encoder();
+    System.out.printf("bridge trainer: round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings%n",
+        name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName);
+    try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens())) {
+      CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, config.tasks().instructions(), settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
+      embeddings.prepare(heldOut);
+      BridgeTrainer.Result result;
+      try (PointerDecoder candidate = parent != null ? PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice())
+          : PointerDecoder.create(encoder.dimension(), settings, encoderName, BertEncoder.defaultDevice())) {
+        result = new BridgeTrainer(settings).train(candidate, examples, embeddings, reward, checkpoint, supervisedDir, stepListener);
+        candidate.save(dir);
+      }
+      Map<String, Bridge> compared = new LinkedHashMap<>();
+      if (parent != null) compared.put(parentName + " (serving)", new Bridge(parentName, parent, embeddings));
+      compared.put(name + " supervised", new Bridge(name, PointerDecoder.load(supervisedDir, BertEncoder.defaultDevice()), embeddings));
+      compared.put(name + " supervised+RL", new Bridge(name, PointerDecoder.load(dir, BertEncoder.defaultDevice()), embeddings));
+      Map<String, Map<String, Double>> table;
+      try {
+        table = BridgeEvaluation.table(heldOut, reward, config.topK(), compared);
+      } finally {
+        compared.values().forEach(Bridge::close);
+      }
+      Map<String, Double> candidateMetrics = table.get(name + " supervised+RL");
+      Map<String, Double> servingMetrics = table.get(parent == null ? "retriever top-" + config.topK() : parentName + " (serving)");
+      PromotionPolicy.Verdict verdict = config.promotion().decide(prefixed("heldout.", servingMetrics), prefixed("heldout.", candidateMetrics));
+      Map<String, Double> metrics = new LinkedHashMap<>(prefixed("heldout.", candidateMetrics));
+      metrics.putAll(prefixed("serving.heldout.", servingMetrics));
+      metrics.putAll(prefixed("supervised.heldout.", table.get(name + " supervised")));
+      metrics.putAll(prefixed("silver.heldout.", table.get("silver")));
+      metrics.put("first_loss", result.firstLoss());
+      metrics.put("last_loss", result.lastLoss());
+      metrics.put("first_reward", result.firstReward());
+      metrics.put("last_reward", result.lastReward());
+      String reason = verdict.reason().replace("serving", round.parentVersion() == 0 ? "retriever top-" + config.topK() : parentName)
+          + "; reward " + reward.name();
+      System.out.printf("bridge trainer: %s %s -> %s%n", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED");
+      List<OffsetRange> lineage = new ArrayList<>();
+      round.until().forEach((partition, until) -> {
+        long from = round.from().getOrDefault(partition, 0L);
+        if (until > from) lineage.add(new OffsetRange(config.topics().silverSequences().name(), partition, from, until));
+      });
+      ModelVersion decision = ModelVersion.newBuilder()
+          .setKind(ModelKind.BRIDGE).setVersion(round.version()).setName(name).setArtifactUri(dir.toUri().toString())
+          .setParentVersion(round.parentVersion()).setCreatedAtMs(System.currentTimeMillis())
+          .setStatus(verdict.promote() ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
+          .setMetrics(metrics).setTrainingExamples(result.examples()).setTrainingSteps(result.supervisedSteps() + result.reinforceSteps())
+          .setLineage(lineage).setReason(reason).build();
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaAccess.producerProperties(config.bootstrapServers()),
+          new StringSerializer(), new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
+            AvroCodec.of(ModelVersion.class).encode(decision))).get();
+      }
+      checkpoint.clear();
+      return new Outcome(decision, table);
+    } finally {
+      if (parent != null) parent.close();
+    }
+  }
+
+  private static Map<String, Double> prefixed(String prefix, Map<String, Double> metrics) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    metrics.forEach((k, v) -> out.put(prefix + k, v));
+    return out;
+  }
+
+  private static Path artifact(ModelLog log, int version) {
+    ModelVersion v = log.versions().get(version);
+    if (v == null) throw new IllegalStateException("the model log has no version " + version);
+    return Path.of(URI.create(v.getArtifactUri()));
+  }
+
+  /** A retriever's model directory: the unpacked base, or where its ModelVersion says. */
+  private Path retrieverDir(ModelLog retrievers, String name) {
+    int version = Integer.parseInt(name.substring(ModelRegistry.RETRIEVER.length()));
+    return version == 0 ? registry.dir(0) : artifact(retrievers, version);
+  }
+}
