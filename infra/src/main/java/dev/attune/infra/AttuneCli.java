@@ -6,9 +6,8 @@ import dev.attune.infra.demo.Demo;
 import dev.attune.infra.demo.DemoConfig;
 import dev.attune.infra.demo.LocalStack;
 import dev.attune.infra.replay.LlmScorer;
-import dev.attune.infra.replay.OpenAiCompatibleScorer;
+import dev.attune.infra.replay.LlmOptions;
 import dev.attune.infra.replay.Replayer;
-import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.ServingNode;
@@ -28,6 +27,7 @@ import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
 import dev.attune.trainers.train.PromotionPolicy;
+import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
     description = "Tunes RAG retrievers to what the LLM uses, from live traffic.",
     subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
         AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class,
-        AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class, ModelsCommand.class, TrainerBench.class})
+        AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class, ModelsCommand.class, TrainerBench.class,
+        dev.attune.infra.bridge.EvalBridgeCommand.class, AttuneCli.TrainBridgeCommand.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
@@ -69,6 +70,7 @@ public final class AttuneCli {
     @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
     @Option(names = "--epochs", description = "Passes over each round's examples, within the size's step cap (default: 1).") Integer epochs;
     @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: the size's setting, 2e-5).") Float learningRate;
+    @Option(names = "--bridge", description = "Then train a BGM bridge on the mined silver sequences, print its comparison table and serve it.") boolean bridge;
     @CommandLine.Mixin StoreOptions storeOptions;
 
     @Override
@@ -81,6 +83,7 @@ public final class AttuneCli {
           config = config.withTraining(t.withSchedule(epochs != null ? epochs : t.epochs(), learningRate != null ? learningRate : t.learningRate(),
               t.checkpointEvery()));
         }
+        if (bridge) config = config.withBridge(dev.attune.trainers.bridge.BridgeConfig.defaults());
         Demo.print(new Demo(config).run(), System.out);
       }
       return 0;
@@ -317,22 +320,45 @@ public final class AttuneCli {
     }
   }
 
+  @Command(name = "train-bridge", description = "Run one bridge round against an external Kafka: train on the new silver sequences, judge on held-out ones, publish a BRIDGE model version; resumes an unfinished round.")
+  static final class TrainBridgeCommand implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
+    @Option(names = "--min-examples", defaultValue = "50", description = "New silver sequences a round needs (default: ${DEFAULT-VALUE}).") int minExamples;
+    @Option(names = "--holdout", defaultValue = "20", description = "Percent of silver sequences held out for the decision (default: ${DEFAULT-VALUE}).") int holdout;
+    @Option(names = "--margin", defaultValue = "0.0", description = "Held-out utility gain over the serving bridge (or top-k) required to promote (default: ${DEFAULT-VALUE}).") double margin;
+    @Option(names = "--corpus", description = "BEIR directory whose corpus fits the offline scorer; default: the bundled SQuAD dev.") Path corpus;
+    @CommandLine.Mixin dev.attune.infra.bridge.BridgeOptions bridge;
+    @CommandLine.Mixin LlmOptions llm;
+
+    @Override
+    public Integer call() throws Exception {
+      BeirDataset data = BeirDataset.fromDirectoryOrBundled(corpus);
+      try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
+        var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
+            new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
+        var outcome = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15),
+            new dev.attune.infra.replay.ScorerReward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
+        outcome.ifPresent(o -> dev.attune.infra.bridge.BridgeTable.print(o.decision().getName() + " " + o.decision().getStatus() + ": " + o.decision().getReason(),
+            o.table(), System.out));
+        return 0;
+      }
+    }
+  }
+
   @Command(name = "replay", description = "Drive a running service with a BEIR query set and an LLM scorer.")
   static final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--service", defaultValue = "http://localhost:8080") URI service;
     @Option(names = "--queries", description = "BEIR directory; default: the bundled SQuAD dev.") Path queries;
     @Option(names = "--limit", defaultValue = "500") int limit;
     @Option(names = "--k", defaultValue = "10") int k;
-    @Option(names = "--llm-endpoint", description = "OpenAI-compatible server (vLLM, llama.cpp) for real answer likelihoods; default: the offline unigram scorer.") URI llmEndpoint;
-    @Option(names = "--llm-model", defaultValue = "default") String llmModel;
+    @CommandLine.Mixin LlmOptions llm;
 
     @Override
     public Integer call() throws Exception {
       BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
       var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
-      try (LlmScorer scorer = llmEndpoint == null
-          ? new UnigramLmScorer(data.corpus().passages().stream().map(p -> p.text()).toList(), 2000)
-          : new OpenAiCompatibleScorer(llmEndpoint, llmModel, System.getenv("ATTUNE_LLM_API_KEY"))) {
+      try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
         var summary = new Replayer(service, scorer, k).replay(sample, Progress.every("replay", sample.size(), 10_000));
         System.out.printf("replayed %d queries, %d feedback events, %d failures%n", summary.queries(), summary.feedbackEvents(), summary.failures());
         return summary.failures() == 0 ? 0 : 1;
@@ -340,7 +366,7 @@ public final class AttuneCli {
     }
   }
 
-  static void deleteTree(Path dir) throws java.io.IOException {
+  public static void deleteTree(Path dir) throws java.io.IOException {
     if (!java.nio.file.Files.exists(dir)) return;
     try (var paths = java.nio.file.Files.walk(dir)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);

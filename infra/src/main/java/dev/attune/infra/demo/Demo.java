@@ -1,6 +1,12 @@
 package dev.attune.infra.demo;
 
+import dev.attune.client.AttuneClient;
+import dev.attune.infra.bridge.BridgeTable;
 import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.replay.ScorerReward;
+import dev.attune.trainers.bridge.BridgeService;
+import dev.attune.trainers.bridge.BridgeServiceConfig;
+import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.infra.replay.Replayer;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelStatus;
@@ -28,7 +34,10 @@ public final class Demo {
 
   /** What a demo run produced; {@link #print} renders it. */
   public record Report(Map<String, Map<String, Double>> qualityByModel, List<ModelVersion> decisions,
-      List<IndexManager.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds) {}
+      List<IndexManager.Swap> swaps, Replayer.Summary replay, StageCounts counts, double seconds, BridgeReport bridge) {}
+
+  /** The bridge round's outcome (null: no round) and what a bridged request to the API answered (null: not served). */
+  public record BridgeReport(BridgeService.Outcome outcome, AttuneClient.Retrieval served) {}
 
   private final DemoConfig config;
 
@@ -75,9 +84,36 @@ public final class Demo {
         java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
       }
       StageCounts counts = StageCounts.read(stack.bootstrapServers(), stack.topics());
+      BridgeReport bridge = config.bridge() == null ? null : bridge(stack, scorer, heldOut.get(0).text());
       return new Report(quality, List.copyOf(stack.decisions()), List.copyOf(stack.swaps()), summary, counts,
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, bridge);
     }
+  }
+
+  /**
+   * Trains a bridge on the silver sequences the miner wrote (once every replayed event is mined), and
+   * when it is promoted waits for serving to swap it in and asks the API for a bridged retrieval.
+   */
+  private BridgeReport bridge(LocalStack stack, UnigramLmScorer scorer, String question) throws Exception {
+    long deadline = System.currentTimeMillis() + 5 * 60_000L;
+    while (true) {
+      StageCounts now = StageCounts.read(stack.bootstrapServers(), stack.topics());
+      if (now.assemblerBalanced(stack.topics()) && now.minerBalanced(stack.topics())) break;
+      if (System.currentTimeMillis() > deadline) throw new IllegalStateException("episodes not all mined within 5 minutes");
+      java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+    }
+    BridgeServiceConfig bridgeConfig = new BridgeServiceConfig(stack.bootstrapServers(), stack.topics(), 10, 20,
+        BridgeServiceConfig.defaultPromotion(), 5, config.bridge(), config.tasks());
+    var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
+    if (outcome.isEmpty() || outcome.get().decision().getStatus() != ModelStatus.PROMOTED) return new BridgeReport(outcome.orElse(null), null);
+    String name = outcome.get().decision().getName();
+    long swapDeadline = System.currentTimeMillis() + 60_000L;
+    while (!stack.service().bridgeVersion().equals(name)) {
+      if (System.currentTimeMillis() > swapDeadline) throw new IllegalStateException("serving did not swap in " + name + " within a minute");
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+    }
+    AttuneClient client = new AttuneClient(stack.serviceUri(), null, java.time.Duration.ofSeconds(30));
+    return new BridgeReport(outcome.get(), client.retrieve(AttuneClient.RetrieveRequest.of(question, 5).bridged()));
   }
 
   private static boolean swapsDone(LocalStack stack) {
@@ -145,5 +181,25 @@ public final class Demo {
         r.counts().records().get(topics.trainingExamples().name()), r.counts().minerEpisodeDeadLetters(),
         r.counts().minerBalanced(topics) ? "balanced" : "NOT balanced");
     out.printf("replay: %d queries, %d failures; total %.0fs%n", r.replay().queries(), r.replay().failures(), r.seconds());
+    if (r.bridge() != null) printBridge(r.bridge(), out);
+  }
+
+  private static void printBridge(BridgeReport b, PrintStream out) {
+    out.println();
+    if (b.outcome() == null) {
+      out.println("bridge: not enough silver sequences for a round");
+      return;
+    }
+    ModelVersion d = b.outcome().decision();
+    BridgeTable.print(String.format(java.util.Locale.ROOT, "bridge on held-out silver sequences (utility = mean answer log-likelihood; %s):",
+        d.getReason()), b.outcome().table(), out);
+    out.printf("trained %s %s: %d silver sequences, %d steps, loss %.3f -> %.3f, mean sampled reward %.3f -> %.3f, lineage %s%n", d.getName(),
+        d.getStatus(), d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"), d.getMetrics().get("last_loss"),
+        d.getMetrics().get("first_reward"), d.getMetrics().get("last_reward"),
+        d.getLineage().stream().map(l -> l.getTopic() + "-" + l.getPartition() + "[" + l.getFromOffset() + ".." + l.getUntilOffset() + ")").toList());
+    if (b.served() != null) {
+      out.printf("served: POST /v1/retrieve {\"bridge\": true} -> %s + %s, sequence of retrieval ranks %s (top 5 returned alongside)%n",
+          b.served().modelVersion(), b.served().bridgeVersion(), b.served().sequence().stream().map(AttuneClient.Passage::rank).toList());
+    }
   }
 }

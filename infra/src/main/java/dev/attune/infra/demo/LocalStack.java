@@ -48,6 +48,7 @@ public final class LocalStack implements AutoCloseable {
   private KafkaStreams assembler;
   private JobClient miner;
   private TrainerService trainer;
+  private ModelRegistry registry;
   private Thread trainerThread;
 
   public LocalStack(DemoConfig config) {
@@ -72,6 +73,11 @@ public final class LocalStack implements AutoCloseable {
 
   public URI serviceUri() {
     return serving.uri();
+  }
+
+  /** Where the stack's models live (retrievers and bridges). */
+  public ModelRegistry registry() {
+    return registry;
   }
 
   public List<ModelVersion> decisions() {
@@ -102,7 +108,7 @@ public final class LocalStack implements AutoCloseable {
     }
     System.out.printf("published %d passages to %s%n", corpus.passages().size(), topics.corpus().name());
 
-    ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
+    registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
     System.out.println("serving: embedding corpus with the pretrained " + ModelSpec.BGE_SMALL_EN_V15.name() + " (ONNX Runtime)");
     serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
         ModelSpec.BGE_SMALL_EN_V15, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),

@@ -139,7 +139,6 @@ public final class BridgeService {
     String name = ModelRegistry.name(ModelKind.BRIDGE, round.version());
     String parentName = ModelRegistry.name(ModelKind.BRIDGE, round.parentVersion());
     Path dir = registry.bridgeDir(round.version());
-    Path supervisedDir = dir.resolve("supervised");
     BridgeConfig settings = config.bridge();
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(registry.bridgeStateDir().resolve("checkpoint-" + name));
     PointerDecoder parent = round.parentVersion() == 0 ? null : PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice());
@@ -148,29 +147,22 @@ public final class BridgeService {
         name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName);
     try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens())) {
       CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, config.tasks().instructions(), settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
-      embeddings.prepare(heldOut);
-      BridgeTrainer.Result result;
+      Map<String, Bridge> others = new LinkedHashMap<>();
+      if (parent != null) others.put(parentName + " (serving)", new Bridge(parentName, parent, embeddings));
+      Comparison comparison;
       try (PointerDecoder candidate = parent != null ? PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice())
           : PointerDecoder.create(encoder.dimension(), settings, encoderName, BertEncoder.defaultDevice())) {
-        result = new BridgeTrainer(settings).train(candidate, examples, embeddings, reward, checkpoint, supervisedDir, stepListener);
-        candidate.save(dir);
+        comparison = trainAndCompare(settings, name, candidate, examples, heldOut, embeddings, reward, dir, checkpoint, stepListener,
+            config.topK(), others);
       }
-      Map<String, Bridge> compared = new LinkedHashMap<>();
-      if (parent != null) compared.put(parentName + " (serving)", new Bridge(parentName, parent, embeddings));
-      compared.put(name + " supervised", new Bridge(name, PointerDecoder.load(supervisedDir, BertEncoder.defaultDevice()), embeddings));
-      compared.put(name + " supervised+RL", new Bridge(name, PointerDecoder.load(dir, BertEncoder.defaultDevice()), embeddings));
-      Map<String, Map<String, Double>> table;
-      try {
-        table = BridgeEvaluation.table(heldOut, reward, config.topK(), compared);
-      } finally {
-        compared.values().forEach(Bridge::close);
-      }
-      Map<String, Double> candidateMetrics = table.get(name + " supervised+RL");
+      BridgeTrainer.Result result = comparison.result();
+      Map<String, Map<String, Double>> table = comparison.table();
+      Map<String, Double> candidateMetrics = table.get(name + REINFORCED);
       Map<String, Double> servingMetrics = table.get(parent == null ? "retriever top-" + config.topK() : parentName + " (serving)");
       PromotionPolicy.Verdict verdict = config.promotion().decide(prefixed("heldout.", servingMetrics), prefixed("heldout.", candidateMetrics));
       Map<String, Double> metrics = new LinkedHashMap<>(prefixed("heldout.", candidateMetrics));
       metrics.putAll(prefixed("serving.heldout.", servingMetrics));
-      metrics.putAll(prefixed("supervised.heldout.", table.get(name + " supervised")));
+      metrics.putAll(prefixed("supervised.heldout.", table.get(name + SUPERVISED)));
       metrics.putAll(prefixed("silver.heldout.", table.get("silver")));
       metrics.put("first_loss", result.firstLoss());
       metrics.put("last_loss", result.lastLoss());
@@ -199,6 +191,35 @@ public final class BridgeService {
       return new Outcome(decision, table);
     } finally {
       if (parent != null) parent.close();
+    }
+  }
+
+  /** A trained candidate's run and the comparison table it was judged on. */
+  public record Comparison(BridgeTrainer.Result result, Map<String, Map<String, Double>> table) {}
+
+  /** Table rows of a candidate after each stage: {@code <name> supervised}, {@code <name> supervised+RL}. */
+  public static final String SUPERVISED = " supervised";
+  public static final String REINFORCED = " supervised+RL";
+
+  /**
+   * Trains {@code candidate} in both stages (saved to {@code dir}, its supervised snapshot to {@code
+   * dir/supervised}) and compares it on {@code heldOut} with the retriever's top 1 and top k, the
+   * silver sequences and {@code others} (which stay open). Used by a round and by the offline {@code
+   * eval-bridge}.
+   */
+  public static Comparison trainAndCompare(BridgeConfig settings, String name, PointerDecoder candidate, List<BridgeExample> examples,
+      List<BridgeExample> heldOut, CandidateEmbeddings embeddings, SequenceReward reward, Path dir, TrainingCheckpoint checkpoint,
+      RetrieverTrainer.StepListener listener, int topK, Map<String, Bridge> others) throws Exception {
+    Path supervisedDir = dir.resolve("supervised");
+    embeddings.prepare(heldOut);
+    BridgeTrainer.Result result = new BridgeTrainer(settings).train(candidate, examples, embeddings, reward, checkpoint, supervisedDir, listener);
+    candidate.save(dir);
+    try (Bridge supervised = new Bridge(name, PointerDecoder.load(supervisedDir, candidate.manager().getDevice()), embeddings);
+        Bridge reinforced = new Bridge(name, PointerDecoder.load(dir, candidate.manager().getDevice()), embeddings)) {
+      Map<String, Bridge> compared = new LinkedHashMap<>(others);
+      compared.put(name + SUPERVISED, supervised);
+      compared.put(name + REINFORCED, reinforced);
+      return new Comparison(result, BridgeEvaluation.table(heldOut, reward, topK, compared));
     }
   }
 

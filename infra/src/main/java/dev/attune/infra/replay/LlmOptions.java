@@ -1,0 +1,21 @@
+package dev.attune.infra.replay;
+
+import java.net.URI;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Which LLM scores passages and sequences: a real one behind an OpenAI-compatible endpoint, or the offline scorer. */
+public final class LlmOptions {
+  @Option(names = "--llm-endpoint", description = "OpenAI-compatible server (vLLM, llama.cpp) for real answer likelihoods; default: the offline unigram scorer.")
+  URI llmEndpoint;
+
+  @Option(names = "--llm-model", defaultValue = "default")
+  String llmModel;
+
+  /** The chosen scorer; the offline one is fitted on {@code corpusTexts}. The API key comes from ATTUNE_LLM_API_KEY. */
+  public LlmScorer open(List<String> corpusTexts) {
+    return llmEndpoint == null
+        ? new UnigramLmScorer(corpusTexts, 2000)
+        : new OpenAiCompatibleScorer(llmEndpoint, llmModel, System.getenv("ATTUNE_LLM_API_KEY"));
+  }
+}
