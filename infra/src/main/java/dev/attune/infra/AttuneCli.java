@@ -338,7 +338,7 @@ public final class AttuneCli {
         var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
             new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
         var outcome = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15),
-            new dev.attune.infra.replay.ScorerReward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
+            llm.reward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
         outcome.ifPresent(o -> dev.attune.infra.bridge.BridgeTable.print(o.decision().getName() + " " + o.decision().getStatus() + ": " + o.decision().getReason(),
             o.table(), System.out));
         return 0;

@@ -74,7 +74,7 @@ class BridgeIT {
 
       BridgeServiceConfig config = new BridgeServiceConfig(kafka.bootstrapServers(), topics, 10, 20,
           new PromotionPolicy("utility", -1e9, 1.0), 5, BridgeConfig.defaults().withEpochs(10, 5), Tasks.defaults());
-      BridgeService trainer = new BridgeService(config, registry, new ScorerReward(scorer), RetrieverTrainer.StepListener.NONE);
+      BridgeService trainer = new BridgeService(config, registry, new ScorerReward(scorer, SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE);
       BridgeService.Outcome outcome = trainer.runRound().orElseThrow();
 
       ModelVersion decision = outcome.decision();

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 /** Bridge training settings on the command line; defaults are {@link BridgeConfig#defaults()}. */
 public final class BridgeOptions {
   @Option(names = "--sl-epochs", description = "Supervised passes over the silver sequences (default: 30).") Integer supervisedEpochs;
-  @Option(names = "--rl-epochs", description = "REINFORCE passes over the queries (default: 20).") Integer reinforceEpochs;
+  @Option(names = "--rl-epochs", description = "REINFORCE passes over the queries (default: 60).") Integer reinforceEpochs;
   @Option(names = "--top-k", defaultValue = "5", description = "k of the retriever top-k reference, which bridge version 0 serves (default: ${DEFAULT-VALUE}).") int topK;
 
   public int topK() {

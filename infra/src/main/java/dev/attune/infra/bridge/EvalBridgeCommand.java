@@ -4,7 +4,6 @@ import ai.djl.Device;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.replay.LlmOptions;
 import dev.attune.infra.replay.LlmScorer;
-import dev.attune.infra.replay.ScorerReward;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.SilverSearchConfig;
@@ -70,11 +69,11 @@ public final class EvalBridgeCommand implements Callable<Integer> {
         Path dir = workDir.resolve("bridge-v1");
         dev.attune.infra.AttuneCli.deleteTree(dir);
         BridgeService.Comparison comparison = BridgeService.trainAndCompare(config, "bridge-v1", decoder, train, heldOut, embeddings,
-            new ScorerReward(scorer), dir, null, RetrieverTrainer.StepListener.NONE, bridge.topK(), Map.of());
+            llm.reward(scorer), dir, null, RetrieverTrainer.StepListener.NONE, bridge.topK(), Map.of());
         var r = comparison.result();
         System.out.printf("trained %d supervised steps (loss %.3f -> %.3f), %d RL steps (mean sampled reward %.3f -> %.3f)%n",
             r.supervisedSteps(), r.firstLoss(), r.lastLoss(), r.reinforceSteps(), r.firstReward(), r.lastReward());
-        BridgeTable.print("held-out comparison (" + heldOut.size() + " questions; utility = mean answer log-likelihood under " + scorer.llmId() + "):",
+        BridgeTable.print("held-out comparison (" + heldOut.size() + " questions; utility = " + llm.reward(scorer).name() + "):",
             comparison.table(), System.out);
       }
     }

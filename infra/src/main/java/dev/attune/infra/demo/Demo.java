@@ -104,7 +104,7 @@ public final class Demo {
     }
     BridgeServiceConfig bridgeConfig = new BridgeServiceConfig(stack.bootstrapServers(), stack.topics(), 10, 20,
         BridgeServiceConfig.defaultPromotion(), 5, config.bridge(), config.tasks());
-    var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
+    var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer, dev.attune.streams.mining.SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE).runRound();
     if (outcome.isEmpty() || outcome.get().decision().getStatus() != ModelStatus.PROMOTED) return new BridgeReport(outcome.orElse(null), null);
     String name = outcome.get().decision().getName();
     long swapDeadline = System.currentTimeMillis() + 60_000L;
@@ -191,8 +191,7 @@ public final class Demo {
       return;
     }
     ModelVersion d = b.outcome().decision();
-    BridgeTable.print(String.format(java.util.Locale.ROOT, "bridge on held-out silver sequences (utility = mean answer log-likelihood; %s):",
-        d.getReason()), b.outcome().table(), out);
+    BridgeTable.print(String.format(java.util.Locale.ROOT, "bridge on held-out silver sequences (%s):", d.getReason()), b.outcome().table(), out);
     out.printf("trained %s %s: %d silver sequences, %d steps, loss %.3f -> %.3f, mean sampled reward %.3f -> %.3f, lineage %s%n", d.getName(),
         d.getStatus(), d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"), d.getMetrics().get("last_loss"),
         d.getMetrics().get("first_reward"), d.getMetrics().get("last_reward"),

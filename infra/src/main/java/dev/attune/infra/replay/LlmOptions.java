@@ -1,5 +1,6 @@
 package dev.attune.infra.replay;
 
+import dev.attune.streams.mining.SilverSearchConfig;
 import java.net.URI;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -11,6 +12,14 @@ public final class LlmOptions {
 
   @Option(names = "--llm-model", defaultValue = "default")
   String llmModel;
+
+  /**
+   * The bridge's reward from {@code scorer}: with the offline scorer, the miner's distraction cost per
+   * extra passage is added (see {@link ScorerReward}); a real LLM's likelihood stands alone.
+   */
+  public ScorerReward reward(LlmScorer scorer) {
+    return new ScorerReward(scorer, llmEndpoint == null ? SilverSearchConfig.defaults().distraction() : 0);
+  }
 
   /** The chosen scorer; the offline one is fitted on {@code corpusTexts}. The API key comes from ATTUNE_LLM_API_KEY. */
   public LlmScorer open(List<String> corpusTexts) {

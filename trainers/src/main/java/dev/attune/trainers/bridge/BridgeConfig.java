@@ -46,7 +46,7 @@ public record BridgeConfig(
 
   /** Sized for the CPU: ten candidates, sequences up to eight, a 128-wide decoder. */
   public static BridgeConfig defaults() {
-    return new BridgeConfig(10, 8, 2, 128, 16, 30, 1e-3f, 20, 4, 2e-4f, 0.9, 48, 256, 50, 42);
+    return new BridgeConfig(10, 8, 2, 128, 16, 30, 1e-3f, 60, 4, 2e-4f, 0.9, 48, 256, 50, 42);
   }
 
   public BridgeConfig withEpochs(int supervised, int reinforce) {

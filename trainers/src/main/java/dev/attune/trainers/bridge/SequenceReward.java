@@ -12,4 +12,9 @@ public interface SequenceReward {
   String name();
 
   double reward(BridgeExample example, List<Integer> sequence);
+
+  /** The LLM's mean answer log-likelihood given the sequence, reported next to the reward; the reward itself unless it adds costs. */
+  default double answerLogLikelihood(BridgeExample example, List<Integer> sequence) {
+    return reward(example, sequence);
+  }
 }
