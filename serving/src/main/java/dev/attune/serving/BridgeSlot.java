@@ -3,8 +3,7 @@ package dev.attune.serving;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.trainers.bridge.Bridge;
 import dev.attune.trainers.bridge.CandidateEmbeddings;
-import dev.attune.trainers.bridge.PointerDecoder;
-import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.train.ModelRegistry;
 import dev.attune.schemas.ModelKind;
 import ai.djl.Device;
@@ -29,18 +28,17 @@ public final class BridgeSlot implements AutoCloseable {
   public static final String NONE = ModelRegistry.name(ModelKind.BRIDGE, 0);
   private static final int CACHED_TEXTS = 50_000;
 
-  /** A loaded bridge and the encoder it owns. */
-  private record Loaded(Bridge bridge, Encoder encoder) {}
-
   private final ModelCatalog retrievers;
+  private final ModelSpec spec;
   private final Map<String, String> instructions;
   private final int maxQueryTokens;
   private final int maxPassageTokens;
   private final Map<String, Path> artifacts = new ConcurrentHashMap<>();
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
-  private Loaded current;
+  private Bridge current;
 
-  public BridgeSlot(ModelCatalog retrievers, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens) {
+  public BridgeSlot(ModelCatalog retrievers, ModelSpec spec, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens) {
+    this.spec = spec;
     this.retrievers = retrievers;
     this.instructions = instructions;
     this.maxQueryTokens = maxQueryTokens;
@@ -54,8 +52,8 @@ public final class BridgeSlot implements AutoCloseable {
 
   /** Loads {@code name} (or none, for version 0) and makes it the bridge requests use. */
   public void swap(String name) {
-    Loaded next = name.equals(NONE) ? null : load(name);
-    Loaded old;
+    Bridge next = name.equals(NONE) ? null : load(name);
+    Bridge old;
     lock.writeLock().lock();
     try {
       old = current;
@@ -63,33 +61,31 @@ public final class BridgeSlot implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
-    if (old != null) close(old);
+    if (old != null) old.close();
     System.out.printf("serving: bridge %s live%n", name);
   }
 
-  private Loaded load(String name) {
+  /** The bridge with its encoder: its own fine-tuned one, or the retriever it names (opened here, owned by the bridge). */
+  private Bridge load(String name) {
     Path dir = artifacts.get(name);
     if (dir == null) throw new IllegalArgumentException("unknown bridge " + name + "; known: " + artifacts.keySet());
-    PointerDecoder decoder;
     try {
-      decoder = PointerDecoder.load(dir, Device.cpu());
+      return Bridge.open(name, dir, spec, encoder -> {
+        if (!retrievers.knows(encoder)) {
+          throw new IllegalStateException("bridge " + name + " reads " + encoder + " embeddings, which this server does not know");
+        }
+        return CandidateEmbeddings.owning(retrievers.open(encoder), instructions, maxQueryTokens, maxPassageTokens, CACHED_TEXTS);
+      }, instructions, maxQueryTokens, maxPassageTokens, Device.cpu());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load bridge " + name + " from " + dir, e);
     }
-    String encoderName = decoder.layout().encoder();
-    if (!retrievers.knows(encoderName)) {
-      decoder.close();
-      throw new IllegalStateException("bridge " + name + " reads " + encoderName + " embeddings, which this server does not know");
-    }
-    Encoder encoder = retrievers.open(encoderName);
-    return new Loaded(new Bridge(name, decoder, new CandidateEmbeddings(encoder, instructions, maxQueryTokens, maxPassageTokens, CACHED_TEXTS)), encoder);
   }
 
   /** Runs {@code use} with the live bridge (null: none), which cannot be swapped out meanwhile. */
   public <T> T withBridge(Function<Bridge, T> use) {
     lock.readLock().lock();
     try {
-      return use.apply(current == null ? null : current.bridge());
+      return use.apply(current);
     } finally {
       lock.readLock().unlock();
     }
@@ -98,22 +94,17 @@ public final class BridgeSlot implements AutoCloseable {
   public String version() {
     lock.readLock().lock();
     try {
-      return current == null ? NONE : current.bridge().version();
+      return current == null ? NONE : current.version();
     } finally {
       lock.readLock().unlock();
     }
-  }
-
-  private static void close(Loaded loaded) {
-    loaded.bridge().close();
-    loaded.encoder().close();
   }
 
   @Override
   public void close() {
     lock.writeLock().lock();
     try {
-      if (current != null) close(current);
+      if (current != null) current.close();
       current = null;
     } finally {
       lock.writeLock().unlock();

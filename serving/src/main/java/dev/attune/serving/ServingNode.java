@@ -44,7 +44,7 @@ public final class ServingNode implements AutoCloseable {
     ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
     watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register, STARTUP);
     String desired = watcher.catchUp(STARTUP);
-    bridges = new BridgeSlot(catalog, config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
+    bridges = new BridgeSlot(catalog, config.spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
     bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register, STARTUP);
     bridges.swap(bridgeWatcher.catchUp(STARTUP));
     CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), STARTUP);

@@ -1,6 +1,5 @@
 package dev.attune.infra.bridge;
 
-import ai.djl.Device;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.replay.LlmOptions;
 import dev.attune.infra.replay.LlmScorer;
@@ -9,10 +8,12 @@ import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.bridge.BridgeConfig;
 import dev.attune.trainers.bridge.BridgeExample;
+import dev.attune.trainers.bridge.BridgeModel;
 import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeTrainer;
 import dev.attune.trainers.bridge.CandidateEmbeddings;
 import dev.attune.trainers.bridge.PointerDecoder;
+import dev.attune.trainers.model.BertEncoder;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.task.Tasks;
@@ -65,11 +66,15 @@ public final class EvalBridgeCommand implements Callable<Integer> {
       System.out.printf("%d questions, %d silver sequences: %d to train on, %d held out; reward: %s%n",
           questions.size(), silver.size(), train.size(), heldOut.size(), scorer.llmId());
       CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, Tasks.defaults().instructions(), config.maxQueryTokens(), config.maxPassageTokens(), 200_000);
-      try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, encoder.version(), Device.cpu())) {
+      PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, encoder.version(), BertEncoder.defaultDevice());
+      try (BridgeModel model = config.encoderLearningRate() == 0 ? BridgeModel.frozen(decoder) : BridgeModel.fineTuned(decoder,
+          BertEncoder.load(encoder.version(), registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, config.maxPassageTokens(), BertEncoder.defaultDevice()),
+          registry.dir(0), Tasks.defaults().instructions())) {
         Path dir = workDir.resolve("bridge-v1");
         dev.attune.infra.AttuneCli.deleteTree(dir);
-        BridgeService.Comparison comparison = BridgeService.trainAndCompare(config, "bridge-v1", decoder, train, heldOut, embeddings,
-            llm.reward(scorer), dir, null, RetrieverTrainer.StepListener.NONE, bridge.topK(), Map.of());
+        BridgeService.Comparison comparison = BridgeService.trainAndCompare(config, "bridge-v1", model, train, heldOut, embeddings,
+            llm.reward(scorer), dir, null, RetrieverTrainer.StepListener.NONE, bridge.topK(), Map.of(), ModelSpec.BGE_SMALL_EN_V15,
+            Tasks.defaults().instructions());
         var r = comparison.result();
         System.out.printf("trained %d supervised steps (loss %.3f -> %.3f), %d RL steps (mean sampled reward %.3f -> %.3f)%n",
             r.supervisedSteps(), r.firstLoss(), r.lastLoss(), r.reinforceSteps(), r.firstReward(), r.lastReward());

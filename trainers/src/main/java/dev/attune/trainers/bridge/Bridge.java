@@ -1,7 +1,15 @@
 package dev.attune.trainers.bridge;
 
+import ai.djl.Device;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.OnnxEncoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A trained bridge ready to use: its decoder and the frozen retriever embeddings it reads. Turns
@@ -10,6 +18,7 @@ import java.util.List;
  */
 public final class Bridge implements AutoCloseable {
   private static final int BATCH = 32;
+  private static final int CACHED_TEXTS = 50_000;
   private final String version;
   private final PointerDecoder decoder;
   private final CandidateEmbeddings embeddings;
@@ -18,6 +27,27 @@ public final class Bridge implements AutoCloseable {
     this.version = version;
     this.decoder = decoder;
     this.embeddings = embeddings;
+  }
+
+  /**
+   * Opens a saved bridge. Its own fine-tuned encoder ({@link BridgeModel#ENCODER_DIR}) is loaded under
+   * ONNX Runtime and owned by the bridge; otherwise {@code frozen} gives the embeddings of the
+   * retriever the decoder names.
+   */
+  public static Bridge open(String version, Path dir, ModelSpec spec, Function<String, CandidateEmbeddings> frozen,
+      Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens, Device device) throws IOException {
+    PointerDecoder decoder = PointerDecoder.load(dir, device);
+    try {
+      Path own = dir.resolve(BridgeModel.ENCODER_DIR);
+      CandidateEmbeddings embeddings = Files.isDirectory(own)
+          ? CandidateEmbeddings.owning(new OnnxEncoder(version + "-encoder", own, spec, maxPassageTokens), instructions, maxQueryTokens,
+              maxPassageTokens, CACHED_TEXTS)
+          : frozen.apply(decoder.layout().encoder());
+      return new Bridge(version, decoder, embeddings);
+    } catch (IOException | RuntimeException e) {
+      decoder.close();
+      throw e;
+    }
   }
 
   /** Model version name, e.g. {@code bridge-v2}. */
@@ -44,8 +74,10 @@ public final class Bridge implements AutoCloseable {
     return select(List.of(example)).get(0);
   }
 
+  /** Closes the decoder, and the encoder when the bridge owns it. */
   @Override
   public void close() {
     decoder.close();
+    embeddings.close();
   }
 }

@@ -14,6 +14,8 @@ package dev.attune.trainers.bridge;
  * @param samplesPerQuery sequences sampled per query and step of the RL stage
  * @param reinforceLearningRate peak AdamW rate of the RL stage
  * @param baselineMomentum weight of the old value in the moving-average reward baseline
+ * @param encoderLearningRate 0 keeps the retriever encoder frozen (embeddings computed once); above
+ *     0 the encoder is fine-tuned with the bridge at this peak rate and saved with it
  * @param maxQueryTokens tokens of a query the encoder reads
  * @param maxPassageTokens tokens of a passage the encoder reads
  * @param checkpointEvery batches between checkpoints (0 = none)
@@ -22,7 +24,7 @@ package dev.attune.trainers.bridge;
 public record BridgeConfig(
     int candidates, int maxLength, int maxRepeats, int hidden, int batchQueries,
     int supervisedEpochs, float supervisedLearningRate,
-    int reinforceEpochs, int samplesPerQuery, float reinforceLearningRate, double baselineMomentum,
+    int reinforceEpochs, int samplesPerQuery, float reinforceLearningRate, double baselineMomentum, float encoderLearningRate,
     int maxQueryTokens, int maxPassageTokens, int checkpointEvery, long seed) {
 
   public BridgeConfig {
@@ -37,6 +39,7 @@ public record BridgeConfig(
     if (supervisedEpochs < 0 || reinforceEpochs < 0) throw new IllegalArgumentException("epochs must be >= 0");
     if (!(supervisedLearningRate > 0 && reinforceLearningRate > 0)) throw new IllegalArgumentException("learning rates must be > 0");
     if (!(baselineMomentum >= 0 && baselineMomentum < 1)) throw new IllegalArgumentException("baselineMomentum (" + baselineMomentum + ") must be in [0, 1)");
+    if (!(encoderLearningRate >= 0)) throw new IllegalArgumentException("encoderLearningRate (" + encoderLearningRate + ") must be >= 0");
     if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0");
   }
 
@@ -44,24 +47,30 @@ public record BridgeConfig(
     if (value < 1) throw new IllegalArgumentException(name + " (" + value + ") must be >= 1");
   }
 
-  /** Sized for the CPU: ten candidates, sequences up to eight, a 128-wide decoder. */
+  /** Sized for the CPU: ten candidates, sequences up to eight, a 128-wide decoder, the encoder frozen. */
   public static BridgeConfig defaults() {
-    return new BridgeConfig(10, 8, 2, 128, 16, 30, 1e-3f, 60, 4, 2e-4f, 0.9, 48, 256, 50, 42);
+    return new BridgeConfig(10, 8, 2, 128, 16, 30, 1e-3f, 60, 4, 2e-4f, 0.9, 0f, 48, 256, 50, 42);
   }
 
   public BridgeConfig withEpochs(int supervised, int reinforce) {
     return new BridgeConfig(candidates, maxLength, maxRepeats, hidden, batchQueries, supervised, supervisedLearningRate,
-        reinforce, samplesPerQuery, reinforceLearningRate, baselineMomentum, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+        reinforce, samplesPerQuery, reinforceLearningRate, baselineMomentum, encoderLearningRate, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
   }
 
   public BridgeConfig withLengths(int maxQueryTokens, int maxPassageTokens) {
     return new BridgeConfig(candidates, maxLength, maxRepeats, hidden, batchQueries, supervisedEpochs, supervisedLearningRate,
-        reinforceEpochs, samplesPerQuery, reinforceLearningRate, baselineMomentum, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+        reinforceEpochs, samplesPerQuery, reinforceLearningRate, baselineMomentum, encoderLearningRate, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
   }
 
   public BridgeConfig withCheckpointEvery(int batches) {
     return new BridgeConfig(candidates, maxLength, maxRepeats, hidden, batchQueries, supervisedEpochs, supervisedLearningRate,
-        reinforceEpochs, samplesPerQuery, reinforceLearningRate, baselineMomentum, maxQueryTokens, maxPassageTokens, batches, seed);
+        reinforceEpochs, samplesPerQuery, reinforceLearningRate, baselineMomentum, encoderLearningRate, maxQueryTokens, maxPassageTokens, batches, seed);
+  }
+
+  /** Fine-tunes the retriever encoder with the bridge at {@code rate} (0: frozen). */
+  public BridgeConfig withEncoderLearningRate(float rate) {
+    return new BridgeConfig(candidates, maxLength, maxRepeats, hidden, batchQueries, supervisedEpochs, supervisedLearningRate,
+        reinforceEpochs, samplesPerQuery, reinforceLearningRate, baselineMomentum, rate, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
   }
 
   /** Decoder steps per sequence: up to {@code maxLength} passages, then STOP. */

@@ -18,7 +18,12 @@ import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import dev.attune.trainers.train.TrainerState;
 import dev.attune.trainers.train.TrainingCheckpoint;
+import ai.djl.Device;
+import dev.attune.trainers.model.ModelSpec;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.util.function.Function;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,26 +144,34 @@ public final class BridgeService {
     String name = ModelRegistry.name(ModelKind.BRIDGE, round.version());
     String parentName = ModelRegistry.name(ModelKind.BRIDGE, round.parentVersion());
     Path dir = registry.bridgeDir(round.version());
+    Path parentDir = round.parentVersion() == 0 ? null : artifact(bridges, round.parentVersion());
     BridgeConfig settings = config.bridge();
+    Device device = BertEncoder.defaultDevice();
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(registry.bridgeStateDir().resolve("checkpoint-" + name));
-    PointerDecoder parent = round.parentVersion() == 0 ? null : PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice());
-    String encoderName = parent == null ? ModelRegistry.name(retrievers.servingVersion()) : parent.layout().encoder();
-    System.out.printf("bridge trainer: round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings%n",
-        name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName);
-    try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens())) {
-      CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, config.tasks().instructions(), settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
+    String encoderName;
+    try (PointerDecoder parent = parentDir == null ? null : PointerDecoder.load(parentDir, device)) {
+      encoderName = parent == null ? ModelRegistry.name(retrievers.servingVersion()) : parent.layout().encoder();
+    }
+    // A fine-tuned lineage carries its encoder along: start from the parent's, else the retriever's.
+    Path encoderDir = parentDir != null && Files.isDirectory(parentDir.resolve(BridgeModel.ENCODER_DIR))
+        ? parentDir.resolve(BridgeModel.ENCODER_DIR) : retrieverDir(retrievers, encoderName);
+    System.out.printf("bridge trainer: round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings (%s)%n",
+        name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName,
+        settings.encoderLearningRate() > 0 ? "fine-tuned" : "frozen");
+    Map<String, String> instructions = config.tasks().instructions();
+    try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens());
+        CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
+        Bridge serving = parentDir == null ? null : Bridge.open(parentName, parentDir, registry.spec(), frozen(embeddings), instructions,
+            settings.maxQueryTokens(), settings.maxPassageTokens(), device);
+        BridgeModel candidate = candidate(parentDir, encoderDir, encoder.dimension(), encoderName, device)) {
       Map<String, Bridge> others = new LinkedHashMap<>();
-      if (parent != null) others.put(parentName + " (serving)", new Bridge(parentName, parent, embeddings));
-      Comparison comparison;
-      try (PointerDecoder candidate = parent != null ? PointerDecoder.load(artifact(bridges, round.parentVersion()), BertEncoder.defaultDevice())
-          : PointerDecoder.create(encoder.dimension(), settings, encoderName, BertEncoder.defaultDevice())) {
-        comparison = trainAndCompare(settings, name, candidate, examples, heldOut, embeddings, reward, dir, checkpoint, stepListener,
-            config.topK(), others);
-      }
+      if (serving != null) others.put(parentName + " (serving)", serving);
+      Comparison comparison = trainAndCompare(settings, name, candidate, examples, heldOut, embeddings, reward, dir, checkpoint, stepListener,
+          config.topK(), others, registry.spec(), instructions);
       BridgeTrainer.Result result = comparison.result();
       Map<String, Map<String, Double>> table = comparison.table();
       Map<String, Double> candidateMetrics = table.get(name + REINFORCED);
-      Map<String, Double> servingMetrics = table.get(parent == null ? "retriever top-" + config.topK() : parentName + " (serving)");
+      Map<String, Double> servingMetrics = table.get(parentDir == null ? "retriever top-" + config.topK() : parentName + " (serving)");
       PromotionPolicy.Verdict verdict = config.promotion().decide(prefixed("heldout.", servingMetrics), prefixed("heldout.", candidateMetrics));
       Map<String, Double> metrics = new LinkedHashMap<>(prefixed("heldout.", candidateMetrics));
       metrics.putAll(prefixed("serving.heldout.", servingMetrics));
@@ -189,9 +202,31 @@ public final class BridgeService {
       }
       checkpoint.clear();
       return new Outcome(decision, table);
-    } finally {
-      if (parent != null) parent.close();
     }
+  }
+
+  /** The model to train: the parent's decoder (or a fresh one), with a trainable encoder when configured. */
+  private BridgeModel candidate(Path parentDir, Path encoderDir, int dimension, String encoderName, Device device) throws IOException {
+    BridgeConfig settings = config.bridge();
+    PointerDecoder decoder = parentDir != null ? PointerDecoder.load(parentDir, device) : PointerDecoder.create(dimension, settings, encoderName, device);
+    if (settings.encoderLearningRate() == 0) return BridgeModel.frozen(decoder);
+    try {
+      BertEncoder encoder = BertEncoder.load(encoderName, encoderDir, registry.spec(), settings.maxPassageTokens(), device);
+      return BridgeModel.fineTuned(decoder, encoder, encoderDir, config.tasks().instructions());
+    } catch (IOException | RuntimeException e) {
+      decoder.close();
+      throw e;
+    }
+  }
+
+  /** The shared frozen embeddings (closing them leaves the encoder open), for bridges that read the same retriever. */
+  private static Function<String, CandidateEmbeddings> frozen(CandidateEmbeddings embeddings) {
+    return name -> {
+      if (!name.equals(embeddings.encoderVersion())) {
+        throw new IllegalStateException("a bridge reads " + name + " embeddings, but this round reads " + embeddings.encoderVersion());
+      }
+      return embeddings;
+    };
   }
 
   /** A trained candidate's run and the comparison table it was judged on. */
@@ -207,15 +242,17 @@ public final class BridgeService {
    * silver sequences and {@code others} (which stay open). Used by a round and by the offline {@code
    * eval-bridge}.
    */
-  public static Comparison trainAndCompare(BridgeConfig settings, String name, PointerDecoder candidate, List<BridgeExample> examples,
+  public static Comparison trainAndCompare(BridgeConfig settings, String name, BridgeModel candidate, List<BridgeExample> examples,
       List<BridgeExample> heldOut, CandidateEmbeddings embeddings, SequenceReward reward, Path dir, TrainingCheckpoint checkpoint,
-      RetrieverTrainer.StepListener listener, int topK, Map<String, Bridge> others) throws Exception {
+      RetrieverTrainer.StepListener listener, int topK, Map<String, Bridge> others, ModelSpec spec, Map<String, String> instructions)
+      throws Exception {
     Path supervisedDir = dir.resolve("supervised");
     embeddings.prepare(heldOut);
     BridgeTrainer.Result result = new BridgeTrainer(settings).train(candidate, examples, embeddings, reward, checkpoint, supervisedDir, listener);
     candidate.save(dir);
-    try (Bridge supervised = new Bridge(name, PointerDecoder.load(supervisedDir, candidate.manager().getDevice()), embeddings);
-        Bridge reinforced = new Bridge(name, PointerDecoder.load(dir, candidate.manager().getDevice()), embeddings)) {
+    Device device = candidate.decoder().manager().getDevice();
+    try (Bridge supervised = Bridge.open(name, supervisedDir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), device);
+        Bridge reinforced = Bridge.open(name, dir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), device)) {
       Map<String, Bridge> compared = new LinkedHashMap<>(others);
       compared.put(name + SUPERVISED, supervised);
       compared.put(name + REINFORCED, reinforced);

@@ -80,11 +80,15 @@ public final class BridgeTrainer {
    * Runs both stages. With {@code supervisedSnapshot} the decoder is also saved there as the
    * supervised stage ends, so the supervised bridge can be judged next to the final one.
    */
-  public Result train(PointerDecoder model, List<BridgeExample> examples, CandidateEmbeddings embeddings, SequenceReward reward,
+  public Result train(BridgeModel model, List<BridgeExample> examples, CandidateEmbeddings embeddings, SequenceReward reward,
       TrainingCheckpoint checkpoint, Path supervisedSnapshot, RetrieverTrainer.StepListener listener) throws IOException {
     List<BridgeExample> usable = examples.stream().filter(BridgeTrainer::usable).toList();
     if (usable.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has both a silver sequence and an answer)");
-    embeddings.prepare(usable);
+    if (model.fineTunesEncoder() != config.encoderLearningRate() > 0) {
+      throw new IllegalArgumentException("encoderLearningRate " + config.encoderLearningRate() + " but the model's encoder is "
+          + (model.fineTunesEncoder() ? "trainable" : "frozen"));
+    }
+    if (!model.fineTunesEncoder()) embeddings.prepare(usable);
     Plan plan = Plan.of(usable, config);
     int total = plan.batches().size();
     // Grad mode is per thread: off, only the collector's scope records graphs (see RetrieverTrainer).
@@ -93,8 +97,8 @@ public final class BridgeTrainer {
     int position = 0, steps = 0;
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstReward = Double.NaN;
     RewardBaseline baseline = new RewardBaseline(config.baselineMomentum());
-    AdamW supervised = new AdamW(model.manager(), config.supervisedLearningRate(), 0.01f, Math.round(plan.supervised() * 0.1f), plan.supervised());
-    AdamW reinforce = new AdamW(model.manager(), config.reinforceLearningRate(), 0.01f, 0, total - plan.supervised());
+    AdamW supervised = new AdamW(model.decoder().manager(), config.supervisedLearningRate(), 0.01f, Math.round(plan.supervised() * 0.1f), plan.supervised());
+    AdamW reinforce = new AdamW(model.decoder().manager(), config.reinforceLearningRate(), 0.01f, 0, total - plan.supervised());
     try {
       Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.load();
       if (saved.isPresent()) {
@@ -156,41 +160,46 @@ public final class BridgeTrainer {
     }
   }
 
-  private static void snapshot(PointerDecoder model, Path dir) throws IOException {
+  private static void snapshot(BridgeModel model, Path dir) throws IOException {
     if (dir != null && !Files.exists(dir.resolve(PointerDecoder.WEIGHTS_FILE))) model.save(dir);
   }
 
-  private static void save(TrainingCheckpoint checkpoint, PointerDecoder model, AdamW stage, RewardBaseline baseline, double firstReward,
+  private static void save(TrainingCheckpoint checkpoint, BridgeModel model, AdamW stage, RewardBaseline baseline, double firstReward,
       TrainingCheckpoint.Position position) {
-    try (NDManager scope = model.manager().newSubManager()) {
+    try (NDManager scope = model.decoder().manager().newSubManager()) {
       Map<String, NDArray> state = new LinkedHashMap<>(model.parameters());
       state.put(RL_STATE, scope.create(new float[] {(float) baseline.value(), (float) firstReward}));
       checkpoint.save(position, state, stage);
     }
   }
 
-  private double supervisedStep(PointerDecoder model, AdamW optimizer, List<BridgeExample> batch, CandidateEmbeddings embeddings) {
-    BridgeInputs in = BridgeInputs.of(batch, embeddings, config.candidates());
-    DecoderSteps steps = DecoderSteps.of(batch.stream().map(BridgeExample::silver).toList(), in.counts(), config.candidates(),
+  private double supervisedStep(BridgeModel model, AdamW optimizer, List<BridgeExample> batch, CandidateEmbeddings embeddings) {
+    DecoderSteps steps = DecoderSteps.of(batch.stream().map(BridgeExample::silver).toList(), counts(batch), config.candidates(),
         config.maxLength(), config.maxRepeats());
-    try (NDManager scope = model.manager().newSubManager()) {
+    try (NDManager scope = model.decoder().manager().newSubManager()) {
       double loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray logp = model.logProbabilities(scope, in, steps);
+        NDArray[] qc = model.embed(scope, batch, embeddings, config);
+        NDArray logp = model.decoder().logProbabilities(scope, qc[0], qc[1], steps);
         NDArray value = BridgeLosses.crossEntropy(logp, array(scope, steps.target(), steps), array(scope, steps.stepValid(), steps.batch(), steps.steps()));
         collector.backward(value);
         loss = value.getFloat();
       }
-      return optimizer.applyClipped(model.parameters(), RetrieverTrainer.MAX_GRADIENT_NORM, Double.isFinite(loss), scope) ? loss : Double.NaN;
+      return apply(model, optimizer, config.supervisedLearningRate(), loss, scope) ? loss : Double.NaN;
     }
   }
 
   /** One REINFORCE step; returns the mean reward of the sampled sequences. */
-  private double reinforceStep(PointerDecoder model, AdamW optimizer, List<BridgeExample> batch, CandidateEmbeddings embeddings,
+  private double reinforceStep(BridgeModel model, AdamW optimizer, List<BridgeExample> batch, CandidateEmbeddings embeddings,
       SequenceReward reward, RewardBaseline baseline, Random random) {
     int k = config.samplesPerQuery();
-    BridgeInputs in = BridgeInputs.of(batch, embeddings, config.candidates()).repeat(k);
-    List<List<Integer>> sampled = model.decode(in, random);
+    int[] counts = new int[batch.size() * k];
+    for (int row = 0; row < counts.length; row++) counts[row] = counts(batch)[row / k];
+    List<List<Integer>> sampled;
+    try (NDManager scope = model.decoder().manager().newSubManager()) {
+      NDArray[] qc = model.embed(scope, batch, embeddings, config);
+      sampled = model.decoder().decode(qc[0].repeat(0, k), qc[1].repeat(0, k), counts, random);
+    }
     double[] rewards = new double[sampled.size()];
     double mean = 0;
     for (int row = 0; row < rewards.length; row++) {
@@ -198,18 +207,30 @@ public final class BridgeTrainer {
       mean += rewards[row] / rewards.length;
     }
     float[] advantages = baseline.advantages(rewards);
-    DecoderSteps steps = DecoderSteps.of(sampled, in.counts(), config.candidates(), config.maxLength(), config.maxRepeats());
-    try (NDManager scope = model.manager().newSubManager()) {
+    DecoderSteps steps = DecoderSteps.of(sampled, counts, config.candidates(), config.maxLength(), config.maxRepeats());
+    try (NDManager scope = model.decoder().manager().newSubManager()) {
       double loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray logp = model.logProbabilities(scope, in, steps);
+        NDArray[] qc = model.embed(scope, batch, embeddings, config);
+        NDArray logp = model.decoder().logProbabilities(scope, qc[0].repeat(0, k), qc[1].repeat(0, k), steps);
         NDArray sequence = BridgeLosses.sequenceLogProbability(logp, array(scope, steps.target(), steps));
         NDArray value = BridgeLosses.policyGradient(sequence, scope.create(advantages).toDevice(logp.getDevice(), false));
         collector.backward(value);
         loss = value.getFloat();
       }
-      return optimizer.applyClipped(model.parameters(), RetrieverTrainer.MAX_GRADIENT_NORM, Double.isFinite(loss), scope) ? mean : Double.NaN;
+      return apply(model, optimizer, config.reinforceLearningRate(), loss, scope) ? mean : Double.NaN;
     }
+  }
+
+  /** The optimiser step; a fine-tuned encoder moves at {@code encoderLearningRate}, not the stage's rate. */
+  private boolean apply(BridgeModel model, AdamW optimizer, float stageRate, double loss, NDManager scope) {
+    float encoderScale = config.encoderLearningRate() / stageRate;
+    return optimizer.applyClipped(model.parameters(), RetrieverTrainer.MAX_GRADIENT_NORM, Double.isFinite(loss), scope,
+        name -> model.isEncoderParameter(name) ? encoderScale : 1f);
+  }
+
+  private int[] counts(List<BridgeExample> batch) {
+    return batch.stream().mapToInt(e -> Math.min(config.candidates(), e.candidates().size())).toArray();
   }
 
   private static NDArray array(NDManager scope, float[] values, DecoderSteps steps) {

@@ -17,7 +17,7 @@ import java.util.Set;
  * retriever embeds them. Bounded: past {@code maxEntries} the oldest
  * entries are dropped.
  */
-public final class CandidateEmbeddings {
+public final class CandidateEmbeddings implements AutoCloseable {
   private static final int BATCH = 32;
   private final Encoder encoder;
   private final Map<String, String> instructions;
@@ -25,8 +25,21 @@ public final class CandidateEmbeddings {
   private final int maxPassageTokens;
   private final Map<String, float[]> queries;
   private final Map<String, float[]> passages;
+  private final boolean ownsEncoder;
 
+  /** Embeddings through a shared {@code encoder}, which {@link #close} leaves open. */
   public CandidateEmbeddings(Encoder encoder, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens, int maxEntries) {
+    this(encoder, instructions, maxQueryTokens, maxPassageTokens, maxEntries, false);
+  }
+
+  /** Embeddings that own {@code encoder}: {@link #close} closes it. */
+  public static CandidateEmbeddings owning(Encoder encoder, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens, int maxEntries) {
+    return new CandidateEmbeddings(encoder, instructions, maxQueryTokens, maxPassageTokens, maxEntries, true);
+  }
+
+  private CandidateEmbeddings(Encoder encoder, Map<String, String> instructions, int maxQueryTokens, int maxPassageTokens, int maxEntries,
+      boolean ownsEncoder) {
+    this.ownsEncoder = ownsEncoder;
     this.encoder = encoder;
     this.instructions = Map.copyOf(instructions);
     this.maxQueryTokens = maxQueryTokens;
@@ -83,5 +96,15 @@ public final class CandidateEmbeddings {
     String instruction = instructions.get(task);
     if (instruction == null) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + instructions.keySet());
     return instruction + query;
+  }
+
+  /** The encoder's version, e.g. {@code retriever-v0}. */
+  public String encoderVersion() {
+    return encoder.version();
+  }
+
+  @Override
+  public void close() {
+    if (ownsEncoder) encoder.close();
   }
 }

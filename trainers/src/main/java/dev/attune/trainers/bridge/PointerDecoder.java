@@ -159,24 +159,34 @@ public final class PointerDecoder implements AutoCloseable {
     });
   }
 
-  /** Checks that inputs and steps fit this decoder. */
-  private void check(BridgeInputs in, DecoderSteps steps) {
+  /** Log-probabilities [B, T, N+1] of every option at every step; all arrays live in {@code scope}. */
+  public NDArray logProbabilities(NDManager scope, BridgeInputs in, DecoderSteps steps) {
+    NDArray[] qc = arrays(scope, in);
+    return logProbabilities(scope, qc[0], qc[1], steps);
+  }
+
+  /** Query [B, D] and candidate [B, N, D] embeddings of {@code in} as arrays in {@code scope}. */
+  public NDArray[] arrays(NDManager scope, BridgeInputs in) {
     if (in.dimension() != shape.dimension() || in.candidates() != shape.candidates()) {
       throw new IllegalArgumentException("inputs of " + in.candidates() + " x " + in.dimension() + " do not fit a decoder of "
           + shape.candidates() + " x " + shape.dimension());
     }
-    if (steps.batch() != in.batch() || steps.steps() != shape.maxLength() + 1 || steps.options() != shape.candidates() + 1) {
-      throw new IllegalArgumentException("decoder steps do not match the inputs");
-    }
+    Device device = manager.getDevice();
+    return new NDArray[] {
+        scope.create(in.queries(), new Shape(in.batch(), in.dimension())).toDevice(device, false),
+        scope.create(in.passages(), new Shape(in.batch(), in.candidates(), in.dimension())).toDevice(device, false)};
   }
 
-  /** Log-probabilities [B, T, N+1] of every option at every step; all arrays live in {@code scope}. */
-  public NDArray logProbabilities(NDManager scope, BridgeInputs in, DecoderSteps steps) {
-    check(in, steps);
-    int b = in.batch(), n = shape.candidates(), d = shape.dimension(), h = shape.hidden(), t = steps.steps(), o = steps.options();
+  /**
+   * Log-probabilities from embeddings given as arrays: query {@code q} [B, D] and candidates {@code c}
+   * [B, N, D]. With a trainable encoder they carry its gradients.
+   */
+  public NDArray logProbabilities(NDManager scope, NDArray q, NDArray c, DecoderSteps steps) {
+    int b = Math.toIntExact(q.getShape().get(0)), n = shape.candidates(), d = shape.dimension(), h = shape.hidden(), t = steps.steps(), o = steps.options();
+    if (steps.batch() != b || steps.steps() != shape.maxLength() + 1 || steps.options() != n + 1 || !c.getShape().equals(new Shape(b, n, d))) {
+      throw new IllegalArgumentException("decoder steps or embeddings do not match a decoder of " + n + " x " + d);
+    }
     Device device = manager.getDevice();
-    NDArray q = scope.create(in.queries(), new Shape(b, d)).toDevice(device, false);
-    NDArray c = scope.create(in.passages(), new Shape(b, n, d)).toDevice(device, false);
     NDArray qc = c.mul(q.reshape(b, 1, d));
     NDArray similarity = qc.sum(new int[] {2}, true);
     NDArray candidates = NDArrays.concat(new NDList(c, qc), 2).matMul(p("candidate.weight"))
@@ -207,15 +217,23 @@ public final class PointerDecoder implements AutoCloseable {
    * drawn from the policy. Runs without gradients.
    */
   public List<List<Integer>> decode(BridgeInputs in, Random sampler) {
-    int b = in.batch(), n = shape.candidates(), t = shape.maxLength() + 1, o = n + 1;
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray[] qc = arrays(scope, in);
+      return decode(qc[0], qc[1], in.counts(), sampler);
+    }
+  }
+
+  /** {@link #decode(BridgeInputs, Random)} over embeddings given as arrays; {@code counts[b]} candidates of row b are real. */
+  public List<List<Integer>> decode(NDArray q, NDArray c, int[] counts, Random sampler) {
+    int b = counts.length, n = shape.candidates(), t = shape.maxLength() + 1, o = n + 1;
     List<List<Integer>> sequences = new ArrayList<>();
     for (int i = 0; i < b; i++) sequences.add(new ArrayList<>());
     boolean[] done = new boolean[b];
     for (int step = 0; step < t; step++) {
       float[] logp;
       try (NDManager scope = manager.newSubManager()) {
-        DecoderSteps steps = DecoderSteps.ofPrefixes(sequences, in.counts(), n, shape.maxLength(), shape.maxRepeats());
-        logp = logProbabilities(scope, in, steps).toFloatArray();
+        DecoderSteps steps = DecoderSteps.ofPrefixes(sequences, counts, n, shape.maxLength(), shape.maxRepeats());
+        logp = logProbabilities(scope, q, c, steps).toFloatArray();
       }
       boolean all = true;
       for (int row = 0; row < b; row++) {

@@ -45,6 +45,11 @@ public final class AdamW implements AutoCloseable {
 
   /** One parameter's update; temporaries live in {@code scope}, which the caller closes. */
   public void update(String name, NDArray weight, NDArray gradient, NDManager scope) {
+    update(name, weight, gradient, scope, 1f);
+  }
+
+  /** One parameter's update at {@code rateScale} times the schedule's rate (a slower parameter group). */
+  public void update(String name, NDArray weight, NDArray gradient, NDManager scope, float rateScale) {
     NDArray m = mean.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
     NDArray v = variance.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
     m.muli(BETA1).addi(scoped(gradient.mul(1 - BETA1), scope));
@@ -54,7 +59,7 @@ public final class AdamW implements AutoCloseable {
     NDArray denominator = scoped(scoped(v.div(correction2), scope).sqrt(), scope).addi(EPSILON);
     NDArray direction = scoped(m.div(correction1), scope).divi(denominator);
     if (weightDecay > 0) direction.addi(scoped(weight.mul(weightDecay), scope));
-    weight.subi(direction.muli(rate(step)));
+    weight.subi(direction.muli(rate(step) * rateScale));
   }
 
   /**
@@ -64,6 +69,11 @@ public final class AdamW implements AutoCloseable {
    * whether the step was applied.
    */
   public boolean applyClipped(Map<String, NDArray> params, float maxNorm, boolean finiteLoss, NDManager scope) {
+    return applyClipped(params, maxNorm, finiteLoss, scope, name -> 1f);
+  }
+
+  /** As above, each parameter at {@code rateScale(name)} times the schedule's rate. */
+  public boolean applyClipped(Map<String, NDArray> params, float maxNorm, boolean finiteLoss, NDManager scope, ToFloatFunction rateScale) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
     double squared = 0;
     for (Map.Entry<String, NDArray> p : params.entrySet()) {
@@ -80,13 +90,19 @@ public final class AdamW implements AutoCloseable {
       NDArray grad = g.getValue();
       if (finite) {
         if (scale < 1f) grad.muli(scale);
-        update(g.getKey(), params.get(g.getKey()), grad, scope);
+        update(g.getKey(), params.get(g.getKey()), grad, scope, rateScale.apply(g.getKey()));
       }
       // Zero in place for the next step; 0 × NaN is NaN, so NaNs are overwritten explicitly.
       grad.muli(0f);
       grad.set(grad.isNaN(), 0f);
     }
     return finite;
+  }
+
+  /** A learning-rate multiplier per parameter name. */
+  @FunctionalInterface
+  public interface ToFloatFunction {
+    float apply(String name);
   }
 
   private static NDArray scoped(NDArray temporary, NDManager scope) {

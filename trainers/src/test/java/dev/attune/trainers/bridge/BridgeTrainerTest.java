@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.attune.trainers.model.BertEncoder;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.task.Tasks;
@@ -79,7 +82,7 @@ class BridgeTrainerTest {
   }
 
   static BridgeConfig config(int supervised, int reinforce, int checkpointEvery) {
-    return new BridgeConfig(4, 3, 2, 32, 4, supervised, 1e-2f, reinforce, 4, 1e-2f, 0.8, 32, 64, checkpointEvery, 11);
+    return new BridgeConfig(4, 3, 2, 32, 4, supervised, 1e-2f, reinforce, 4, 1e-2f, 0.8, 0f, 32, 64, checkpointEvery, 11);
   }
 
   @Test
@@ -87,7 +90,7 @@ class BridgeTrainerTest {
     List<BridgeExample> examples = examples();
     BridgeConfig config = config(40, 0, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples, embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
+      BridgeTrainer.Result result = new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples, embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       List<List<Integer>> chosen = new Bridge("bridge-v1", decoder, embeddings).select(examples);
 
       assertThat(result.supervisedSteps()).isEqualTo(80);
@@ -100,7 +103,7 @@ class BridgeTrainerTest {
   void reinforcement_raises_the_reward_of_sampled_sequences() throws Exception {
     BridgeConfig config = config(0, 100, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result result = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
+      BridgeTrainer.Result result = new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       Map<String, Double> after = BridgeEvaluation.evaluate(examples(), new Bridge("bridge-v1", decoder, embeddings).select(examples()), REWARD);
 
       assertThat(result.reinforceSteps()).isEqualTo(200);
@@ -115,7 +118,7 @@ class BridgeTrainerTest {
     BridgeConfig config = config(3, 2, 2);
     float[] unbroken;
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
+      new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
       unbroken = weights(decoder);
     }
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(state.resolve("checkpoint"));
@@ -124,18 +127,45 @@ class BridgeTrainerTest {
       RetrieverTrainer.StepListener crash = (batch, ids, value) -> {
         if (batch == 7) throw new IllegalStateException("injected crash at batch 7");
       };
-      assertThatThrownBy(() -> new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"), crash))
+      assertThatThrownBy(() -> new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"), crash))
           .hasMessageContaining("injected crash");
     }
     List<Integer> seen = new ArrayList<>();
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
-      BridgeTrainer.Result resumed = new BridgeTrainer(config).train(decoder, examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"),
+      BridgeTrainer.Result resumed = new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples(), embeddings, REWARD, checkpoint, state.resolve("supervised"),
           (batch, ids, value) -> seen.add(batch));
 
       assertThat(resumed.resumedAt()).as("the checkpoint after batch 6 (an RL batch)").isEqualTo(6);
       assertThat(seen).containsExactly(6, 7, 8, 9);
       assertThat(state.resolve("supervised").resolve(PointerDecoder.WEIGHTS_FILE)).as("saved as the supervised stage ended").exists();
       assertThat(weights(decoder)).containsExactly(unbroken, org.assertj.core.api.Assertions.within(1e-5f));
+    }
+  }
+
+  @Test
+  void fine_tuning_moves_the_encoder_and_the_saved_bridge_carries_it(@TempDir Path out) throws Exception {
+    BridgeConfig config = config(2, 1, 0).withEncoderLearningRate(1e-4f);
+    Path base = dir.resolve("base");
+    String probe = "encoder.layer.0.attention.self.query.weight";
+    try (BridgeModel model = BridgeModel.fineTuned(PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu()),
+        BertEncoder.load("retriever-v0", base, ModelSpec.BGE_SMALL_EN_V15, 64, Device.cpu()), base, Tasks.defaults().instructions())) {
+      float[] before = model.parameters().get(probe).toFloatArray();
+      BridgeTrainer.Result result = new BridgeTrainer(config).train(model, examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
+      model.save(out);
+
+      assertThat(result.supervisedSteps() + result.reinforceSteps()).isEqualTo(6);
+      assertThat(model.parameters().get(probe).toFloatArray()).isNotEqualTo(before);
+      assertThat(out.resolve(BridgeModel.ENCODER_DIR).resolve(ModelSpec.ONNX_FILE)).exists();
+      List<List<Integer>> inMemory;
+      try (NDManager scope = model.decoder().manager().newSubManager()) {
+        NDArray[] qc = model.embed(scope, examples(), null, config);
+        inMemory = model.decoder().decode(qc[0], qc[1], new int[] {4, 4, 4, 4, 4, 4, 4, 4}, null);
+      }
+      try (Bridge saved = Bridge.open("bridge-v1", out, ModelSpec.BGE_SMALL_EN_V15, name -> {
+            throw new AssertionError("a bridge with its own encoder must not ask for " + name);
+          }, Tasks.defaults().instructions(), 32, 64, Device.cpu())) {
+        assertThat(saved.select(examples())).as("ONNX Runtime on the written-back encoder decodes like the DJL model").isEqualTo(inMemory);
+      }
     }
   }
 

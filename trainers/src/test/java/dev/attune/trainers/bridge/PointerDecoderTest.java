@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The pointer decoder honours its masks when scoring, decoding and sampling, and survives a save. */
 class PointerDecoderTest {
-  static final BridgeConfig CONFIG = new BridgeConfig(5, 3, 2, 16, 4, 1, 1e-3f, 1, 2, 1e-4f, 0.9, 16, 16, 0, 7);
+  static final BridgeConfig CONFIG = new BridgeConfig(5, 3, 2, 16, 4, 1, 1e-3f, 1, 2, 1e-4f, 0.9, 0f, 16, 16, 0, 7);
   static final int DIM = 8;
 
   @Test
