@@ -1,6 +1,7 @@
 package dev.attune.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.client.AttuneClient;
@@ -32,7 +33,6 @@ import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelLog;
 import dev.attune.trainers.train.ModelRegistry;
 import dev.attune.trainers.train.PromotionPolicy;
-import dev.attune.trainers.train.RetrieverTrainer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bridge end to end on a real broker, real bge-small embeddings and silver sequences searched on
- * the offline scorer: a training round publishes a BRIDGE version with its comparison table and
- * lineage, serving picks it up, answers {@code bridge: true} with both versions, and a bridge rollback
+ * the offline scorer: a round killed mid-way resumes from its checkpoint and publishes a BRIDGE
+ * version with its comparison table and lineage, serving picks it up, answers {@code bridge: true} with both versions, and a bridge rollback
  * under traffic fails no request and mixes no versions.
  */
 class BridgeIT {
@@ -73,9 +73,18 @@ class BridgeIT {
       }
 
       BridgeServiceConfig config = new BridgeServiceConfig(kafka.bootstrapServers(), topics, 10, 20,
-          new PromotionPolicy("utility", -1e9, 1.0), 5, BridgeConfig.defaults().withEpochs(10, 5), Tasks.defaults());
-      BridgeService trainer = new BridgeService(config, registry, new ScorerReward(scorer, SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE);
+          new PromotionPolicy("utility", -1e9, 1.0), 5, BridgeConfig.defaults().withEpochs(10, 5).withCheckpointEvery(10), Tasks.defaults());
+      ScorerReward reward = new ScorerReward(scorer, SilverSearchConfig.defaults().distraction());
+      // Injected fault: the real round cannot be made to die at a chosen batch otherwise.
+      BridgeService killed = new BridgeService(config, registry, reward, (batch, ids, value) -> {
+        if (batch == 25) throw new IllegalStateException("injected kill at batch 25");
+      });
+      assertThatThrownBy(killed::runRound).hasMessageContaining("injected kill");
+      List<Integer> resumedBatches = new java.util.ArrayList<>();
+      BridgeService trainer = new BridgeService(config, registry, reward, (batch, ids, value) -> resumedBatches.add(batch));
       BridgeService.Outcome outcome = trainer.runRound().orElseThrow();
+
+      assertThat(resumedBatches.get(0)).as("resumed at the checkpoint after batch 20").isEqualTo(20);
 
       ModelVersion decision = outcome.decision();
       assertThat(decision.getKind()).isEqualTo(ModelKind.BRIDGE);
