@@ -304,6 +304,7 @@ public final class AttuneCli {
     @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation; default: the built-in catalogue.") Path tasksFile;
     @Option(names = "--reference", description = "BEIR directory of the fixed reference set; default: none.") Path reference;
     @Option(names = "--margin", defaultValue = "0.0", description = "Held-out nDCG@10 gain required to promote (default: ${DEFAULT-VALUE}).") double margin;
+    @Option(names = "--min-held-out", defaultValue = "30", description = "Below this many held-out traffic queries the reference set is pooled into the decision (default: ${DEFAULT-VALUE}).") int minHeldOut;
 
     @Override
     public Integer call() throws Exception {
@@ -313,7 +314,7 @@ public final class AttuneCli {
       var referenceSet = reference == null ? java.util.List.<RetrievalMetrics.Judged>of() : BeirDataset.fromDirectoryOrBundled(reference).queries();
       TrainerService trainer = new TrainerService(
           new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10,
-              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance()), 0, training, tasks, referenceSet),
+              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance(), minHeldOut), 0, training, tasks, referenceSet),
           new ModelRegistry(modelsDir, ModelSpec.named(baseModel)), v -> {});
       trainer.run();
       return 0;

@@ -1,12 +1,12 @@
 package dev.attune.serving;
 
+import ai.djl.Device;
+import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.trainers.bridge.Bridge;
 import dev.attune.trainers.bridge.CandidateEmbeddings;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.train.ModelRegistry;
-import dev.attune.schemas.ModelKind;
-import ai.djl.Device;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
- * The bridge serving uses, swapped whole: decoder and the retriever encoder it reads are loaded
- * before the swap, requests use the bridge under a read lock, and the swap takes the write lock only
+ * The bridge serving uses, swapped whole: decoder and the encoder it reads are loaded before the
+ * swap, requests use the bridge under a read lock, and the swap takes the write lock only
  * to replace the reference. A request therefore sees one bridge version from start to end, and the
  * old bridge is closed only after its last request. Version 0 means no bridge: the retriever's top
  * k as is.

@@ -67,6 +67,7 @@ class SilverSearchTest {
     assertThat(s.getUtility()).isCloseTo(Math.exp(-1), within(1e-12));
     assertThat(s.getRetrieverTopKUtility()).isCloseTo(Math.exp(-2), within(1e-12));
     assertThat(s.getSequenceId()).isEqualTo("r1\u001funigram-lm");
+    assertThat(s.getAnswers()).as("the bridge's reward scores these").isEqualTo(e.getAnswers());
   }
 
   @Test

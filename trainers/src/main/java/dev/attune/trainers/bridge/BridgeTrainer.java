@@ -100,13 +100,9 @@ public final class BridgeTrainer {
     AdamW supervised = new AdamW(model.decoder().manager(), config.supervisedLearningRate(), 0.01f, Math.round(plan.supervised() * 0.1f), plan.supervised());
     AdamW reinforce = new AdamW(model.decoder().manager(), config.reinforceLearningRate(), 0.01f, 0, total - plan.supervised());
     try {
-      Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.load();
+      Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.loadFor(fingerprint);
       if (saved.isPresent()) {
         TrainingCheckpoint.Position at = saved.get().position();
-        if (!at.examplesFingerprint().equals(fingerprint)) {
-          throw new IllegalStateException("checkpoint in " + checkpoint.dir() + " was taken on other examples (fingerprint "
-              + at.examplesFingerprint() + ", this run " + fingerprint + "); delete it to start the run over");
-        }
         model.loadWeights(saved.get().weights());
         AdamW stage = at.batches() <= plan.supervised() ? supervised : reinforce;
         stage.restore(at.optimizerStep(), saved.get().mean(), saved.get().variance(), model.parameters());

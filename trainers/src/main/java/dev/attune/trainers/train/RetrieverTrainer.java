@@ -59,13 +59,9 @@ public final class RetrieverTrainer {
     int position = 0, steps = 0, skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
     try (AdamW adam = new AdamW(model.manager(), config.learningRate(), config.weightDecay(), Math.round(planned * config.warmupShare()), planned)) {
-      Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.load();
+      Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.loadFor(fingerprint);
       if (saved.isPresent()) {
         TrainingCheckpoint.Position at = saved.get().position();
-        if (!at.examplesFingerprint().equals(fingerprint)) {
-          throw new IllegalStateException("checkpoint in " + checkpoint.dir() + " was taken on other examples (fingerprint "
-              + at.examplesFingerprint() + ", this run " + fingerprint + "); delete it to start the run over");
-        }
         model.loadWeights(saved.get().weights());
         adam.restore(at.optimizerStep(), saved.get().mean(), saved.get().variance(), model.parameters());
         position = at.batches();

@@ -80,6 +80,21 @@ public final class TrainingCheckpoint {
     }
   }
 
+  /**
+   * The last checkpoint of a run on the examples {@code fingerprint} names, if any; one taken on other
+   * examples is an error, never silently resumed.
+   */
+  public Optional<Saved> loadFor(String fingerprint) {
+    Optional<Saved> saved = load();
+    saved.ifPresent(s -> {
+      if (!s.position().examplesFingerprint().equals(fingerprint)) {
+        throw new IllegalStateException("checkpoint in " + dir + " was taken on other examples (fingerprint "
+            + s.position().examplesFingerprint() + ", this run " + fingerprint + "); delete it to start the run over");
+      }
+    });
+    return saved;
+  }
+
   public Optional<Saved> load() {
     Path pointer = dir.resolve(LATEST);
     if (!Files.exists(pointer)) return Optional.empty();

@@ -29,7 +29,7 @@ class TrainingCheckpointTest {
       weights.get("w").set(java.nio.FloatBuffer.wrap(new float[] {7f, 8f}));
       checkpoint.save(new TrainingCheckpoint.Position(4, 4, 1, 1.5, 1.1, "f1"), weights, adam);
 
-      TrainingCheckpoint.Saved saved = checkpoint.load().orElseThrow();
+      TrainingCheckpoint.Saved saved = checkpoint.loadFor("f1").orElseThrow();
 
       assertThat(saved.position()).isEqualTo(new TrainingCheckpoint.Position(4, 4, 1, 1.5, 1.1, "f1"));
       assertThat(saved.weights().get("w")).containsExactly(7f, 8f);
@@ -38,6 +38,8 @@ class TrainingCheckpointTest {
       try (var files = Files.list(dir.resolve("ckpt"))) {
         assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("LATEST", "step-4");
       }
+      assertThatThrownBy(() -> checkpoint.loadFor("f2")).as("taken on other examples")
+          .hasMessageContaining("fingerprint f1, this run f2");
     }
   }
 
