@@ -329,6 +329,7 @@ public final class AttuneCli {
     @Option(names = "--holdout", defaultValue = "20", description = "Percent of silver sequences held out for the decision (default: ${DEFAULT-VALUE}).") int holdout;
     @Option(names = "--margin", defaultValue = "0.0", description = "Held-out utility gain over the serving bridge (or top-k) required to promote (default: ${DEFAULT-VALUE}).") double margin;
     @Option(names = "--corpus", description = "BEIR directory whose corpus fits the offline scorer; default: the bundled SQuAD dev.") Path corpus;
+    @Option(names = "--every", description = "Keep running: look for a round at this interval (ISO-8601, e.g. PT10M) until interrupted; default: one round, then exit.") Duration every;
     @CommandLine.Mixin dev.attune.infra.bridge.BridgeOptions bridge;
     @CommandLine.Mixin LlmOptions llm;
 
@@ -338,14 +339,32 @@ public final class AttuneCli {
       try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
         var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
             new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
-        var outcome = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15),
-            llm.reward(scorer), RetrieverTrainer.StepListener.NONE).runRound();
-        outcome.ifPresent(o -> dev.attune.infra.bridge.BridgeTable.print(o.decision().getName() + " " + o.decision().getStatus() + ": " + o.decision().getReason(),
-            o.table(), System.out));
+        var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15),
+            llm.reward(scorer), RetrieverTrainer.StepListener.NONE);
+        if (every == null) {
+          round(service);
+          return 0;
+        }
+        var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        scheduler.scheduleWithFixedDelay(() -> {
+          try {
+            round(service);
+          } catch (Exception e) {
+            // A failed round leaves its state and checkpoint; the next look resumes it.
+            System.err.println("bridge trainer: round failed, will retry: " + e);
+          }
+        }, 0, every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        blockUntilInterrupted(scheduler::shutdownNow);
         return 0;
       }
     }
+
+    private static void round(dev.attune.trainers.bridge.BridgeService service) throws Exception {
+      service.runRound().ifPresent(o -> dev.attune.infra.bridge.BridgeTable.print(
+          o.decision().getName() + " " + o.decision().getStatus() + ": " + o.decision().getReason(), o.table(), System.out));
+    }
   }
+
 
   @Command(name = "replay", description = "Drive a running service with a BEIR query set and an LLM scorer.")
   static final class ReplayCommand implements Callable<Integer> {
