@@ -142,9 +142,9 @@ public final class BridgeTrainer {
         listener.onStep(position, batch.stream().map(BridgeExample::id).toList(), value);
         progress.advance(1);
         if (checkpoint != null && config.checkpointEvery() > 0 && (position + 1) % config.checkpointEvery() == 0) {
-          save(checkpoint, model, position + 1 <= plan.supervised() ? supervised : reinforce, baseline, firstReward,
-              new TrainingCheckpoint.Position(position + 1, steps, (position + 1 <= plan.supervised() ? supervised : reinforce).step(),
-                  firstLoss, lastLoss, fingerprint));
+          AdamW stage = position + 1 <= plan.supervised() ? supervised : reinforce;
+          save(checkpoint, model, stage, baseline, firstReward,
+              new TrainingCheckpoint.Position(position + 1, steps, stage.step(), firstLoss, lastLoss, fingerprint));
         }
       }
       if (position == plan.supervised()) snapshot(model, supervisedSnapshot);
