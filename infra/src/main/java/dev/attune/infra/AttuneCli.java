@@ -50,6 +50,8 @@ import picocli.CommandLine.Option;
         AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class, ModelsCommand.class, TrainerBench.class,
         dev.attune.infra.bridge.EvalBridgeCommand.class, AttuneCli.TrainBridgeCommand.class})
 public final class AttuneCli {
+  static final String BASE_MODEL = "bge-small-en-v1.5, all-minilm-l6-v2, or a directory with model.onnx, tokenizer.json and attune-model.properties"
+      + " (any BERT-family checkpoint in the same ONNX form) (default: ${DEFAULT-VALUE}).";
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
   }
@@ -71,6 +73,7 @@ public final class AttuneCli {
     @Option(names = "--epochs", description = "Passes over each round's examples, within the size's step cap (default: 1).") Integer epochs;
     @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: the size's setting, 2e-5).") Float learningRate;
     @Option(names = "--bridge", description = "Then train a BGM bridge on the mined silver sequences, print its comparison table and serve it.") boolean bridge;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @CommandLine.Mixin StoreOptions storeOptions;
 
     @Override
@@ -84,6 +87,7 @@ public final class AttuneCli {
               t.checkpointEvery()));
         }
         if (bridge) config = config.withBridge(dev.attune.trainers.bridge.BridgeConfig.defaults());
+        config = config.withBase(ModelSpec.resolve(baseModel));
         Demo.print(new Demo(config).run(), System.out);
       }
       return 0;
@@ -95,7 +99,7 @@ public final class AttuneCli {
     @Option(names = "--queries", description = "BEIR directory (corpus.jsonl, queries.jsonl, qrels/dev.tsv); default: the bundled SQuAD dev.") Path queries;
     @Option(names = "--model", defaultValue = "0", split = ",", description = "Model version numbers, e.g. 0,3 (default: ${DEFAULT-VALUE}, the pretrained base).") List<Integer> models;
     @Option(names = "--models-dir", defaultValue = ".attune/demo/models") Path modelsDir;
-    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = "bge-small-en-v1.5 or all-minilm-l6-v2 (default: ${DEFAULT-VALUE}).") String baseModel;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--tasks", description = "Task catalogue (properties); default: the built-in one.") Path tasksFile;
     @Option(names = "--articles", defaultValue = "0", description = "Only the first N articles (0 = all).") int articles;
     @Option(names = "--max-passage-tokens", defaultValue = "512") int maxPassageTokens;
@@ -104,7 +108,7 @@ public final class AttuneCli {
     public Integer call() throws Exception {
       BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
       if (articles > 0) data = data.firstArticles(articles);
-      ModelSpec spec = ModelSpec.named(baseModel);
+      ModelSpec spec = ModelSpec.resolve(baseModel);
       ModelRegistry registry = new ModelRegistry(modelsDir, spec);
       Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
       var passages = data.corpus().passages();
@@ -176,6 +180,7 @@ public final class AttuneCli {
     @Option(names = "--work-dir", defaultValue = ".attune/serve") Path workDir;
     @Option(names = "--models-dir", defaultValue = ".attune/serve/models", description = "Where the pretrained base is unpacked (default: ${DEFAULT-VALUE}).") Path modelsDir;
     @Option(names = "--token-env", defaultValue = "ATTUNE_API_TOKEN", description = "Environment variable holding the bearer token /v1/ calls must present; unset = no authentication (default: ${DEFAULT-VALUE}).") String tokenEnv;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--bridge-by-default", description = "Pass /v1/retrieve requests that do not say \"bridge\" through the serving bridge.") boolean bridgeByDefault;
 
     @Override
@@ -183,7 +188,7 @@ public final class AttuneCli {
       StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.BGE_SMALL_EN_V15, store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), 64, 512),
+          ModelSpec.resolve(baseModel), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), 64, 512),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {
@@ -292,7 +297,7 @@ public final class AttuneCli {
   static final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka;
     @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
-    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = "bge-small-en-v1.5 or all-minilm-l6-v2 (default: ${DEFAULT-VALUE}).") String baseModel;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
     @Option(names = "--steps", defaultValue = "60", description = "Step cap per round; never cuts the first epoch (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--epochs", defaultValue = "1") int epochs;
@@ -315,7 +320,7 @@ public final class AttuneCli {
       TrainerService trainer = new TrainerService(
           new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10,
               new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance(), minHeldOut), 0, training, tasks, referenceSet),
-          new ModelRegistry(modelsDir, ModelSpec.named(baseModel)), v -> {});
+          new ModelRegistry(modelsDir, ModelSpec.resolve(baseModel)), v -> {});
       trainer.run();
       return 0;
     }
@@ -329,6 +334,7 @@ public final class AttuneCli {
     @Option(names = "--holdout", defaultValue = "20", description = "Percent of silver sequences held out for the decision (default: ${DEFAULT-VALUE}).") int holdout;
     @Option(names = "--margin", defaultValue = "0.0", description = "Held-out utility gain over the serving bridge (or top-k) required to promote (default: ${DEFAULT-VALUE}).") double margin;
     @Option(names = "--corpus", description = "BEIR directory whose corpus fits the offline scorer; default: the bundled SQuAD dev.") Path corpus;
+    @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--every", description = "Keep running: look for a round at this interval (ISO-8601, e.g. PT10M) until interrupted; default: one round, then exit.") Duration every;
     @CommandLine.Mixin dev.attune.infra.bridge.BridgeOptions bridge;
     @CommandLine.Mixin LlmOptions llm;
@@ -339,7 +345,7 @@ public final class AttuneCli {
       try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
         var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
             new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
-        var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.BGE_SMALL_EN_V15),
+        var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, ModelSpec.resolve(baseModel)),
             llm.reward(scorer), RetrieverTrainer.StepListener.NONE);
         if (every == null) {
           round(service);

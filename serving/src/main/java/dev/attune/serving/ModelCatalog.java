@@ -39,7 +39,8 @@ public final class ModelCatalog {
   public Encoder open(String name) {
     Path dir = name.equals(baseName()) ? registry.dir(0) : artifacts.get(name);
     if (dir == null) throw new IllegalArgumentException("unknown model " + name + "; known: " + artifacts.keySet());
-    ModelSpec spec = registry.spec();
+    // A directory records the spec it was trained with; older ones run as the registry's base.
+    ModelSpec spec = ModelSpec.of(dir, registry.spec());
     try {
       return new OnnxEncoder(name, dir, spec, maxTokens);
     } catch (IOException e) {

@@ -45,7 +45,7 @@ public final class TrainerBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelSpec spec = ModelSpec.named(baseModel);
+    ModelSpec spec = ModelSpec.resolve(baseModel);
     Path dir = Files.createTempDirectory("attune-bench-trainer");
     Path modelDir = spec.materializeBase(dir.resolve("base"));
     BeirDataset data = BeirDataset.bundled();

@@ -2,6 +2,7 @@ package dev.attune.infra.demo;
 
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.trainers.bridge.BridgeConfig;
+import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.PromotionPolicy;
 import dev.attune.trainers.train.TrainerConfig;
@@ -22,23 +23,24 @@ import java.nio.file.Path;
  * @param promotion when a candidate replaces the serving model
  * @param training fine-tuning settings
  * @param tasks task instructions and losses, for trainer and serving alike
+ * @param base the pretrained retriever every version descends from
  * @param qdrant serving keeps its indexes in this Qdrant server (null: embedded Lucene)
  * @param bridge after the retriever round, train a BGM bridge on the mined silver sequences with
  *     these settings, then serve it (null: no bridge)
  */
 public record DemoConfig(
     Path workDir, int articles, int replayQueries, int evalQueries, int referenceQueries, int triggerExamples, int rounds, int k,
-    int holdoutPercent, PromotionPolicy promotion, TrainerConfig training, Tasks tasks, QdrantVectorStore.Config qdrant,
+    int holdoutPercent, PromotionPolicy promotion, TrainerConfig training, Tasks tasks, ModelSpec base, QdrantVectorStore.Config qdrant,
     BridgeConfig bridge) {
 
   public static DemoConfig standard(Path workDir) {
     return new DemoConfig(workDir, 12, 480, 300, 100, 400, 1, 10, 10, PromotionPolicy.defaults(),
-        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2, 3).withLengths(48, 256), Tasks.defaults(), null, null);
+        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2, 3).withLengths(48, 256), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   public static DemoConfig quick(Path workDir) {
     return new DemoConfig(workDir, 4, 120, 80, 60, 90, 1, 10, 10, PromotionPolicy.defaults(),
-        TrainerConfig.defaults().withMaxSteps(12).withBatch(6, 2, 2).withLengths(40, 192), Tasks.defaults(), null, null);
+        TrainerConfig.defaults().withMaxSteps(12).withBatch(6, 2, 2).withLengths(40, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   /**
@@ -49,22 +51,28 @@ public record DemoConfig(
    */
   public static DemoConfig tiny(Path workDir) {
     return new DemoConfig(workDir, 1, 24, 12, 8, 12, 1, 5, 25, new PromotionPolicy("ndcg@10", -1.0, 1.0),
-        TrainerConfig.defaults().withMaxSteps(2).withBatch(4, 1, 1).withLengths(32, 96), Tasks.defaults(), null, null);
+        TrainerConfig.defaults().withMaxSteps(2).withBatch(4, 1, 1).withLengths(32, 96), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   /** Serving keeps its indexes in the Qdrant server described by {@code qdrant} instead of Lucene. */
   public DemoConfig withQdrant(QdrantVectorStore.Config qdrant) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, qdrant, bridge);
+        promotion, training, tasks, base, qdrant, bridge);
   }
 
   public DemoConfig withTraining(TrainerConfig training) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, qdrant, bridge);
+        promotion, training, tasks, base, qdrant, bridge);
+  }
+
+  /** Starts from another pretrained retriever (e.g. all-MiniLM-L6-v2, or a checkpoint directory). */
+  public DemoConfig withBase(ModelSpec base) {
+    return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
+        promotion, training, tasks, base, qdrant, bridge);
   }
 
   public DemoConfig withBridge(BridgeConfig bridge) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, qdrant, bridge);
+        promotion, training, tasks, base, qdrant, bridge);
   }
 }

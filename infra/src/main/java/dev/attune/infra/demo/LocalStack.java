@@ -108,10 +108,10 @@ public final class LocalStack implements AutoCloseable {
     }
     System.out.printf("published %d passages to %s%n", corpus.passages().size(), topics.corpus().name());
 
-    registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
-    System.out.println("serving: embedding corpus with the pretrained " + ModelSpec.BGE_SMALL_EN_V15.name() + " (ONNX Runtime)");
+    registry = new ModelRegistry(work.resolve("models"), config.base());
+    System.out.println("serving: embedding corpus with the pretrained " + config.base().name() + " (ONNX Runtime)");
     serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
-        ModelSpec.BGE_SMALL_EN_V15, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
+        config.base(), qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
         config.training().maxQueryTokens(), config.training().maxPassageTokens()), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {

@@ -40,7 +40,7 @@ public final class Bridge implements AutoCloseable {
     try {
       Path own = dir.resolve(BridgeModel.ENCODER_DIR);
       CandidateEmbeddings embeddings = Files.isDirectory(own)
-          ? CandidateEmbeddings.owning(new OnnxEncoder(version + "-encoder", own, spec, maxPassageTokens), instructions, maxQueryTokens,
+          ? CandidateEmbeddings.owning(new OnnxEncoder(version + "-encoder", own, ModelSpec.of(own, spec), maxPassageTokens), instructions, maxQueryTokens,
               maxPassageTokens, CACHED_TEXTS)
           : frozen.apply(decoder.layout().encoder());
       return new Bridge(version, decoder, embeddings);

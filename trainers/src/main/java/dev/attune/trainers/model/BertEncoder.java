@@ -175,7 +175,7 @@ public final class BertEncoder implements Encoder {
     }
   }
 
-  /** Writes the current weights into a copy of {@code templateDir}'s ONNX graph, plus its tokenizer. */
+  /** Writes the current weights into a copy of {@code templateDir}'s ONNX graph, plus its tokenizer and spec. */
   public void save(Path templateDir, Path targetDir) throws IOException {
     Files.createDirectories(targetDir);
     byte[] template = Files.readAllBytes(templateDir.resolve(ModelSpec.ONNX_FILE));
@@ -188,6 +188,7 @@ public final class BertEncoder implements Encoder {
     Files.move(tmp, targetDir.resolve(ModelSpec.ONNX_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     Files.copy(templateDir.resolve(ModelSpec.TOKENIZER_FILE), targetDir.resolve(ModelSpec.TOKENIZER_FILE),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    spec.writeTo(targetDir);
   }
 
   @Override

@@ -72,6 +72,7 @@ class PretrainedEncoderTest {
               null, RetrieverTrainer.StepListener.NONE, Progress.silent());
       assertThat(result.steps()).isEqualTo(3);
       model.save(base, tuned);
+      assertThat(ModelSpec.of(tuned, ModelSpec.ALL_MINILM_L6_V2)).as("the written model records its spec").isEqualTo(ModelSpec.BGE_SMALL_EN_V15);
 
       try (OnnxEncoder served = new OnnxEncoder("retriever-v1", tuned, ModelSpec.BGE_SMALL_EN_V15, 128)) {
         float[][] fromOnnx = served.embedBatch(TEXTS, 128);
