@@ -33,9 +33,15 @@ public record DemoConfig(
     int holdoutPercent, PromotionPolicy promotion, TrainerConfig training, Tasks tasks, ModelSpec base, QdrantVectorStore.Config qdrant,
     BridgeConfig bridge) {
 
+  /**
+   * The default demo. Its batch (8 queries × (2 + 2) passages of up to 192 tokens) fits the 24 GB
+   * machines next to broker, Flink and serving in one JVM: at 8 × (2 + 3) × 256 a long batch's
+   * attention activations pushed the process past 24 GB and the kernel killed it (twice, at batches
+   * 35 and 5 of 54).
+   */
   public static DemoConfig standard(Path workDir) {
     return new DemoConfig(workDir, 12, 480, 300, 100, 400, 1, 10, 10, PromotionPolicy.defaults(),
-        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2, 3).withLengths(48, 256), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
+        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2, 2).withLengths(48, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   public static DemoConfig quick(Path workDir) {
