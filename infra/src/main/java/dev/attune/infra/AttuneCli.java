@@ -48,9 +48,10 @@ import picocli.CommandLine.Option;
     subcommands = {AttuneCli.DemoCommand.class, AttuneCli.EvalCommand.class, AttuneCli.ServeCommand.class,
         AttuneCli.AssembleCommand.class, AttuneCli.MineCommand.class, AttuneCli.TrainCommand.class, AttuneCli.ReplayCommand.class, AttuneCli.BenchServingCommand.class,
         AttuneCli.BenchMiningCommand.class, AttuneCli.BackfillCommand.class, ModelsCommand.class, TrainerBench.class,
-        dev.attune.infra.bridge.EvalBridgeCommand.class, AttuneCli.TrainBridgeCommand.class})
+        dev.attune.infra.bridge.EvalBridgeCommand.class, AttuneCli.TrainBridgeCommand.class,
+        dev.attune.infra.train.EvalTrainerCommand.class})
 public final class AttuneCli {
-  static final String BASE_MODEL = "bge-small-en-v1.5, all-minilm-l6-v2, or a directory with model.onnx, tokenizer.json and attune-model.properties"
+  public static final String BASE_MODEL = "bge-small-en-v1.5, all-minilm-l6-v2, or a directory with model.onnx, tokenizer.json and attune-model.properties"
       + " (any BERT-family checkpoint in the same ONNX form) (default: ${DEFAULT-VALUE}).";
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));
@@ -70,8 +71,7 @@ public final class AttuneCli {
   static final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Smaller corpus and fewer steps (a few minutes).") boolean quick;
     @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
-    @Option(names = "--epochs", description = "Passes over each round's examples, within the size's step cap (default: 1).") Integer epochs;
-    @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: the size's setting, 2e-5).") Float learningRate;
+    @CommandLine.Mixin dev.attune.infra.train.TrainingOptions training;
     @Option(names = "--bridge", description = "Then train a BGM bridge on the mined silver sequences, print its comparison table and serve it.") boolean bridge;
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @CommandLine.Mixin StoreOptions storeOptions;
@@ -81,11 +81,7 @@ public final class AttuneCli {
       deleteTree(workDir);
       try (StoreChoice store = storeOptions.open(workDir.resolve("qdrant"))) {
         DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir)).withQdrant(store.qdrant());
-        if (epochs != null || learningRate != null) {
-          var t = config.training();
-          config = config.withTraining(t.withSchedule(epochs != null ? epochs : t.epochs(), learningRate != null ? learningRate : t.learningRate(),
-              t.checkpointEvery()));
-        }
+        config = config.withTraining(training.over(config.training()));
         if (bridge) config = config.withBridge(dev.attune.trainers.bridge.BridgeConfig.defaults());
         config = config.withBase(ModelSpec.resolve(baseModel));
         Demo.print(new Demo(config).run(), System.out);
@@ -188,7 +184,8 @@ public final class AttuneCli {
       StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.resolve(baseModel), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), 64, 512),
+          ModelSpec.resolve(baseModel), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
+          ServingNode.MAX_PASSAGE_TOKENS),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
       blockUntilInterrupted(() -> {
@@ -299,13 +296,7 @@ public final class AttuneCli {
     @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
-    @Option(names = "--steps", defaultValue = "60", description = "Step cap per round; never cuts the first epoch (default: ${DEFAULT-VALUE}).") int steps;
-    @Option(names = "--epochs", defaultValue = "1") int epochs;
-    @Option(names = "--batch", defaultValue = "8", description = "Queries per batch, all from one task (default: ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--positives", defaultValue = "2") int positives;
-    @Option(names = "--negatives", defaultValue = "3") int negatives;
-    @Option(names = "--learning-rate", defaultValue = "2e-5") float learningRate;
-    @Option(names = "--checkpoint-every", defaultValue = "20", description = "Checkpoint every N batches (default: ${DEFAULT-VALUE}).") int checkpointEvery;
+    @CommandLine.Mixin dev.attune.infra.train.TrainingOptions training;
     @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation; default: the built-in catalogue.") Path tasksFile;
     @Option(names = "--reference", description = "BEIR directory of the fixed reference set; default: none.") Path reference;
     @Option(names = "--margin", defaultValue = "0.0", description = "Held-out nDCG@10 gain required to promote (default: ${DEFAULT-VALUE}).") double margin;
@@ -313,13 +304,12 @@ public final class AttuneCli {
 
     @Override
     public Integer call() throws Exception {
-      TrainerConfig training = TrainerConfig.defaults().withMaxSteps(steps).withBatch(batch, positives, negatives)
-          .withSchedule(epochs, learningRate, checkpointEvery);
+      TrainerConfig settings = training.over(TrainerConfig.defaults());
       Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
       var referenceSet = reference == null ? java.util.List.<RetrievalMetrics.Judged>of() : BeirDataset.fromDirectoryOrBundled(reference).queries();
       TrainerService trainer = new TrainerService(
           new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10,
-              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance(), minHeldOut), 0, training, tasks, referenceSet),
+              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance(), minHeldOut), 0, settings, tasks, referenceSet),
           new ModelRegistry(modelsDir, ModelSpec.resolve(baseModel)), v -> {});
       trainer.run();
       return 0;

@@ -90,7 +90,8 @@ public final class SwapBench {
       ModelRegistry registry = new ModelRegistry(dir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
       out.printf("[%s] building the base index ...%n", store);
       try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, dir, dir.resolve("models"),
-          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 64, 512), new IndexManager.Listener() {})) {
+          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
+          ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {})) {
         return measure(store, node, kafka, topics, registry.cloneBase(1), questions, out);
       }
     } finally {

@@ -3,6 +3,7 @@ package dev.attune.infra.demo;
 import dev.attune.client.AttuneClient;
 import dev.attune.infra.bridge.BridgeTable;
 import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.data.QuerySplit;
 import dev.attune.infra.replay.ScorerReward;
 import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeServiceConfig;
@@ -17,7 +18,6 @@ import dev.attune.serving.RetrievalService;
 import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.Progress;
-import dev.attune.trainers.train.TrainerServiceConfig;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,18 +49,10 @@ public final class Demo {
     long start = System.nanoTime();
     BeirDataset data = BeirDataset.bundled();
     if (config.articles() > 0) data = data.firstArticles(config.articles());
-    List<RetrievalMetrics.Judged> heldOut = new ArrayList<>();
-    List<RetrievalMetrics.Judged> reference = new ArrayList<>();
-    List<RetrievalMetrics.Judged> replay = new ArrayList<>();
-    for (RetrievalMetrics.Judged q : data.queries()) {
-      // The same hash the trainer uses, at 20%: evaluation and reference questions never reach the topics.
-      if (TrainerServiceConfig.heldOut("eval:" + q.queryId(), 20)) {
-        if (heldOut.size() < config.evalQueries()) heldOut.add(q);
-        else if (reference.size() < config.referenceQueries()) reference.add(q);
-      } else if (replay.size() < config.replayQueries()) {
-        replay.add(q);
-      }
-    }
+    QuerySplit split = QuerySplit.of(data.queries(), config.evalQueries(), config.referenceQueries(), config.replayQueries());
+    List<RetrievalMetrics.Judged> heldOut = split.evaluation();
+    List<RetrievalMetrics.Judged> reference = split.reference();
+    List<RetrievalMetrics.Judged> replay = split.traffic();
     System.out.printf("data: %d passages, %d questions replayed as traffic, %d held out for evaluation, %d as the trainer's reference set%n",
         data.corpus().passages().size(), replay.size(), heldOut.size(), reference.size());
     Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();

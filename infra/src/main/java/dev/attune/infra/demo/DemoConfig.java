@@ -34,19 +34,20 @@ public record DemoConfig(
     BridgeConfig bridge) {
 
   /**
-   * The default demo. Its batch (8 queries × (2 + 2) passages of up to 192 tokens) fits the 24 GB
+   * The default demo. Its batch (16 queries × (1 + 1) passages of up to 192 tokens) fits the 24 GB
    * machines next to broker, Flink and serving in one JVM: at 8 × (2 + 3) × 256 a long batch's
    * attention activations pushed the process past 24 GB and the kernel killed it (twice, at batches
-   * 35 and 5 of 54).
+   * 35 and 5 of 54). For the same compute, 16 queries with one positive and one negative each beat 8
+   * with two of each, and more traffic helped (trainers/README.md, Figures).
    */
   public static DemoConfig standard(Path workDir) {
-    return new DemoConfig(workDir, 12, 480, 300, 100, 400, 1, 10, 10, PromotionPolicy.defaults(),
-        TrainerConfig.defaults().withMaxSteps(40).withBatch(8, 2, 2).withLengths(48, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
+    return new DemoConfig(workDir, 12, 1440, 300, 100, 1200, 1, 10, 10, PromotionPolicy.defaults(),
+        TrainerConfig.defaults().withMaxSteps(40).withBatch(16, 1, 1).withLengths(48, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   public static DemoConfig quick(Path workDir) {
-    return new DemoConfig(workDir, 4, 120, 80, 60, 90, 1, 10, 10, PromotionPolicy.defaults(),
-        TrainerConfig.defaults().withMaxSteps(12).withBatch(6, 2, 2).withLengths(40, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
+    return new DemoConfig(workDir, 4, 240, 80, 60, 180, 1, 10, 10, PromotionPolicy.defaults(),
+        TrainerConfig.defaults().withMaxSteps(12).withBatch(12, 1, 1).withLengths(40, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   /**

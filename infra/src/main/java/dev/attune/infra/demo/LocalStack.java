@@ -112,7 +112,7 @@ public final class LocalStack implements AutoCloseable {
     System.out.println("serving: embedding corpus with the pretrained " + config.base().name() + " (ONNX Runtime)");
     serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
         config.base(), qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
-        config.training().maxQueryTokens(), config.training().maxPassageTokens()), new IndexManager.Listener() {
+        ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {
             if (BUILT.contains(swap.kind())) announce(swap, onSwap);

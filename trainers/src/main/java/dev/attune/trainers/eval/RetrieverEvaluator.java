@@ -23,6 +23,10 @@ public final class RetrieverEvaluator {
     this.maxPassageTokens = maxPassageTokens;
   }
 
+  public int size() {
+    return passageIds.size();
+  }
+
   public float[][] embedCorpus(Encoder encoder, Progress progress) {
     return encoder.embed(passageTexts, maxPassageTokens, 32, progress);
   }

@@ -2,7 +2,9 @@ package dev.attune.trainers.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +24,7 @@ public final class AdamW implements AutoCloseable {
   private final Map<String, NDArray> mean = new LinkedHashMap<>();
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
   private int step;
+  private List<String> nonFinite = List.of();
 
   public AdamW(NDManager parent, float learningRate, float weightDecay, int warmupSteps, int totalSteps) {
     this.manager = parent.newSubManager();
@@ -76,11 +79,14 @@ public final class AdamW implements AutoCloseable {
   public boolean applyClipped(Map<String, NDArray> params, float maxNorm, boolean finiteLoss, NDManager scope, ToFloatFunction rateScale) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
     double squared = 0;
+    nonFinite = new ArrayList<>();
     for (Map.Entry<String, NDArray> p : params.entrySet()) {
       NDArray grad = p.getValue().getGradient();
       grad.attach(scope);
       grads.put(p.getKey(), grad);
-      squared += grad.pow(2).sum().getFloat();
+      double part = grad.pow(2).sum().getFloat();
+      if (!Double.isFinite(part)) nonFinite.add(p.getKey());
+      squared += part;
     }
     double norm = Math.sqrt(squared);
     boolean finite = finiteLoss && Double.isFinite(norm);
@@ -97,6 +103,11 @@ public final class AdamW implements AutoCloseable {
       grad.set(grad.isNaN(), 0f);
     }
     return finite;
+  }
+
+  /** The parameters whose gradient was not finite at the last {@code applyClipped}. */
+  public List<String> nonFiniteGradients() {
+    return List.copyOf(nonFinite);
   }
 
   /** A learning-rate multiplier per parameter name. */

@@ -14,7 +14,6 @@ import dev.attune.trainers.task.TaskSpec;
 import dev.attune.trainers.task.Tasks;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * Fine-tunes a {@link BertEncoder} on mined examples (LLM-Embedder's recipe): homogeneous batches,
@@ -76,8 +75,7 @@ public final class RetrieverTrainer {
       for (; position < plan.size() && steps < stepCap; position++) {
         List<TrainingExample> chosen = plan.get(position);
         TaskSpec task = tasks.get(chosen.get(0).getTask());
-        TrainingBatch batch = TrainingBatch.of(task, chosen, config.positivesPerQuery(), config.negativesPerQuery(),
-            new Random(config.seed() * 1_000_003L + position));
+        TrainingBatch batch = TrainingBatch.of(task, chosen, config.positivesPerQuery(), config.negativesPerQuery());
         double loss = step(model, adam, batch);
         listener.onStep(position, batch.exampleIds(), loss);
         if (!Double.isFinite(loss)) {
@@ -128,6 +126,10 @@ public final class RetrieverTrainer {
         lossValue = loss.getFloat();
       }
       boolean finite = optimizer.applyClipped(model.parameters(), MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
+      if (!finite) {
+        System.out.printf("trainer: update skipped: loss %s, %s%n", lossValue,
+            Double.isFinite(lossValue) ? "gradient not finite in " + optimizer.nonFiniteGradients() : "loss not finite");
+      }
       return finite ? lossValue : Double.NaN;
     }
   }

@@ -17,7 +17,7 @@ package dev.attune.trainers.train;
  * @param maxQueryTokens query truncation
  * @param maxPassageTokens passage truncation
  * @param checkpointEvery save weights, optimiser state and position every this many batches (0 = never)
- * @param seed batch order and positive sampling
+ * @param seed batch order
  */
 public record TrainerConfig(
     int batchQueries,
@@ -52,7 +52,7 @@ public record TrainerConfig(
   }
 
   public static TrainerConfig defaults() {
-    return new TrainerConfig(8, 2, 3, 60, 1, 2e-5f, 0.1f, 0.01f, 0.05f, 1.0f, 1.0f, 48, 256, 20, 42L);
+    return new TrainerConfig(8, 2, 3, 60, 1, 2e-5f, 0.1f, 0.01f, 0.02f, 1.0f, 1.0f, 48, 256, 20, 42L);
   }
 
   public TrainerConfig withMaxSteps(int steps) {
@@ -63,6 +63,11 @@ public record TrainerConfig(
   public TrainerConfig withBatch(int queries, int positives, int negatives) {
     return new TrainerConfig(queries, positives, negatives, maxSteps, epochs, learningRate, warmupShare,
         weightDecay, temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+  }
+
+  public TrainerConfig withTemperature(float studentTemperature) {
+    return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare,
+        weightDecay, studentTemperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
   }
 
   public TrainerConfig withLengths(int queryTokens, int passageTokens) {

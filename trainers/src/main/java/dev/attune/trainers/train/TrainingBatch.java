@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * One step's data, all from one task: B queries, each with exactly {@code positives + negatives}
@@ -36,7 +35,7 @@ record TrainingBatch(
     return queries.size();
   }
 
-  static TrainingBatch of(TaskSpec task, List<TrainingExample> examples, int positives, int negatives, Random random) {
+  static TrainingBatch of(TaskSpec task, List<TrainingExample> examples, int positives, int negatives) {
     int perQuery = positives + negatives;
     int n = examples.size() * perQuery;
     List<String> ids = new ArrayList<>();
@@ -52,8 +51,9 @@ record TrainingBatch(
       queries.add(task.queryText(e.getQuery()));
       Map<String, TrainingPassage> byId = new HashMap<>();
       e.getCandidates().forEach(c -> byId.put(c.getPassageId(), c));
-      List<TrainingPassage> pos = new ArrayList<>(e.getPositives().stream().filter(byId::containsKey).map(byId::get).toList());
-      java.util.Collections.shuffle(pos, random);
+      // The miner lists human labels first, then the LLM's picks best first: with fewer slots than
+      // positives, the surest ones train.
+      List<TrainingPassage> pos = e.getPositives().stream().filter(byId::containsKey).map(byId::get).toList();
       List<TrainingPassage> slots = new ArrayList<>(pos.subList(0, Math.min(positives, pos.size())));
       int positiveCount = slots.size();
       for (int s = positiveCount; s < positives; s++) slots.add(null);

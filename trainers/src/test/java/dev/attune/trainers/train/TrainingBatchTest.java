@@ -6,7 +6,6 @@ import dev.attune.schemas.TrainingExample;
 import dev.attune.trainers.task.Distillation;
 import dev.attune.trainers.task.TaskSpec;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TrainingBatchTest {
@@ -17,7 +16,7 @@ class TrainingBatchTest {
     TrainingExample a = TrainingFixtures.example("a", "qa", 2, 3);
     TrainingExample b = TrainingFixtures.example("b", "qa", 1, 1);
 
-    TrainingBatch batch = TrainingBatch.of(QA, List.of(a, b), 2, 2, new Random(1));
+    TrainingBatch batch = TrainingBatch.of(QA, List.of(a, b), 2, 2);
 
     assertThat(batch.keysPerQuery()).isEqualTo(4);
     assertThat(batch.queries()).containsExactly("Represent this query: query a", "Represent this query: query b");
@@ -30,11 +29,21 @@ class TrainingBatchTest {
   }
 
   @Test
+  void with_fewer_slots_than_positives_the_first_listed_train() {
+    TrainingExample e = TrainingFixtures.example("a", "qa", 3, 1);
+
+    TrainingBatch batch = TrainingBatch.of(QA, List.of(e, TrainingFixtures.example("b", "qa", 1, 1)), 2, 1);
+
+    // The miner lists human labels first, then the LLM's picks best first.
+    assertThat(batch.keys().subList(0, 3)).containsExactly("text of a-p0", "text of a-p1", "text of a-n0");
+  }
+
+  @Test
   void negatives_never_include_a_positive() {
     TrainingExample e = TrainingFixtures.example("a", "qa", 1, 2);
     e.setHardNegatives(List.of("a-p0", "a-n1"));
 
-    TrainingBatch batch = TrainingBatch.of(QA, List.of(e, TrainingFixtures.example("b", "qa", 1, 2)), 1, 2, new Random(1));
+    TrainingBatch batch = TrainingBatch.of(QA, List.of(e, TrainingFixtures.example("b", "qa", 1, 2)), 1, 2);
 
     // a-p0 is dropped from the negatives; a-n0 (lowest teacher score among the rest) fills the slot.
     assertThat(batch.keys().subList(0, 3)).containsExactly("text of a-p0", "text of a-n1", "text of a-n0");

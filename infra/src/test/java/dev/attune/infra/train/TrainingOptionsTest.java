@@ -1,0 +1,31 @@
+package dev.attune.infra.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.attune.trainers.train.TrainerConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TrainingOptionsTest {
+
+  private static TrainerConfig parse(TrainerConfig base, String... args) {
+    TrainingOptions options = new TrainingOptions();
+    new CommandLine(options).parseArgs(args);
+    return options.over(base);
+  }
+
+  @Test
+  void optionsLeftOutKeepTheCommandsSettings() {
+    TrainerConfig base = TrainerConfig.defaults().withBatch(16, 1, 1).withMaxSteps(40);
+    assertEquals(base, parse(base));
+  }
+
+  @Test
+  void optionsGivenReplaceTheirSettingOnly() {
+    TrainerConfig base = TrainerConfig.defaults();
+    TrainerConfig c = parse(base, "--batch", "12", "--negatives", "4", "--learning-rate", "5e-5", "--temperature", "0.02",
+        "--passage-tokens", "128", "--epochs", "2", "--steps", "90");
+    assertEquals(new TrainerConfig(12, base.positivesPerQuery(), 4, 90, 2, 5e-5f, base.warmupShare(), base.weightDecay(), 0.02f,
+        base.teacherTemperature(), base.distillationWeight(), base.maxQueryTokens(), 128, base.checkpointEvery(), base.seed()), c);
+  }
+}
