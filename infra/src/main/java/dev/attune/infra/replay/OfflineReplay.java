@@ -30,10 +30,16 @@ public final class OfflineReplay {
 
   public static List<Replayed> of(BeirDataset data, List<RetrievalMetrics.Judged> questions, Encoder encoder, LlmScorer scorer, int k,
       int maxQueryTokens, int maxPassageTokens) {
+    float[][] corpus = encoder.embed(data.corpus().passages().stream().map(Corpus.Passage::embeddingText).toList(), maxPassageTokens, 32,
+        Progress.every("embedding corpus", data.corpus().passages().size(), 10_000));
+    return of(data, corpus, questions, encoder, scorer, k, maxQueryTokens);
+  }
+
+  /** As above, with the corpus already embedded by {@code encoder}, in the data set's passage order. */
+  public static List<Replayed> of(BeirDataset data, float[][] corpus, List<RetrievalMetrics.Judged> questions, Encoder encoder,
+      LlmScorer scorer, int k, int maxQueryTokens) {
     List<Corpus.Passage> passages = data.corpus().passages();
     Map<String, Corpus.Passage> byId = passages.stream().collect(Collectors.toMap(Corpus.Passage::id, Function.identity()));
-    float[][] corpus = encoder.embed(passages.stream().map(Corpus.Passage::embeddingText).toList(), maxPassageTokens, 32,
-        Progress.every("embedding corpus", passages.size(), 10_000));
     float[][] vectors = encoder.embed(questions.stream().map(RetrievalMetrics.Judged::text).toList(), maxQueryTokens, 32, Progress.silent());
     List<List<String>> ranked = ExactSearch.topK(vectors, corpus, passages.stream().map(Corpus.Passage::id).toList(), k);
     List<Replayed> out = new ArrayList<>();

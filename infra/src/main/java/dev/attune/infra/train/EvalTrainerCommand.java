@@ -75,11 +75,11 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     Map<String, Double> base;
     try (LlmScorer scorer = llm.open(passages.stream().map(Corpus.Passage::text).toList());
         OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(0), registry.dir(0), spec, ServingNode.MAX_PASSAGE_TOKENS)) {
-      base = evaluate(evaluator, encoder, split.evaluation(), tasks);
+      float[][] corpus = embed(evaluator, encoder);
+      base = evaluator.evaluate(encoder, corpus, split.evaluation(), tasks);
       print("bm25", bm25);
       print("retriever-v0", base);
-      var replayed = OfflineReplay.of(data, split.traffic(), encoder, scorer, demo.k(), ServingNode.MAX_QUERY_TOKENS,
-          ServingNode.MAX_PASSAGE_TOKENS);
+      var replayed = OfflineReplay.of(data, corpus, split.traffic(), encoder, scorer, demo.k(), ServingNode.MAX_QUERY_TOKENS);
       OfflineExamples.Mined mined = OfflineExamples.of(replayed, passages, scorer.llmId(), scorer.signalKind(), encoder.version(),
           MiningConfig.defaults());
       examples = mined.examples().stream().filter(e -> !TrainerServiceConfig.heldOut(e.getExampleId(), 10)).toList();
@@ -90,15 +90,15 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     long start = System.nanoTime();
     RetrieverTrainer.Result result;
     try (BertEncoder model = BertEncoder.load(ModelRegistry.name(1), registry.dir(0), spec, config.maxPassageTokens(), BertEncoder.defaultDevice())) {
-      long planned = Math.max(config.maxSteps(), (long) examples.size() / config.batchQueries());
-      result = new RetrieverTrainer(config, tasks).train(model, examples, null, RetrieverTrainer.StepListener.NONE,
-          Progress.every("training", planned, 10_000));
+      RetrieverTrainer trainer = new RetrieverTrainer(config, tasks);
+      result = trainer.train(model, examples, null, RetrieverTrainer.StepListener.NONE,
+          Progress.every("training", trainer.plannedSteps(examples), 10_000));
       model.save(registry.dir(0), trainedDir);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Map<String, Double> trained;
     try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(1), trainedDir, spec, ServingNode.MAX_PASSAGE_TOKENS)) {
-      trained = evaluate(evaluator, encoder, split.evaluation(), tasks);
+      trained = evaluator.evaluate(encoder, embed(evaluator, encoder), split.evaluation(), tasks);
     }
     System.out.printf(Locale.ROOT, "trained %d steps on %d examples in %.0f s (loss %.3f -> %.3f)%n", result.steps(), result.examples(), seconds,
         result.firstLoss(), result.lastLoss());
@@ -109,9 +109,8 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Map<String, Double> evaluate(RetrieverEvaluator evaluator, Encoder encoder, List<RetrievalMetrics.Judged> questions, Tasks tasks) {
-    return evaluator.evaluate(encoder, evaluator.embedCorpus(encoder, Progress.every("embedding corpus (" + encoder.version() + ")",
-        evaluator.size(), 15_000)), questions, tasks);
+  private static float[][] embed(RetrieverEvaluator evaluator, Encoder encoder) {
+    return evaluator.embedCorpus(encoder, Progress.every("embedding corpus (" + encoder.version() + ")", evaluator.size(), 15_000));
   }
 
   private static void print(String name, Map<String, Double> m) {

@@ -43,14 +43,32 @@ public final class RetrieverTrainer {
     void onStep(int batch, List<String> exampleIds, double loss);
   }
 
+  /** Optimiser steps a run on {@code examples} takes when no update is skipped: the progress bar's total. */
+  public int plannedSteps(List<TrainingExample> examples) {
+    BatchPlan batches = BatchPlan.of(usable(examples), config.batchQueries(), config.epochs(), config.seed());
+    return Math.min(batches.batches().size(), stepCap(batches));
+  }
+
+  private static List<TrainingExample> usable(List<TrainingExample> examples) {
+    return examples.stream().filter(TrainingBatch::usable).toList();
+  }
+
+  /** The step cap never cuts the first epoch: every example of the run is trained on once. */
+  private int stepCap(BatchPlan batches) {
+    return Math.max(config.maxSteps(), batches.epochLength());
+  }
+
   public Result train(BertEncoder model, List<TrainingExample> examples, TrainingCheckpoint checkpoint, StepListener listener, Progress progress) {
-    List<TrainingExample> usable = examples.stream().filter(TrainingBatch::usable).toList();
+    List<TrainingExample> usable = usable(examples);
     BatchPlan batches = BatchPlan.of(usable, config.batchQueries(), config.epochs(), config.seed());
     List<List<TrainingExample>> plan = batches.batches();
     if (plan.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has a positive's text)");
-    // The step cap never cuts the first epoch: every example of the run is trained on once.
-    int stepCap = Math.max(config.maxSteps(), batches.epochLength());
+    int stepCap = stepCap(batches);
     int planned = Math.min(plan.size(), stepCap);
+    if (planned < plan.size()) {
+      System.out.printf("trainer: the step cap stops the run after %d of %d batches (%d epochs of %d); raise maxSteps (--steps) to train them all%n",
+          planned, plan.size(), config.epochs(), batches.epochLength());
+    }
     // PyTorch's grad mode is per thread and on by default in threads the engine did not start; off,
     // only the gradient collector's scope records graphs and the optimiser may update in place.
     JniUtils.setGradMode(false);

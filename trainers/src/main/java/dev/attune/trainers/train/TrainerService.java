@@ -156,8 +156,8 @@ public final class TrainerService implements Runnable {
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(stateDir.resolve("checkpoint-" + name));
     RetrieverTrainer.Result result;
     try (BertEncoder model = BertEncoder.load(name, parentDir, registry.spec(), training.maxPassageTokens(), BertEncoder.defaultDevice())) {
-      Progress progress = Progress.every("training " + name, Math.max(training.maxSteps(), (long) examples.size() / training.batchQueries()), 10_000);
-      result = new RetrieverTrainer(training, config.tasks()).train(model, examples, checkpoint, stepListener, progress);
+      RetrieverTrainer trainer = new RetrieverTrainer(training, config.tasks());
+      result = trainer.train(model, examples, checkpoint, stepListener, Progress.every("training " + name, trainer.plannedSteps(examples), 10_000));
       model.save(parentDir, candidateDir);
     }
     List<RetrievalMetrics.Judged> judged = new ArrayList<>(heldOut.values());
