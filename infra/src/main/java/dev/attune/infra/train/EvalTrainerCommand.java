@@ -65,12 +65,12 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     ModelRegistry registry = new ModelRegistry(workDir.resolve("models"), spec);
     Tasks tasks = Tasks.defaults();
     List<Corpus.Passage> passages = data.corpus().passages();
-    RetrieverEvaluator evaluator = new RetrieverEvaluator(passages.stream().map(Corpus.Passage::id).toList(),
-        passages.stream().map(Corpus.Passage::embeddingText).toList(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS);
+    List<String> ids = passages.stream().map(Corpus.Passage::id).toList();
+    List<String> texts = passages.stream().map(Corpus.Passage::embeddingText).toList();
+    RetrieverEvaluator evaluator = new RetrieverEvaluator(ids, texts, ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS);
     System.out.printf("%d passages, %d questions as traffic, %d for evaluation; %s%n", passages.size(), split.traffic().size(),
         split.evaluation().size(), TrainingOptions.describe(config));
-    Map<String, Double> bm25 = Bm25Baseline.evaluate(passages.stream().map(Corpus.Passage::id).toList(),
-        passages.stream().map(Corpus.Passage::embeddingText).toList(), split.evaluation());
+    Map<String, Double> bm25 = Bm25Baseline.evaluate(ids, texts, split.evaluation());
     List<TrainingExample> examples;
     Map<String, Double> base;
     try (LlmScorer scorer = llm.open(passages.stream().map(Corpus.Passage::text).toList());
