@@ -145,8 +145,12 @@ public final class RetrieverTrainer {
       }
       boolean finite = optimizer.applyClipped(model.parameters(), MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
       if (!finite) {
-        System.out.printf("trainer: update skipped: loss %s, %s%n", lossValue,
-            Double.isFinite(lossValue) ? "gradient not finite in " + optimizer.nonFiniteGradients() : "loss not finite");
+        List<String> bad = optimizer.nonFiniteGradients();
+        // Parameters are listed by layer, so the last one shows how high in the encoder the overflow starts.
+        System.out.printf("trainer: update skipped: loss %s, %s%n", lossValue, Double.isFinite(lossValue)
+            ? "gradient not finite in " + bad.size() + " of " + model.parameters().size() + " parameters (" + bad.get(0) + " .. "
+                + bad.get(bad.size() - 1) + ")"
+            : "loss not finite");
       }
       return finite ? lossValue : Double.NaN;
     }
