@@ -5,11 +5,12 @@ import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.demo.Demo;
 import dev.attune.infra.demo.DemoConfig;
 import dev.attune.infra.demo.LocalStack;
-import dev.attune.infra.replay.LlmScorer;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.infra.replay.LlmOptions;
 import dev.attune.infra.replay.Replayer;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.IndexManager;
+import dev.attune.serving.ServingIndexes;
 import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.store.QdrantServer;
@@ -26,7 +27,11 @@ import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.model.Truncation;
 import dev.attune.trainers.train.PromotionPolicy;
+import dev.attune.trainers.train.RetrieverPromotion;
+import dev.attune.trainers.train.RoundKind;
+import dev.attune.trainers.train.RoundSchedule;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
 import dev.attune.trainers.train.TrainerService;
@@ -73,6 +78,8 @@ public final class AttuneCli {
     @Option(names = "--work-dir", defaultValue = ".attune/demo", description = "Where broker logs, state, models and indexes go (default: ${DEFAULT-VALUE}).") Path workDir;
     @CommandLine.Mixin dev.attune.infra.train.TrainingOptions training;
     @Option(names = "--bridge", description = "Then train a BGM bridge on the mined silver sequences, print its comparison table and serve it.") boolean bridge;
+    @Option(names = "--round", defaultValue = "query", description = "query (the round keeps the live index; serving swaps the query encoder alone) or full (both towers, re-index) (default: ${DEFAULT-VALUE}).")
+    String round;
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @CommandLine.Mixin StoreOptions storeOptions;
 
@@ -83,6 +90,11 @@ public final class AttuneCli {
         DemoConfig config = (quick ? DemoConfig.quick(workDir) : DemoConfig.standard(workDir)).withQdrant(store.qdrant());
         config = config.withTraining(training.over(config.training()));
         if (bridge) config = config.withBridge(dev.attune.trainers.bridge.BridgeConfig.defaults());
+        switch (round) {
+          case "query" -> { }
+          case "full" -> config = config.withSchedule(RoundSchedule.always(RoundKind.FULL));
+          default -> throw new CommandLine.ParameterException(new CommandLine(this), "--round must be query or full, not " + round);
+        }
         config = config.withBase(ModelSpec.resolve(baseModel));
         Demo.print(new Demo(config).run(), System.out);
       }
@@ -114,9 +126,14 @@ public final class AttuneCli {
       System.out.printf("%d queries, %d passages (exact search)%n", data.queries().size(), passages.size());
       print("bm25 (lexical)", Bm25Baseline.evaluate(ids, texts, data.queries()));
       for (int model : models) {
-        try (OnnxEncoder encoder = new OnnxEncoder(ModelRegistry.name(model), registry.dir(model), spec, maxPassageTokens)) {
-          float[][] corpus = evaluator.embedCorpus(encoder, Progress.every("embed " + encoder.version(), passages.size(), 10_000));
-          print(encoder.version(), evaluator.evaluate(encoder, corpus, data.queries(), tasks));
+        // A query-side version searches the index of the version it was trained against: passages come from that one's encoder.
+        Path queryDir = registry.dir(model);
+        Path passageDir = ModelRegistry.recordedIndex(queryDir)
+            .map(index -> registry.dir(Integer.parseInt(index.substring(ModelRegistry.RETRIEVER.length())))).orElse(queryDir);
+        try (OnnxEncoder queries = new OnnxEncoder(ModelRegistry.name(model), queryDir, ModelSpec.of(queryDir, spec), maxPassageTokens);
+            OnnxEncoder passageEncoder = new OnnxEncoder("index of " + queries.version(), passageDir, ModelSpec.of(passageDir, spec), maxPassageTokens)) {
+          float[][] corpus = evaluator.embedCorpus(passageEncoder, Progress.every("embed " + passageEncoder.version(), passages.size(), 10_000));
+          print(queries.version(), evaluator.evaluate(queries, corpus, data.queries(), tasks));
         }
       }
       return 0;
@@ -290,6 +307,24 @@ public final class AttuneCli {
     }
   }
 
+  /** Which rounds the trainer runs. */
+  static class RoundOptions {
+    @Option(names = "--round", defaultValue = "query", description = "query (query-side rounds: the live index is kept) or full (both towers, re-index) (default: ${DEFAULT-VALUE}).")
+    String round;
+    @Option(names = "--full-every", defaultValue = "10", description = "With --round query: a full round after this many query-side rounds on one index; 0 = never (default: ${DEFAULT-VALUE}).")
+    int fullEvery;
+    @Option(names = "--full-after-rejections", defaultValue = "2", description = "With --round query: a full round after this many rejected query-side rounds in a row; 0 = never (default: ${DEFAULT-VALUE}).")
+    int fullAfterRejections;
+
+    RoundSchedule schedule() {
+      return switch (round) {
+        case "query" -> new RoundSchedule(RoundKind.QUERY_SIDE, fullEvery, fullAfterRejections);
+        case "full" -> RoundSchedule.always(RoundKind.FULL);
+        default -> throw new CommandLine.ParameterException(new CommandLine(this), "--round must be query or full, not " + round);
+      };
+    }
+  }
+
   @Command(name = "train", description = "Run the trainer service against an external Kafka; it resumes from its state in --models-dir.")
   static final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka;
@@ -297,21 +332,36 @@ public final class AttuneCli {
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
     @CommandLine.Mixin dev.attune.infra.train.TrainingOptions training;
+    @CommandLine.Mixin RoundOptions rounds;
     @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation; default: the built-in catalogue.") Path tasksFile;
     @Option(names = "--reference", description = "BEIR directory of the fixed reference set; default: none.") Path reference;
-    @Option(names = "--margin", defaultValue = "0.0", description = "Held-out nDCG@10 gain required to promote (default: ${DEFAULT-VALUE}).") double margin;
-    @Option(names = "--min-held-out", defaultValue = "30", description = "Below this many held-out traffic queries the reference set is pooled into the decision (default: ${DEFAULT-VALUE}).") int minHeldOut;
+    @Option(names = "--margin", defaultValue = "0.0", description = "Held-out LLM utility@5 gain required to promote (default: ${DEFAULT-VALUE}).") double margin;
+    @Option(names = "--tolerance", defaultValue = "0.01", description = "Largest drop allowed on a human-labelled measure (held-out and reference) (default: ${DEFAULT-VALUE}).") double tolerance;
+    @Option(names = "--min-held-out", defaultValue = "30", description = "Below this many labelled held-out traffic queries the reference set is pooled into the human-labelled guard (default: ${DEFAULT-VALUE}).") int minHeldOut;
+    @Option(names = "--llm-score-budget", defaultValue = "5000", description = "Most passages a decision asks the LLM to score, so both models are judged over one pool (default: ${DEFAULT-VALUE}).") int llmBudget;
+    @Option(names = "--corpus", description = "BEIR directory whose corpus fits the offline scorer; default: the bundled SQuAD dev.") Path corpus;
+    @CommandLine.Mixin LlmOptions llm;
+    @CommandLine.Mixin StoreOptions storeOptions;
 
     @Override
     public Integer call() throws Exception {
       TrainerConfig settings = training.over(TrainerConfig.defaults());
       Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
       var referenceSet = reference == null ? java.util.List.<RetrievalMetrics.Judged>of() : BeirDataset.fromDirectoryOrBundled(reference).queries();
-      TrainerService trainer = new TrainerService(
-          new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10,
-              new PromotionPolicy(RetrievalMetrics.NDCG_10, margin, PromotionPolicy.defaults().referenceTolerance(), minHeldOut), 0, settings, tasks, referenceSet),
-          new ModelRegistry(modelsDir, ModelSpec.resolve(baseModel)), v -> {});
-      trainer.run();
+      if (storeOptions.store.equals("qdrant-local")) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--store qdrant-local would start an empty Qdrant; give the Qdrant serving uses with --store qdrant");
+      }
+      // Serving's Lucene store lives inside its process: without a reachable Qdrant the trainer embeds each index once itself.
+      try (StoreChoice store = storeOptions.open(modelsDir.resolve("qdrant"));
+          var servingStore = store.qdrant() == null ? null : new QdrantVectorStore(store.qdrant());
+          LlmScorer scorer = llm.open(BeirDataset.fromDirectoryOrBundled(corpus).corpus().passages().stream().map(p -> p.text()).toList())) {
+        TrainerService trainer = new TrainerService(
+            new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
+                tasks, referenceSet, rounds.schedule(), Truncation.SERVING, llmBudget),
+            new ModelRegistry(modelsDir, ModelSpec.resolve(baseModel)), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
+            v -> {}, RetrieverTrainer.StepListener.NONE);
+        trainer.run();
+      }
       return 0;
     }
   }

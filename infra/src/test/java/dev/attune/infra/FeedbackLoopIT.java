@@ -46,14 +46,14 @@ class FeedbackLoopIT {
     BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
     List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());
     var reference = data.queries().subList(config.replayQueries(), config.replayQueries() + config.referenceQueries());
+    var scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), reference, null, swap -> {});
+      stack.start(data.corpus(), reference, null, scorer, swap -> {});
       Topics topics = stack.topics();
       List<Topic<?>> poisoned = List.of(topics.queries(), topics.retrievals(), topics.llmFeedback(), topics.humanFeedback(),
           topics.corpus(), topics.episodes());
       injectPoison(stack.bootstrapServers(), poisoned);
 
-      var scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
       Replayer.Summary replay = new Replayer(stack.serviceUri(), scorer, config.k()).replay(traffic, Progress.silent());
       assertThat(replay.failures()).isZero();
 
@@ -64,13 +64,15 @@ class FeedbackLoopIT {
       assertThat(decision.getStatus()).isEqualTo(ModelStatus.PROMOTED);
       assertThat(decision.getTrainingSteps()).isGreaterThanOrEqualTo(config.training().maxSteps());
       assertThat(decision.getMetrics()).containsKeys("heldout.ndcg@10", "serving.heldout.ndcg@10", "heldout.llm_utility@5",
-          "reference.ndcg@10", "reference.answer_recall@5");
+          "serving.heldout.llm_utility@5", "heldout.llm_scored@5", "reference.ndcg@10", "reference.answer_recall@5");
+      assertThat(decision.getMetrics().get("heldout.llm_scored@5")).as("the judge scored what the candidate ranked").isEqualTo(1.0);
+      assertThat(decision.getIndexVersion()).as("a query-side round: the base's index is kept").isZero();
       assertThat(decision.getLineage()).singleElement().satisfies(range -> {
         assertThat(range.getTopic()).isEqualTo(stack.topics().trainingExamples().name());
         assertThat(range.getFromOffset()).isZero();
         assertThat(range.getUntilOffset()).isGreaterThanOrEqualTo(decision.getTrainingExamples());
       });
-      assertThat(decision.getReason()).contains("held-out ndcg@10");
+      assertThat(decision.getReason()).contains("held-out LLM utility@5").contains("reference set:");
       assertThat(stack.service().current().modelVersion()).isEqualTo("retriever-v1");
       assertThat(stack.service().search("Which NFL team won Super Bowl 50?", "qa", 3).modelVersion()).isEqualTo("retriever-v1");
 

@@ -18,7 +18,7 @@ import dev.attune.serving.EventPublisher;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
-import dev.attune.trainers.train.PromotionPolicy;
+import dev.attune.trainers.train.RetrieverPromotion;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
 import dev.attune.trainers.train.TrainerService;
@@ -109,8 +109,8 @@ class TrainerResumeIT {
   private static TrainerService trainer(String bootstrap, ModelRegistry registry, int rounds, RetrieverTrainer.StepListener listener,
       List<ModelVersion> decisions) {
     TrainerConfig training = TrainerConfig.defaults().withBatch(2, 1, 1).withLengths(24, 48).withMaxSteps(1).withSchedule(1, 2e-5f, 2);
-    return new TrainerService(new TrainerServiceConfig(bootstrap, Topics.defaults(), 8, 20, new PromotionPolicy("ndcg@10", -1.0, 1.0),
-        rounds, training, Tasks.defaults(), List.of()), registry, decisions::add, listener);
+    return new TrainerService(new TrainerServiceConfig(bootstrap, Topics.defaults(), 8, 20, new RetrieverPromotion(-1.0, 1.0, 0),
+        rounds, training, Tasks.defaults(), List.of()), registry, null, null, decisions::add, listener);
   }
 
   private static List<String> trainable(List<TrainingExample> examples) {

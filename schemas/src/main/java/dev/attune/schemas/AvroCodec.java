@@ -2,9 +2,16 @@ package dev.attune.schemas;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -20,6 +27,7 @@ public final class AvroCodec<T extends SpecificRecord> {
   /** Payloads above this are rejected before decoding; no Attune event is near it. */
   public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
+  private static final Map<Class<?>, List<Schema>> HISTORY = new ConcurrentHashMap<>();
   private final Class<T> type;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
@@ -31,6 +39,24 @@ public final class AvroCodec<T extends SpecificRecord> {
     TrustedPackages.register(schema);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);
+    HISTORY.computeIfAbsent(type, AvroCodec::history).forEach(decoder::addSchema);
+  }
+
+  /**
+   * Earlier versions of {@code type}'s schema, kept as resources {@code history/<Name>-<n>.avsc}
+   * (n = 1, 2, ...): records written before a field was added still decode, the field taking its
+   * default, so a deployment upgrades without rewriting its topics.
+   */
+  static List<Schema> history(Class<?> type) {
+    List<Schema> schemas = new ArrayList<>();
+    for (int n = 1; ; n++) {
+      try (InputStream in = AvroCodec.class.getResourceAsStream("history/" + type.getSimpleName() + "-" + n + ".avsc")) {
+        if (in == null) return schemas;
+        schemas.add(new Schema.Parser().parse(in));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read schema history of " + type.getSimpleName(), e);
+      }
+    }
   }
 
   /**

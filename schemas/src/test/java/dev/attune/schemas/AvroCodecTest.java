@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 class AvroCodecTest {
@@ -90,5 +95,39 @@ class AvroCodecTest {
           assertThat(v.detail()).contains("NaN");
         });
     assertThat(EventValidator.validate(retrieval())).isEmpty();
+  }
+
+  @Test
+  void should_decode_a_model_version_written_before_the_index_pairing_existed() throws Exception {
+    Schema before = AvroCodec.history(ModelVersion.class).get(0);
+    GenericRecord old = new GenericData.Record(before);
+    old.put("kind", new GenericData.EnumSymbol(before.getField("kind").schema(), "RETRIEVER"));
+    old.put("version", 3);
+    old.put("name", "retriever-v3");
+    old.put("artifactUri", "file:///models/retriever-v3");
+    old.put("parentVersion", 2);
+    old.put("createdAtMs", 7L);
+    old.put("status", new GenericData.EnumSymbol(before.getField("status").schema(), "PROMOTED"));
+    old.put("metrics", Map.of("heldout.ndcg@10", 0.8));
+    old.put("trainingExamples", 10L);
+    old.put("trainingSteps", 2L);
+    old.put("lineage", List.of());
+    old.put("reason", "old");
+    java.nio.ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), before).encode(old);
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+
+    ModelVersion decoded = AvroCodec.of(ModelVersion.class).decode(bytes);
+
+    assertThat(decoded.getName()).isEqualTo("retriever-v3");
+    assertThat(decoded.getParentVersion()).isEqualTo(2);
+    assertThat(decoded.getIndexVersion()).as("a version from before pairing embeds its own passages").isNull();
+  }
+
+  @Test
+  void should_keep_every_earlier_training_example_schema_readable() {
+    assertThat(AvroCodec.history(TrainingExample.class)).singleElement()
+        .satisfies(s -> assertThat(s.getField("humanLabels")).isNull());
+    assertThat(TrainingExample.getClassSchema().getField("humanLabels")).isNotNull();
   }
 }

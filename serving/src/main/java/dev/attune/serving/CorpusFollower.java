@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -28,7 +29,7 @@ public final class CorpusFollower implements AutoCloseable {
   /** One corpus change; {@code passage} is null for a delete. */
   public record Change(String passageId, Corpus.Passage passage, int partition, long offset) {}
 
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Consumer<String, byte[]> consumer;
   private final AvroCodec<PassageEvent> codec;
   private final List<TopicPartition> partitions = new ArrayList<>();
   private final Map<String, Corpus.Passage> passages = new LinkedHashMap<>();
@@ -36,15 +37,24 @@ public final class CorpusFollower implements AutoCloseable {
   private long skipped;
 
   public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Duration timeout) {
+    this(new KafkaConsumer<>(properties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, timeout);
+  }
+
+  /** Follows the topic through {@code consumer}, which it owns from now on. */
+  CorpusFollower(Consumer<String, byte[]> consumer, Topic<PassageEvent> topic, Duration timeout) {
+    this.codec = topic.codec();
+    this.consumer = consumer;
+    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+  }
+
+  private static Properties properties(String bootstrapServers) {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrapServers);
     props.put("isolation.level", "read_committed");
     props.put("enable.auto.commit", "false");
-    this.codec = topic.codec();
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
+    return props;
   }
 
   /** Polls once; returns the decodable changes, already applied to the corpus. */

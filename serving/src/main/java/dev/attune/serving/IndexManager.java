@@ -7,24 +7,35 @@ import dev.attune.trainers.model.Progress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The one writer of the serving indexes. It keeps the live version and the previous one (for
- * instant rollback) in step with the corpus topic, builds new versions, catches them up with the
- * corpus changes that arrived during the build, verifies them, and only then moves the store's
- * active pointer and the serving state (encoder + index) together.
+ * The one writer of the serving indexes. It keeps the live (query encoder, index) pair and the
+ * previous one (for instant rollback) in step with the corpus topic, builds new indexes, catches
+ * them up with the corpus changes that arrived during the build, verifies them, and only then moves
+ * the store's active pointer and the serving state together.
  *
- * <p>Every version records in the store's metadata its build state, model, the corpus offsets it
- * reflects and its predecessor, so a restart serves the last activated version at once, catches it
- * up from those offsets, and drops whatever a crash left half-built.
+ * <p>An index is named after the version whose passage encoder built it. A full version searches
+ * its own index; a query-side version searches the index its query encoder was trained against
+ * ({@link ModelCatalog#indexOf}). When that index is kept already, the swap loads one query encoder,
+ * verifies it on the index and switches: nothing is embedded and the store is not written, so it
+ * takes the same time whatever the corpus size. Otherwise the index is built first.
+ *
+ * <p>Every index records in the store's metadata its build state, model, the corpus offsets it
+ * reflects and its predecessor, so a restart serves the last activated index at once (with the
+ * query encoder the model history pairs with it), catches it up from those offsets, and drops
+ * whatever a crash left half-built.
  */
 public final class IndexManager implements Runnable, AutoCloseable {
   /** Build and catch-up settings. */
@@ -35,10 +46,24 @@ public final class IndexManager implements Runnable, AutoCloseable {
   }
 
   /** How serving got onto a version. */
-  public enum SwapKind { INITIAL, RESTORED, BUILD, ROLLBACK }
+  public enum SwapKind {
+    INITIAL,
+    RESTORED,
+    /** An index was built (embedded, caught up, verified) and switched to. */
+    BUILD,
+    /** A query-side version switched in on the index it was trained against: one query encoder loaded, nothing embedded. */
+    QUERY_ENCODER,
+    ROLLBACK
+  }
 
-  /** One change of the served version. */
-  public record Swap(SwapKind kind, String from, String to, long passages, long caughtUp, double smokeRecall, double seconds) {}
+  /**
+   * One change of the served version.
+   *
+   * @param index the index searched after the swap
+   * @param embedded passages embedded for the swap (0 for a query-encoder swap and a rollback)
+   */
+  public record Swap(SwapKind kind, String from, String to, String index, long passages, long embedded, long caughtUp, double smokeRecall,
+      double seconds) {}
 
   /** Hears about swaps, failed builds and corpus updates (metrics, demo output). */
   public interface Listener {
@@ -67,6 +92,8 @@ public final class IndexManager implements Runnable, AutoCloseable {
   private final AtomicReference<ServingState> live = new AtomicReference<>();
   private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
   private final List<CorpusFollower.Change> unapplied = new ArrayList<>();
+  /** Open encoders by model name: the kept states' query encoders and their indexes' passage encoders, shared. */
+  private final Map<String, Encoder> encoders = new ConcurrentHashMap<>();
   private volatile ServingState previous;
   private volatile boolean running = true;
   private volatile String building;
@@ -82,14 +109,14 @@ public final class IndexManager implements Runnable, AutoCloseable {
   }
 
   /**
-   * Reads the corpus, then serves: the version the store last activated when it is intact,
-   * otherwise a fresh build of {@code desiredModel}. Returns once a version is live; a differing
-   * {@code desiredModel} is then built in the background.
+   * Reads the corpus, then serves: the index the store last activated when it is intact, otherwise
+   * a fresh build for {@code desiredModel}. Returns once a version is live; a differing {@code
+   * desiredModel} is then swapped in from the background.
    */
   public Swap start(String desiredModel) {
     List<CorpusFollower.Change> history = follower.catchUp(config.catchUpTimeout());
-    Optional<Swap> restored = restore(history);
-    Swap first = restored.orElseGet(() -> build(desiredModel, SwapKind.INITIAL));
+    Optional<Swap> restored = restore(history, desiredModel);
+    Swap first = restored.orElseGet(() -> swap(desiredModel, SwapKind.INITIAL));
     listener.swapped(first);
     thread = new Thread(this, "index-manager");
     thread.setDaemon(true);
@@ -98,20 +125,18 @@ public final class IndexManager implements Runnable, AutoCloseable {
     return first;
   }
 
-  private Optional<Swap> restore(List<CorpusFollower.Change> history) {
+  private Optional<Swap> restore(List<CorpusFollower.Change> history, String desiredModel) {
     long start = System.nanoTime();
     Optional<String> active = store.active();
     List<String> keep = new ArrayList<>();
-    if (active.isPresent()) {
-      ServingState restored = reopen(active.get(), history);
-      if (restored != null) {
-        live.set(restored);
-        keep.add(restored.indexVersion());
-        String prev = store.metadata(restored.indexVersion()).get(PREVIOUS);
-        if (prev != null && !prev.isEmpty() && store.versions().contains(prev)) {
-          previous = reopen(prev, history);
-          if (previous != null) keep.add(prev);
-        }
+    if (active.isPresent() && reopen(active.get(), history)) {
+      String index = active.get();
+      live.set(restoredState(index, desiredModel));
+      keep.add(index);
+      String prev = store.metadata(index).get(PREVIOUS);
+      if (prev != null && !prev.isEmpty() && store.versions().contains(prev) && reopen(prev, history)) {
+        previous = new ServingState(encoder(prev), prev, prev);
+        keep.add(prev);
       }
     }
     for (String v : store.versions()) {
@@ -119,25 +144,36 @@ public final class IndexManager implements Runnable, AutoCloseable {
     }
     ServingState s = live.get();
     if (s == null) return Optional.empty();
-    return Optional.of(new Swap(SwapKind.RESTORED, "-", s.modelVersion(), store.count(s.indexVersion()), 0, Double.NaN,
+    return Optional.of(new Swap(SwapKind.RESTORED, "-", s.modelVersion(), s.indexVersion(), store.count(s.indexVersion()), 0, 0, Double.NaN,
         (System.nanoTime() - start) / 1e9));
   }
 
-  /** Reopens a complete version and applies the corpus changes it has not seen; null if it cannot be used. */
-  private ServingState reopen(String version, List<CorpusFollower.Change> history) {
-    Map<String, String> meta = store.metadata(version);
-    String model = meta.get(MODEL);
-    if (!COMPLETE.equals(meta.get(STATE)) || model == null || !models.knows(model)) {
-      System.err.printf("serving: index %s is not usable after restart (state %s, model %s); rebuilding%n", version, meta.get(STATE), model);
-      return null;
+  /** The model history's version on {@code index} (a query-side one paired with it), else the index's own model. */
+  private ServingState restoredState(String index, String desiredModel) {
+    if (!desiredModel.equals(index) && models.knows(desiredModel) && models.indexOf(desiredModel).equals(index)) {
+      try {
+        return new ServingState(encoder(desiredModel), desiredModel, index);
+      } catch (RuntimeException e) {
+        System.err.printf("serving: cannot open %s to serve on restored index %s (%s); serving %s itself%n", desiredModel, index, e.getMessage(), index);
+      }
     }
-    ServingState s = new ServingState(models.open(model), model, version);
+    return new ServingState(encoder(index), index, index);
+  }
+
+  /** Reopens a complete index and applies the corpus changes it has not seen; false if it cannot be used. */
+  private boolean reopen(String index, List<CorpusFollower.Change> history) {
+    Map<String, String> meta = store.metadata(index);
+    String model = meta.get(MODEL);
+    if (!COMPLETE.equals(meta.get(STATE)) || model == null || !model.equals(index) || !models.knows(model)) {
+      System.err.printf("serving: index %s is not usable after restart (state %s, model %s); rebuilding%n", index, meta.get(STATE), model);
+      return false;
+    }
     Map<Integer, Long> seen = CorpusFollower.decode(meta.get(OFFSETS));
     List<CorpusFollower.Change> missed = history.stream()
         .filter(c -> c.offset() >= seen.getOrDefault(c.partition(), 0L)).toList();
-    apply(s, missed);
-    System.out.printf("serving: restored %s (model %s), caught up %d corpus changes%n", version, model, missed.size());
-    return s;
+    apply(index, missed);
+    System.out.printf("serving: restored index %s, caught up %d corpus changes%n", index, missed.size());
+    return true;
   }
 
   public ServingState current() {
@@ -150,7 +186,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
     return Optional.ofNullable(previous);
   }
 
-  /** The model being built now, if any. */
+  /** The index being built now, if any. */
   public Optional<String> building() {
     return Optional.ofNullable(building);
   }
@@ -161,7 +197,8 @@ public final class IndexManager implements Runnable, AutoCloseable {
 
   /**
    * Asks for {@code model} to be served. The previous version is switched back to at once; any
-   * other is built, caught up and verified first by the manager's thread.
+   * other is swapped in by the manager's thread: its query encoder alone when its index is kept,
+   * else after its index is built, caught up and verified.
    */
   public CompletableFuture<Swap> requestSwap(String model) {
     ServingState prev = previous;
@@ -176,12 +213,15 @@ public final class IndexManager implements Runnable, AutoCloseable {
     long start = System.nanoTime();
     ServingState back = previous;
     if (back == null) throw new IllegalStateException("no previous version to roll back to");
-    store.activate(back.indexVersion());
-    ServingState from = live.getAndSet(back);
+    ServingState from = live.get();
+    if (!back.indexVersion().equals(from.indexVersion())) {
+      store.activate(back.indexVersion());
+      store.setMetadata(back.indexVersion(), Map.of(PREVIOUS, from.indexVersion()));
+    }
+    live.set(back);
     previous = from;
-    store.setMetadata(back.indexVersion(), Map.of(PREVIOUS, from.indexVersion()));
-    Swap swap = new Swap(SwapKind.ROLLBACK, from.modelVersion(), back.modelVersion(), store.count(back.indexVersion()), 0, Double.NaN,
-        (System.nanoTime() - start) / 1e9);
+    Swap swap = new Swap(SwapKind.ROLLBACK, from.modelVersion(), back.modelVersion(), back.indexVersion(), store.count(back.indexVersion()), 0, 0,
+        Double.NaN, (System.nanoTime() - start) / 1e9);
     listener.swapped(swap);
     return swap;
   }
@@ -193,17 +233,24 @@ public final class IndexManager implements Runnable, AutoCloseable {
     return states;
   }
 
+  /** The indexes the kept states search, each once. */
+  private Set<String> keptIndexes() {
+    Set<String> out = new LinkedHashSet<>();
+    kept().forEach(s -> out.add(s.indexVersion()));
+    return out;
+  }
+
   @Override
   public void run() {
     while (running) {
       Pending p = pending.poll();
       if (p != null) {
         try {
-          Swap swap = build(p.model(), SwapKind.BUILD);
+          Swap swap = swap(p.model(), SwapKind.BUILD);
           listener.swapped(swap);
           p.result().complete(swap);
         } catch (RuntimeException e) {
-          System.err.printf("serving: build of %s failed, still serving %s: %s%n", p.model(), current().modelVersion(), e.getMessage());
+          System.err.printf("serving: swap to %s failed, still serving %s: %s%n", p.model(), current().modelVersion(), e.getMessage());
           listener.failed(p.model(), e);
           p.result().completeExceptionally(e);
         }
@@ -211,7 +258,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
       unapplied.addAll(follower.poll(Duration.ofMillis(200)));
       if (unapplied.isEmpty()) continue;
       try {
-        for (ServingState s : kept()) apply(s, unapplied);
+        for (String index : keptIndexes()) apply(index, unapplied);
         listener.corpusApplied(unapplied.size());
         unapplied.clear();
       } catch (RuntimeException e) {
@@ -221,64 +268,106 @@ public final class IndexManager implements Runnable, AutoCloseable {
     }
   }
 
-  private Swap build(String model, SwapKind kind) {
+  /** Serves {@code model}: on its index when that is kept (query encoder only), else after building the index. */
+  private Swap swap(String model, SwapKind kind) {
     ServingState from = live.get();
     if (from != null && from.modelVersion().equals(model)) {
-      return new Swap(kind, model, model, store.count(from.indexVersion()), 0, Double.NaN, 0);
+      return new Swap(kind, model, model, from.indexVersion(), store.count(from.indexVersion()), 0, 0, Double.NaN, 0);
     }
     long start = System.nanoTime();
-    String version = model;
-    if (store.versions().contains(version)) store.drop(version);
-    Encoder encoder = models.open(model);
-    building = model;
+    String index = models.indexOf(model);
+    boolean kept = keptIndexes().contains(index);
+    building = kept ? model : index;
     try {
-      Corpus snapshot = follower.snapshot();
-      store.create(version, encoder.dimension());
-      store.setMetadata(version, Map.of(STATE, BUILDING, MODEL, model));
-      List<Corpus.Passage> passages = snapshot.passages();
-      Progress progress = Progress.every("embed " + model, passages.size(), 15_000);
-      for (int i = 0; i < passages.size(); i += config.upsertBatch()) {
-        List<Corpus.Passage> chunk = passages.subList(i, Math.min(passages.size(), i + config.upsertBatch()));
-        store.upsert(version, embed(encoder, chunk, progress));
+      Encoder queries = encoder(model);
+      long embedded = 0, caughtUp = 0;
+      if (!kept) {
+        long[] built = build(index);
+        embedded = built[0];
+        caughtUp = built[1];
       }
-      ServingState next = new ServingState(encoder, model, version);
-      long caughtUp = 0;
-      for (List<CorpusFollower.Change> changes = follower.catchUp(config.catchUpTimeout()); !changes.isEmpty();
-          changes = follower.catchUp(config.catchUpTimeout())) {
-        caughtUp += changes.size();
-        for (ServingState s : kept()) apply(s, changes);
-        apply(next, changes);
+      IndexVerifier.Verification verified = verifier.verify(store, index, queries, follower.snapshot());
+      if (!kept) {
+        store.setMetadata(index, Map.of(STATE, COMPLETE, OFFSETS, follower.positions(), PREVIOUS, from == null ? "" : from.indexVersion()));
       }
-      IndexVerifier.Verification verified = verifier.verify(store, version, encoder, follower.snapshot());
-      store.setMetadata(version, Map.of(STATE, COMPLETE, OFFSETS, follower.positions(), PREVIOUS, from == null ? "" : from.indexVersion()));
-      ServingState retired;
-      synchronized (this) {
-        // Store pointer first: a request still holding the old state finds the pointer moved and
-        // searches its own version explicitly, so it is never served by a mismatched index.
-        store.activate(version);
-        ServingState old = live.getAndSet(next);
-        retired = previous;
-        previous = old;
-      }
-      if (retired != null) {
-        store.drop(retired.indexVersion());
-        retired.encoder().close();
-      }
+      switchTo(new ServingState(queries, model, index));
       if (from == null) {
         // First version after a start that could not restore: what was there is unusable.
-        for (String v : store.versions()) if (!v.equals(version)) store.drop(v);
+        for (String v : store.versions()) if (!v.equals(index)) store.drop(v);
       }
-      System.out.printf("serving: now on %s (%d passages, %d changes caught up during the build, smoke recall %.2f)%n",
-          model, verified.points(), caughtUp, verified.smokeRecall());
-      return new Swap(kind, from == null ? "-" : from.modelVersion(), model, verified.points(), caughtUp, verified.smokeRecall(),
+      SwapKind how = kept && kind == SwapKind.BUILD ? SwapKind.QUERY_ENCODER : kind;
+      System.out.printf("serving: now on %s searching index %s (%d passages, %d embedded, %d changes caught up, smoke recall %.2f)%n",
+          model, index, verified.points(), embedded, caughtUp, verified.smokeRecall());
+      return new Swap(how, from == null ? "-" : from.modelVersion(), model, index, verified.points(), embedded, caughtUp, verified.smokeRecall(),
           (System.nanoTime() - start) / 1e9);
     } catch (RuntimeException e) {
-      if (!store.active().filter(version::equals).isPresent() && store.versions().contains(version)) store.drop(version);
-      encoder.close();
+      if (!kept && !store.active().filter(index::equals).isPresent() && store.versions().contains(index)) store.drop(index);
+      closeUnused();
       throw e;
     } finally {
       building = null;
     }
+  }
+
+  /** Builds {@code index} with its own passage encoder and catches it up; returns {passages embedded, changes caught up}. */
+  private long[] build(String index) {
+    if (store.versions().contains(index)) store.drop(index);
+    Encoder passages = encoder(index);
+    Corpus snapshot = follower.snapshot();
+    store.create(index, passages.dimension());
+    store.setMetadata(index, Map.of(STATE, BUILDING, MODEL, index));
+    List<Corpus.Passage> corpus = snapshot.passages();
+    Progress progress = Progress.every("embed " + index, corpus.size(), 15_000);
+    for (int i = 0; i < corpus.size(); i += config.upsertBatch()) {
+      List<Corpus.Passage> chunk = corpus.subList(i, Math.min(corpus.size(), i + config.upsertBatch()));
+      store.upsert(index, embed(passages, chunk, progress));
+    }
+    long caughtUp = 0;
+    for (List<CorpusFollower.Change> changes = follower.catchUp(config.catchUpTimeout()); !changes.isEmpty();
+        changes = follower.catchUp(config.catchUpTimeout())) {
+      caughtUp += changes.size();
+      for (String kept : keptIndexes()) apply(kept, changes);
+      apply(index, changes);
+    }
+    return new long[] {corpus.size(), caughtUp};
+  }
+
+  /** Makes {@code next} live; the live state becomes the previous one, and what no kept state uses any more is dropped. */
+  private void switchTo(ServingState next) {
+    ServingState retired;
+    synchronized (this) {
+      // Store pointer first: a request still holding the old state finds the pointer moved and
+      // searches its own index explicitly, so it is never served by a mismatched index.
+      if (!store.active().filter(next.indexVersion()::equals).isPresent()) store.activate(next.indexVersion());
+      ServingState old = live.getAndSet(next);
+      retired = previous;
+      previous = old;
+    }
+    if (retired != null && !keptIndexes().contains(retired.indexVersion())) store.drop(retired.indexVersion());
+    closeUnused();
+  }
+
+  /** The encoder of {@code model}, opened once and shared by every state and index that needs it. */
+  private Encoder encoder(String model) {
+    return encoders.computeIfAbsent(model, models::open);
+  }
+
+  /**
+   * Closes the encoders no kept state or index uses any more. One retired a swap ago is closed
+   * without waiting for requests that might still hold it; a request would have to outlive a whole
+   * swap for that to matter.
+   */
+  private void closeUnused() {
+    Set<String> used = new HashSet<>();
+    for (ServingState s : kept()) {
+      used.add(s.modelVersion());
+      used.add(s.indexVersion());
+    }
+    encoders.entrySet().removeIf(e -> {
+      if (used.contains(e.getKey())) return false;
+      e.getValue().close();
+      return true;
+    });
   }
 
   private List<StoredPassage> embed(Encoder encoder, List<Corpus.Passage> passages, Progress progress) {
@@ -292,8 +381,8 @@ public final class IndexManager implements Runnable, AutoCloseable {
     return stored;
   }
 
-  /** Applies changes (latest per passage wins) to one version with its own encoder, then records the offsets. */
-  private void apply(ServingState s, List<CorpusFollower.Change> changes) {
+  /** Applies changes (latest per passage wins) to one index with its passage encoder, then records the offsets. */
+  private void apply(String index, List<CorpusFollower.Change> changes) {
     Map<String, CorpusFollower.Change> latest = new LinkedHashMap<>();
     for (CorpusFollower.Change c : changes) latest.put(c.passageId(), c);
     List<Corpus.Passage> upserts = new ArrayList<>();
@@ -302,11 +391,11 @@ public final class IndexManager implements Runnable, AutoCloseable {
       if (c.passage() == null) deletes.add(c.passageId());
       else upserts.add(c.passage());
     }
-    if (!upserts.isEmpty()) store.upsert(s.indexVersion(), embed(s.encoder(), upserts, Progress.silent()));
-    if (!deletes.isEmpty()) store.delete(s.indexVersion(), deletes);
+    if (!upserts.isEmpty()) store.upsert(index, embed(encoder(index), upserts, Progress.silent()));
+    if (!deletes.isEmpty()) store.delete(index, deletes);
     Map<String, String> meta = new HashMap<>();
     meta.put(OFFSETS, follower.positions());
-    store.setMetadata(s.indexVersion(), meta);
+    store.setMetadata(index, meta);
   }
 
   @Override
@@ -319,7 +408,8 @@ public final class IndexManager implements Runnable, AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (ServingState s : kept()) s.encoder().close();
+    encoders.values().forEach(Encoder::close);
+    encoders.clear();
     follower.close();
   }
 }

@@ -12,11 +12,15 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Where each retriever's weights are: the pretrained base, and every version announced on the model topic. */
+/**
+ * Where each retriever's weights are (the pretrained base, and every version announced on the model
+ * topic) and which index each one searches.
+ */
 public final class ModelCatalog {
   private final ModelRegistry registry;
   private final int maxTokens;
   private final Map<String, Path> artifacts = new ConcurrentHashMap<>();
+  private final Map<String, String> indexes = new ConcurrentHashMap<>();
 
   public ModelCatalog(ModelRegistry registry, int maxTokens) {
     this.registry = registry;
@@ -29,6 +33,22 @@ public final class ModelCatalog {
 
   public void register(ModelVersion version) {
     artifacts.put(version.getName(), Path.of(URI.create(version.getArtifactUri())));
+    if (version.getIndexVersion() != null) indexes.put(version.getName(), ModelRegistry.name(version.getIndexVersion()));
+  }
+
+  /**
+   * The index {@code name} searches, named after the version whose passage encoder builds it: its
+   * own for a full version or the base, the one its query encoder was trained against for a
+   * query-side version (followed until a version that embeds its own passages).
+   */
+  public String indexOf(String name) {
+    String index = name;
+    for (int hops = 0; hops <= indexes.size(); hops++) {
+      String next = indexes.get(index);
+      if (next == null || next.equals(index)) return index;
+      index = next;
+    }
+    throw new IllegalStateException("the index pairing of " + name + " loops: " + indexes);
   }
 
   public boolean knows(String name) {

@@ -8,6 +8,7 @@ import dev.attune.serving.store.LuceneVectorStore;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.serving.store.VectorStore;
 import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.Truncation;
 import dev.attune.trainers.train.ModelRegistry;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -21,9 +22,9 @@ import java.util.Map;
  * retrieval service, HTTP API and metrics. {@code attune serve} and the local stack both start it.
  */
 public final class ServingNode implements AutoCloseable {
-  /** Query and passage truncation when serving: 8.5% of SQuAD's passages exceed 256 tokens. */
-  public static final int MAX_QUERY_TOKENS = 64;
-  public static final int MAX_PASSAGE_TOKENS = 512;
+  /** Query and passage truncation when serving ({@link Truncation#SERVING}; the trainer evaluates at the same). */
+  public static final int MAX_QUERY_TOKENS = Truncation.SERVING.queryTokens();
+  public static final int MAX_PASSAGE_TOKENS = Truncation.SERVING.passageTokens();
 
   /** Which store holds the indexes; {@code qdrant} null means the embedded Lucene store. */
   public record Config(String bootstrapServers, Topics topics, Path workDir, Path modelsDir, ModelSpec spec,

@@ -14,9 +14,6 @@ import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +67,7 @@ public final class TrainerBench implements Callable<Integer> {
     double examplesPerSecond = batch * (stepNanos.size() - 1) / timed;
     System.out.printf("training: %.2f examples/s (%d steps of %d queries x (1 + %d) passages, length %d, after 1 warm-up step)%n",
         examplesPerSecond, stepNanos.size() - 1, batch, negatives, length);
-    System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", peakRssMb(), peakHeapMb());
+    System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", PeakMemory.rssMb(), PeakMemory.heapMb());
 
     List<String> texts = data.corpus().passages().stream().map(Corpus.Passage::embeddingText).limit(passages).toList();
     double onnx, djl;
@@ -85,7 +82,7 @@ public final class TrainerBench implements Callable<Integer> {
     return 0;
   }
 
-  /** Question, its labeled passage as positive, random other passages as negatives with lower teacher scores. */
+  /** Question, its labeled passage as (human-labelled) positive, random other passages as negatives with lower teacher scores, its answers. */
   public static List<TrainingExample> examples(BeirDataset data, int count, int negatives) {
     Map<String, Corpus.Passage> byId = new java.util.HashMap<>();
     data.corpus().passages().forEach(p -> byId.put(p.id(), p));
@@ -105,8 +102,8 @@ public final class TrainerBench implements Callable<Integer> {
         candidates.add(new TrainingPassage(p.id(), p.title(), p.text(), 1 + negativeIds.size(), -3.0));
       }
       out.add(TrainingExample.newBuilder().setExampleId(q.queryId()).setCreatedAtMs(0).setTask("qa").setQuery(q.text())
-          .setRetrieverVersion("retriever-v0").setPositives(List.of(positive.id())).setHardNegatives(negativeIds)
-          .setCandidates(candidates).build());
+          .setRetrieverVersion("retriever-v0").setPositives(List.of(positive.id())).setHumanLabels(List.of(positive.id()))
+          .setHardNegatives(negativeIds).setAnswers(q.answers()).setCandidates(candidates).build());
     }
     return out;
   }
@@ -116,24 +113,5 @@ public final class TrainerBench implements Callable<Integer> {
     long start = System.nanoTime();
     encoder.embed(texts, Integer.MAX_VALUE, 32, Progress.silent());
     return texts.size() / ((System.nanoTime() - start) / 1e9);
-  }
-
-  static long peakRssMb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
-      }
-    } catch (java.io.IOException e) {
-      return -1;
-    }
-    return -1;
-  }
-
-  static long peakHeapMb() {
-    long bytes = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) bytes += pool.getPeakUsage().getUsed();
-    }
-    return bytes >> 20;
   }
 }

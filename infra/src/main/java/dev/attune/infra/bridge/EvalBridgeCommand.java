@@ -2,7 +2,7 @@ package dev.attune.infra.bridge;
 
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.replay.LlmOptions;
-import dev.attune.infra.replay.LlmScorer;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.SilverSearchConfig;

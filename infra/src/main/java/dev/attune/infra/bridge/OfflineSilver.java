@@ -1,7 +1,7 @@
 package dev.attune.infra.bridge;
 
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.replay.LlmScorer;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.infra.replay.OfflineReplay;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingPassage;

@@ -9,6 +9,7 @@ import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeServiceConfig;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.infra.replay.Replayer;
+import dev.attune.infra.replay.CorpusUtility;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
@@ -58,12 +59,14 @@ public final class Demo {
     Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();
     Map<String, String> texts = data.texts();
     List<Corpus.Passage> passages = data.corpus().passages();
+    UnigramLmScorer scorer = new UnigramLmScorer(passages.stream().map(Corpus.Passage::text).toList(), 2000);
+    // The LLM's utility of each evaluation question's top 5, over the whole corpus: the same pool for every model.
+    List<RetrievalMetrics.Judged> judged = CorpusUtility.judge(heldOut, passages, scorer);
     quality.put(BM25, Bm25Baseline.evaluate(passages.stream().map(Corpus.Passage::id).toList(),
-        passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
+        passages.stream().map(Corpus.Passage::embeddingText).toList(), judged));
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), reference, config.qdrant(), swap -> quality.put(swap.to(), evaluate(stack.service(), heldOut, texts)));
+      stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> quality.put(swap.to(), evaluate(stack.service(), judged, texts)));
       System.out.printf("base model on held-out questions: %s%n", quality.get("retriever-v0"));
-      UnigramLmScorer scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
       Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
           .replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
@@ -142,25 +145,29 @@ public final class Demo {
   public static void print(Report r, PrintStream out) {
     out.println();
     out.println("== Attune demo summary ==");
-    out.printf("%-16s %10s %10s %16s%n", "model", "recall@5", "nDCG@10", "answer recall@5");
-    r.qualityByModel().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.printf("%-16s %10.4f %10.4f %16.4f%n",
+    out.printf("%-16s %10s %10s %16s %15s%n", "model", "recall@5", "nDCG@10", "answer recall@5", "LLM utility@5");
+    r.qualityByModel().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.printf("%-16s %10.4f %10.4f %16.4f %15.4f%n",
         e.getKey(), e.getValue().get(RetrievalMetrics.RECALL_5), e.getValue().get(RetrievalMetrics.NDCG_10),
-        e.getValue().get(RetrievalMetrics.ANSWER_RECALL_5)));
+        e.getValue().get(RetrievalMetrics.ANSWER_RECALL_5), e.getValue().getOrDefault(RetrievalMetrics.LLM_UTILITY_5, Double.NaN)));
+    out.println("(evaluation questions never replayed; LLM utility@5 over the whole corpus as the pool)");
     out.println();
     for (ModelVersion d : r.decisions()) {
-      out.printf("trained %-14s %s: %d examples, %d steps, loss %.3f -> %.3f, lineage %s%n", d.getName(), d.getStatus(),
+      out.printf("trained %-14s %s: %s round, %d examples, %d steps, loss %.3f -> %.3f, %.0f s (training %.0f s), lineage %s%n", d.getName(),
+          d.getStatus(), d.getIndexVersion() == null ? "full" : "query-side (index retriever-v" + d.getIndexVersion() + ")",
           d.getTrainingExamples(), d.getTrainingSteps(), d.getMetrics().get("first_loss"), d.getMetrics().get("last_loss"),
+          d.getMetrics().getOrDefault("round_seconds", Double.NaN), d.getMetrics().getOrDefault("train_seconds", Double.NaN),
           d.getLineage().stream().map(l -> l.getTopic() + "-" + l.getPartition() + "[" + l.getFromOffset() + ".." + l.getUntilOffset() + ")").toList());
       out.printf("  decision: %s%n", d.getReason());
-      Double utility = d.getMetrics().get("heldout." + RetrievalMetrics.LLM_UTILITY_5);
-      if (utility != null) {
-        out.printf("  held-out traffic LLM utility@5 %.4f vs serving %.4f%n", utility, d.getMetrics().get("serving.heldout." + RetrievalMetrics.LLM_UTILITY_5));
-      }
     }
     qualityBar(r.qualityByModel()).ifPresent(out::println);
     for (IndexManager.Swap s : r.swaps()) {
-      out.printf("swap %s -> %s: %d passages re-embedded, indexed and verified in %.1fs (smoke recall %.2f, %d corpus changes caught up)%n",
-          s.from(), s.to(), s.passages(), s.seconds(), s.smokeRecall(), s.caughtUp());
+      if (s.kind() == IndexManager.SwapKind.QUERY_ENCODER) {
+        out.printf("swap %s -> %s: query encoder only, on index %s (%d passages, none re-embedded), verified and live in %.2fs (smoke recall %.2f)%n",
+            s.from(), s.to(), s.index(), s.passages(), s.seconds(), s.smokeRecall());
+      } else {
+        out.printf("swap %s -> %s: index %s built, %d passages embedded, indexed and verified in %.1fs (smoke recall %.2f, %d corpus changes caught up)%n",
+            s.from(), s.to(), s.index(), s.embedded(), s.seconds(), s.smokeRecall(), s.caughtUp());
+      }
     }
     out.println();
     out.println("events per topic (committed):");

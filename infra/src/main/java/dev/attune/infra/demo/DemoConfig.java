@@ -4,7 +4,8 @@ import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.trainers.bridge.BridgeConfig;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.task.Tasks;
-import dev.attune.trainers.train.PromotionPolicy;
+import dev.attune.trainers.train.RetrieverPromotion;
+import dev.attune.trainers.train.RoundSchedule;
 import dev.attune.trainers.train.TrainerConfig;
 import java.nio.file.Path;
 
@@ -21,6 +22,7 @@ import java.nio.file.Path;
  * @param k passages retrieved (and LLM-scored) per query
  * @param holdoutPercent share of traffic examples the trainer keeps for its promotion decision
  * @param promotion when a candidate replaces the serving model
+ * @param schedule which rounds are query-side and which full
  * @param training fine-tuning settings
  * @param tasks task instructions and losses, for trainer and serving alike
  * @param base the pretrained retriever every version descends from
@@ -30,7 +32,7 @@ import java.nio.file.Path;
  */
 public record DemoConfig(
     Path workDir, int articles, int replayQueries, int evalQueries, int referenceQueries, int triggerExamples, int rounds, int k,
-    int holdoutPercent, PromotionPolicy promotion, TrainerConfig training, Tasks tasks, ModelSpec base, QdrantVectorStore.Config qdrant,
+    int holdoutPercent, RetrieverPromotion promotion, RoundSchedule schedule, TrainerConfig training, Tasks tasks, ModelSpec base, QdrantVectorStore.Config qdrant,
     BridgeConfig bridge) {
 
   /**
@@ -41,12 +43,12 @@ public record DemoConfig(
    * with two of each, and more traffic helped (trainers/README.md, Figures).
    */
   public static DemoConfig standard(Path workDir) {
-    return new DemoConfig(workDir, 12, 1440, 300, 100, 1200, 1, 10, 10, PromotionPolicy.defaults(),
+    return new DemoConfig(workDir, 12, 1440, 300, 100, 1200, 1, 10, 10, RetrieverPromotion.defaults(), RoundSchedule.defaults(),
         TrainerConfig.defaults().withMaxSteps(40).withBatch(16, 1, 1).withLengths(48, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   public static DemoConfig quick(Path workDir) {
-    return new DemoConfig(workDir, 4, 240, 80, 60, 180, 1, 10, 10, PromotionPolicy.defaults(),
+    return new DemoConfig(workDir, 4, 240, 80, 60, 180, 1, 10, 10, RetrieverPromotion.defaults(), RoundSchedule.defaults(),
         TrainerConfig.defaults().withMaxSteps(12).withBatch(12, 1, 1).withLengths(40, 192), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
@@ -57,29 +59,35 @@ public record DemoConfig(
    * (request ids are random): at 16, about one run in eight kept fewer and never trained.
    */
   public static DemoConfig tiny(Path workDir) {
-    return new DemoConfig(workDir, 1, 24, 12, 8, 12, 1, 5, 25, new PromotionPolicy("ndcg@10", -1.0, 1.0),
+    return new DemoConfig(workDir, 1, 24, 12, 8, 12, 1, 5, 25, new RetrieverPromotion(-1.0, 1.0, 0), RoundSchedule.defaults(),
         TrainerConfig.defaults().withMaxSteps(2).withBatch(4, 1, 1).withLengths(32, 96), Tasks.defaults(), ModelSpec.BGE_SMALL_EN_V15, null, null);
   }
 
   /** Serving keeps its indexes in the Qdrant server described by {@code qdrant} instead of Lucene. */
   public DemoConfig withQdrant(QdrantVectorStore.Config qdrant) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, base, qdrant, bridge);
+        promotion, schedule, training, tasks, base, qdrant, bridge);
   }
 
   public DemoConfig withTraining(TrainerConfig training) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, base, qdrant, bridge);
+        promotion, schedule, training, tasks, base, qdrant, bridge);
   }
 
   /** Starts from another pretrained retriever (e.g. all-MiniLM-L6-v2, or a checkpoint directory). */
   public DemoConfig withBase(ModelSpec base) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, base, qdrant, bridge);
+        promotion, schedule, training, tasks, base, qdrant, bridge);
+  }
+
+  /** Rounds of another kind, or on another schedule. */
+  public DemoConfig withSchedule(RoundSchedule schedule) {
+    return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
+        promotion, schedule, training, tasks, base, qdrant, bridge);
   }
 
   public DemoConfig withBridge(BridgeConfig bridge) {
     return new DemoConfig(workDir, articles, replayQueries, evalQueries, referenceQueries, triggerExamples, rounds, k, holdoutPercent,
-        promotion, training, tasks, base, qdrant, bridge);
+        promotion, schedule, training, tasks, base, qdrant, bridge);
   }
 }

@@ -9,6 +9,7 @@ import dev.attune.serving.Corpus;
 import dev.attune.serving.EventPublisher;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
+import dev.attune.serving.ServingIndexes;
 import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.store.QdrantVectorStore;
@@ -18,6 +19,7 @@ import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
@@ -38,7 +40,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * code that runs alone against external services ({@code attune serve|assemble|mine|train}).
  */
 public final class LocalStack implements AutoCloseable {
-  private static final EnumSet<IndexManager.SwapKind> BUILT = EnumSet.of(IndexManager.SwapKind.INITIAL, IndexManager.SwapKind.BUILD);
+  private static final EnumSet<IndexManager.SwapKind> NEW_VERSION = EnumSet.of(IndexManager.SwapKind.INITIAL, IndexManager.SwapKind.BUILD,
+      IndexManager.SwapKind.QUERY_ENCODER);
   private final Topics topics = Topics.defaults();
   private final DemoConfig config;
   private final List<ModelVersion> decisions = new CopyOnWriteArrayList<>();
@@ -84,17 +87,19 @@ public final class LocalStack implements AutoCloseable {
     return decisions;
   }
 
-  /** Swaps that put a model's freshly built index live (initial and rebuilt, not rollbacks). */
+  /** Swaps that put a new version live: initial, index built, or query encoder swapped in (not rollbacks). */
   public List<IndexManager.Swap> swaps() {
     return swaps;
   }
 
   /**
    * Starts everything; the corpus is published first so serving and mining see it. Serving keeps
-   * its indexes in Lucene, or in the Qdrant server at {@code qdrant} when given.
+   * its indexes in Lucene, or in the Qdrant server at {@code qdrant} when given. {@code llm} is the
+   * LLM the traffic is scored by; the trainer asks it to score what a candidate ranks that the
+   * traffic's LLM never saw (null: nothing is scored, and the decision's coverage says so).
    */
-  public void start(Corpus corpus, List<RetrievalMetrics.Judged> reference, QdrantVectorStore.Config qdrant, Consumer<IndexManager.Swap> onSwap)
-      throws Exception {
+  public void start(Corpus corpus, List<RetrievalMetrics.Judged> reference, QdrantVectorStore.Config qdrant, LlmScorer llm,
+      Consumer<IndexManager.Swap> onSwap) throws Exception {
     Path work = config.workDir();
     System.out.println("starting Kafka 4.2 broker (KRaft) ...");
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
@@ -115,7 +120,7 @@ public final class LocalStack implements AutoCloseable {
         ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {
-            if (BUILT.contains(swap.kind())) announce(swap, onSwap);
+            if (NEW_VERSION.contains(swap.kind())) announce(swap, onSwap);
           }
         });
     synchronized (this) {
@@ -129,10 +134,11 @@ public final class LocalStack implements AutoCloseable {
         Duration.ofMinutes(2));
     System.out.println("starting Flink preference-mining job on a MiniCluster ...");
     miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers())).startLocal();
+    // In one process the trainer reads serving's own store: a query-side round embeds no passage.
     trainer = new TrainerService(
         new TrainerServiceConfig(kafka.bootstrapServers(), topics, config.triggerExamples(), config.holdoutPercent(),
-            config.promotion(), config.rounds(), config.training(), config.tasks(), reference),
-        registry, decisions::add);
+            config.promotion(), config.rounds(), config.training(), config.tasks(), reference).withSchedule(config.schedule()),
+        registry, new ServingIndexes(serving.store()), llm, decisions::add, dev.attune.trainers.train.RetrieverTrainer.StepListener.NONE);
     trainerThread = daemon("trainer", trainer);
   }
 

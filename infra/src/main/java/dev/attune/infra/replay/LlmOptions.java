@@ -1,5 +1,7 @@
 package dev.attune.infra.replay;
 
+import dev.attune.trainers.eval.LlmScorer;
+
 import dev.attune.streams.mining.SilverSearchConfig;
 import java.net.URI;
 import java.util.List;

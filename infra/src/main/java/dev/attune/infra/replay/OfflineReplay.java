@@ -1,5 +1,7 @@
 package dev.attune.infra.replay;
 
+import dev.attune.trainers.eval.LlmScorer;
+
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.serving.Corpus;
 import dev.attune.trainers.eval.ExactSearch;

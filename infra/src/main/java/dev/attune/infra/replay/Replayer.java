@@ -1,5 +1,7 @@
 package dev.attune.infra.replay;
 
+import dev.attune.trainers.eval.LlmScorer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.trainers.eval.RetrievalMetrics;

@@ -1,5 +1,7 @@
 package dev.attune.infra.replay;
 
+import dev.attune.trainers.eval.LlmScorer;
+
 import dev.attune.trainers.bridge.BridgeExample;
 import dev.attune.trainers.bridge.SequenceReward;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.attune.infra.replay;
 
+import dev.attune.trainers.eval.LlmScorer;
+
 import dev.attune.schemas.SignalKind;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,17 +51,33 @@ public final class UnigramLmScorer implements LlmScorer {
     return SignalKind.ANSWER_LOG_LIKELIHOOD;
   }
 
+  /** A passage's term counts and length. */
+  private record Doc(Map<String, Integer> counts, int length) {}
+
+  /** Passages seen lately, tokenised once: evaluation scores every passage for every question. */
+  private final Map<String, Doc> docs = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Doc> eldest) {
+      return size() > 50_000;
+    }
+  });
+
+  private static Doc doc(String passage) {
+    List<String> tokens = tokens(passage);
+    Map<String, Integer> counts = new HashMap<>();
+    tokens.forEach(t -> counts.merge(t, 1, Integer::sum));
+    return new Doc(counts, tokens.size());
+  }
+
   @Override
   public double score(String question, String passage, String answer) {
-    List<String> doc = tokens(passage);
-    Map<String, Integer> counts = new HashMap<>();
-    doc.forEach(t -> counts.merge(t, 1, Integer::sum));
+    Doc doc = docs.computeIfAbsent(passage, UnigramLmScorer::doc);
     List<String> answerTokens = tokens(answer);
     if (answerTokens.isEmpty()) return Math.log(1.0 / (collectionLength + 1));
     double sum = 0;
     for (String w : answerTokens) {
       double background = (collection.getOrDefault(w, 0L) + 0.5) / (collectionLength + 1.0);
-      sum += Math.log((counts.getOrDefault(w, 0) + mu * background) / (doc.size() + mu));
+      sum += Math.log((doc.counts().getOrDefault(w, 0) + mu * background) / (doc.length() + mu));
     }
     return sum / answerTokens.size();
   }

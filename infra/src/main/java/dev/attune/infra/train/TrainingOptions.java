@@ -1,5 +1,6 @@
 package dev.attune.infra.train;
 
+import dev.attune.trainers.train.QueryTuning;
 import dev.attune.trainers.train.TrainerConfig;
 import picocli.CommandLine.Option;
 
@@ -8,28 +9,43 @@ public final class TrainingOptions {
   @Option(names = "--steps", description = "Step cap per round; never cuts the first epoch.") Integer steps;
   @Option(names = "--epochs", description = "Passes over each round's examples, within the step cap.") Integer epochs;
   @Option(names = "--batch", description = "Queries per batch, all from one task.") Integer batch;
-  @Option(names = "--positives", description = "Positive slots per query.") Integer positives;
-  @Option(names = "--negatives", description = "Negative slots per query.") Integer negatives;
+  @Option(names = "--positives", description = "Positives per query that are contrastive targets.") Integer positives;
+  @Option(names = "--positive-order", description = "HUMAN_FIRST or LLM_FIRST: which positives train when a query has more than --positives.")
+  TrainerConfig.PositiveOrder positiveOrder;
+  @Option(names = "--negatives", description = "Negative slots per query in a full round (a query-side round sees the whole index).") Integer negatives;
   @Option(names = "--learning-rate", description = "Peak AdamW learning rate.") Float learningRate;
   @Option(names = "--temperature", description = "Student temperature on cosine similarity.") Float temperature;
+  @Option(names = "--distillation-weight", description = "Weight of the task's distillation toward the LLM's scores (0: contrastive only).") Float distillationWeight;
+  @Option(names = "--query-tuning", description = "What a query-side round trains: all, top:N (the top N layers) or lora:R (rank-R adapters).") String queryTuning;
   @Option(names = "--query-tokens", description = "Query truncation in training.") Integer queryTokens;
-  @Option(names = "--passage-tokens", description = "Passage truncation in training.") Integer passageTokens;
+  @Option(names = "--passage-tokens", description = "Passage truncation in a full round's training.") Integer passageTokens;
   @Option(names = "--checkpoint-every", description = "Checkpoint every N batches.") Integer checkpointEvery;
 
   /** {@code base} with every option given on the command line in place of its setting. */
   public TrainerConfig over(TrainerConfig base) {
-    return base.withTemperature(temperature != null ? temperature : base.temperature()).withMaxSteps(steps != null ? steps : base.maxSteps())
-        .withBatch(batch != null ? batch : base.batchQueries(), positives != null ? positives : base.positivesPerQuery(),
-            negatives != null ? negatives : base.negativesPerQuery())
-        .withLengths(queryTokens != null ? queryTokens : base.maxQueryTokens(), passageTokens != null ? passageTokens : base.maxPassageTokens())
-        .withSchedule(epochs != null ? epochs : base.epochs(), learningRate != null ? learningRate : base.learningRate(),
-            checkpointEvery != null ? checkpointEvery : base.checkpointEvery());
+    TrainerConfig.Builder b = base.toBuilder();
+    if (steps != null) b.maxSteps(steps);
+    if (epochs != null) b.epochs(epochs);
+    if (batch != null) b.batchQueries(batch);
+    if (positives != null) b.positivesPerQuery(positives);
+    if (positiveOrder != null) b.positiveOrder(positiveOrder);
+    if (negatives != null) b.negativesPerQuery(negatives);
+    if (learningRate != null) b.learningRate(learningRate);
+    if (temperature != null) b.temperature(temperature);
+    if (distillationWeight != null) b.distillationWeight(distillationWeight);
+    if (queryTuning != null) b.queryTuning(QueryTuning.parse(queryTuning));
+    if (queryTokens != null) b.maxQueryTokens(queryTokens);
+    if (passageTokens != null) b.maxPassageTokens(passageTokens);
+    if (checkpointEvery != null) b.checkpointEvery(checkpointEvery);
+    return b.build();
   }
 
   /** One line naming the settings, for reports. */
   public static String describe(TrainerConfig c) {
-    return String.format(java.util.Locale.ROOT, "batch %d x (%d pos + %d neg), lengths %d/%d, lr %.0e, temperature %.2f, %d epoch(s), step cap %d",
-        c.batchQueries(), c.positivesPerQuery(), c.negativesPerQuery(), c.maxQueryTokens(), c.maxPassageTokens(), c.learningRate(), c.temperature(),
+    return String.format(java.util.Locale.ROOT,
+        "batch %d x (%d pos %s + %d neg), lengths %d/%d, lr %.0e, temperature %.2f, distillation weight %.1f, query tuning %s, %d epoch(s), step cap %d",
+        c.batchQueries(), c.positivesPerQuery(), c.positiveOrder() == TrainerConfig.PositiveOrder.HUMAN_FIRST ? "human first" : "LLM first",
+        c.negativesPerQuery(), c.maxQueryTokens(), c.maxPassageTokens(), c.learningRate(), c.temperature(), c.distillationWeight(), c.queryTuning(),
         c.epochs(), c.maxSteps());
   }
 }

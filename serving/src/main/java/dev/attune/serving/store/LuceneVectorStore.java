@@ -20,13 +20,18 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import java.util.function.Consumer;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
@@ -34,6 +39,7 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -175,6 +181,38 @@ public final class LuceneVectorStore implements VectorStore {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("search in " + version + " failed", e);
+    }
+  }
+
+  @Override
+  public void scan(String version, int batch, Consumer<List<StoredPassage>> sink) {
+    if (batch < 1) throw new IllegalArgumentException("batch (" + batch + ") must be >= 1");
+    Index index = index(version);
+    try {
+      IndexSearcher searcher = index.searchers().acquire();
+      try {
+        List<StoredPassage> chunk = new ArrayList<>(batch);
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+          FloatVectorValues vectors = leaf.reader().getFloatVectorValues(VECTOR);
+          if (vectors == null) continue;
+          Bits live = leaf.reader().getLiveDocs();
+          StoredFields fields = leaf.reader().storedFields();
+          for (int doc = vectors.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = vectors.nextDoc()) {
+            if (live != null && !live.get(doc)) continue;
+            Document d = fields.document(doc);
+            chunk.add(new StoredPassage(d.get(ID), d.get(TITLE), d.get(TEXT), vectors.vectorValue().clone()));
+            if (chunk.size() == batch) {
+              sink.accept(chunk);
+              chunk = new ArrayList<>(batch);
+            }
+          }
+        }
+        if (!chunk.isEmpty()) sink.accept(chunk);
+      } finally {
+        index.searchers().release(searcher);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("scan of " + version + " failed", e);
     }
   }
 

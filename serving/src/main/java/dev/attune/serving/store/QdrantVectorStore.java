@@ -11,6 +11,7 @@ import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
+import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.qdrant.client.grpc.Collections.AliasOperations;
 import io.qdrant.client.grpc.Collections.CreateAlias;
@@ -26,8 +27,12 @@ import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScoredPoint;
+import io.qdrant.client.grpc.Points.ScrollPoints;
+import io.qdrant.client.grpc.Points.ScrollResponse;
 import io.qdrant.client.grpc.Points.UpsertPoints;
+import io.qdrant.client.grpc.Points.VectorOutput;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,6 +157,33 @@ public final class QdrantVectorStore implements VectorStore {
   public List<SearchHit> search(String version, float[] query, int k, SearchFilter filter) {
     if (k < 1) throw new IllegalArgumentException("k (" + k + ") must be >= 1");
     return hits(query(collection(version), query, k, filter, "search " + version));
+  }
+
+  @Override
+  public void scan(String version, int batch, java.util.function.Consumer<List<StoredPassage>> sink) {
+    if (batch < 1) throw new IllegalArgumentException("batch (" + batch + ") must be >= 1");
+    requireExists(version);
+    String name = collection(version);
+    PointId offset = null;
+    do {
+      ScrollPoints.Builder page = ScrollPoints.newBuilder().setCollectionName(name).setLimit(batch)
+          .setWithPayload(WithPayloadSelectorFactory.enable(true)).setWithVectors(WithVectorsSelectorFactory.enable(true));
+      if (offset != null) page.setOffset(offset);
+      ScrollResponse response = await(client.scrollAsync(page.build()), "scroll " + name);
+      List<StoredPassage> chunk = new ArrayList<>(response.getResultCount());
+      for (RetrievedPoint p : response.getResultList()) {
+        Map<String, Value> payload = p.getPayloadMap();
+        Value title = payload.get(TITLE);
+        VectorOutput v = p.getVectors().getVector();
+        List<Float> data = v.getDense().getDataCount() > 0 ? v.getDense().getDataList() : v.getDataList();
+        float[] vector = new float[data.size()];
+        for (int i = 0; i < vector.length; i++) vector[i] = data.get(i);
+        chunk.add(new StoredPassage(payload.get(PASSAGE_ID).getStringValue(), title == null ? null : title.getStringValue(),
+            payload.get(TEXT).getStringValue(), vector));
+      }
+      if (!chunk.isEmpty()) sink.accept(chunk);
+      offset = response.hasNextPageOffset() ? response.getNextPageOffset() : null;
+    } while (offset != null);
   }
 
   private List<ScoredPoint> query(String target, float[] query, int k, SearchFilter filter, String what) {

@@ -28,6 +28,13 @@ public interface VectorStore extends AutoCloseable {
     return search(version, query, k, SearchFilter.NONE);
   }
 
+  /**
+   * Hands every passage of {@code version}, with its stored vector, to {@code sink} in chunks of at
+   * most {@code batch} (in no particular order): what a query-side trainer reads instead of
+   * re-embedding the corpus.
+   */
+  void scan(String version, int batch, java.util.function.Consumer<List<StoredPassage>> sink);
+
   /** Searches whatever version is active now, and says which one answered. */
   VersionedHits searchActive(float[] query, int k, SearchFilter filter);
 

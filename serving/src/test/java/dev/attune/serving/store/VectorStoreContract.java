@@ -69,6 +69,27 @@ abstract class VectorStoreContract {
   }
 
   @Test
+  void should_hand_back_every_live_passage_with_its_vector_in_chunks() {
+    store.create("v1", 2);
+    List<StoredPassage> written = new ArrayList<>();
+    for (int i = 0; i < 7; i++) written.add(new StoredPassage("p" + i, i % 2 == 0 ? "T" : null, "text " + i, unit(1, i)));
+    store.upsert("v1", written);
+    store.delete("v1", List.of("p3"));
+
+    List<List<StoredPassage>> chunks = new ArrayList<>();
+    store.scan("v1", 3, chunks::add);
+
+    assertThat(chunks).allSatisfy(c -> assertThat(c).hasSizeBetween(1, 3));
+    List<StoredPassage> read = chunks.stream().flatMap(List::stream).toList();
+    assertThat(read).extracting(StoredPassage::id).containsExactlyInAnyOrder("p0", "p1", "p2", "p4", "p5", "p6");
+    StoredPassage p4 = read.stream().filter(p -> p.id().equals("p4")).findFirst().orElseThrow();
+    assertThat(p4.title()).isEqualTo("T");
+    assertThat(p4.text()).isEqualTo("text 4");
+    assertThat(p4.vector()).containsExactly(unit(1, 4), Offset.offset(1e-6f));
+    assertThatThrownBy(() -> store.scan("v9", 3, chunks::add)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void should_restrict_search_to_the_filter() {
     store.create("v1", 2);
     store.upsert("v1", List.of(

@@ -22,7 +22,7 @@ import java.util.function.Function;
  * <ul>
  *   <li>teacher = the episode's feedback of the first signal kind in {@link MiningConfig#signalPriority()},
  *       averaged per passage ({@link TeacherSignal});
- *   <li>positives = human-labeled ∪ the teacher's top-K (AAR);
+ *   <li>positives = human-labeled ∪ the teacher's top-K (AAR); the human-labeled ones are also listed apart;
  *   <li>LLM-dispreferred hard negatives = retrieved within the rank range, teacher score ≤ K-th best −
  *       margin; ANCE-style negatives = sampled from the retriever's rank range; both pass the
  *       false-negative guard (not positive, not labeled, containing no known answer);
@@ -63,8 +63,8 @@ public final class PreferenceRules {
     List<String> topK = TeacherSignal.topK(teacher, config.positivesTopK());
 
     Set<String> relevant = new LinkedHashSet<>(episode.getRelevantPassageIds());
-    Set<String> positives = new LinkedHashSet<>();
-    relevant.stream().filter(live::apply).forEach(positives::add);
+    List<String> labeled = relevant.stream().filter(live::apply).toList();
+    Set<String> positives = new LinkedHashSet<>(labeled);
     positives.addAll(topK);
     if (positives.isEmpty()) {
       return new Outcome(null, "no positive: no live human-labeled passage and no live LLM-scored passage"
@@ -114,6 +114,7 @@ public final class PreferenceRules {
             .setSignalKind(signal.kind())
             .setRetrieverVersion(query.getRetrieverVersion())
             .setPositives(new ArrayList<>(positives))
+            .setHumanLabels(new ArrayList<>(labeled))
             .setHardNegatives(llmNegatives)
             .setSampledNegatives(sampled)
             .setAnswers(new ArrayList<>(episode.getAnswers()))

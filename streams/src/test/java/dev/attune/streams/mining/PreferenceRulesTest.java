@@ -45,6 +45,7 @@ class PreferenceRulesTest {
     TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
+    assertThat(example.getHumanLabels()).as("the labeled positives, apart from the LLM's picks").containsExactly("p5");
   }
 
   @Test
@@ -102,6 +103,7 @@ class PreferenceRulesTest {
 
     assertThat(example.getSignalKind()).isEqualTo(SignalKind.CROSS_ATTENTION);
     assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
+    assertThat(example.getHumanLabels()).as("the labeled positives, apart from the LLM's picks").containsExactly("p5");
   }
 
   static FeedbackEpisode episodeWithTail() {

@@ -127,7 +127,7 @@ public final class BridgeService {
           from.put(tp.partition(), state.consumed(tp.partition()));
           until.put(tp.partition(), Math.max(state.consumed(tp.partition()), ends.get(tp)));
         }
-        round = new TrainerState.Round(registry.nextVersion(ModelRegistry.BRIDGE), bridges.servingVersion(), from, until);
+        round = new TrainerState.Round(registry.nextVersion(ModelRegistry.BRIDGE), bridges.servingVersion(), null, from, until);
         state = state.start(round);
         state.save(stateDir);
       }

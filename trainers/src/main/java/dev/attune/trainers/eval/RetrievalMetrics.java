@@ -12,6 +12,13 @@ public final class RetrievalMetrics {
   public static final String NDCG_10 = "ndcg@10";
   public static final String ANSWER_RECALL_5 = "answer_recall@5";
   public static final String LLM_UTILITY_5 = "llm_utility@5";
+  /** Share of the top 5 the LLM has a score for: how much of {@link #LLM_UTILITY_5} rests on measurement. */
+  public static final String LLM_SCORED_5 = "llm_scored@5";
+  /** Queries behind recall@5 and nDCG@10 (those with relevance labels). */
+  public static final String LABELLED = "labelled";
+  /** Queries behind the LLM measures (those the LLM scored). */
+  public static final String LLM_JUDGED = "llm_judged";
+  public static final String QUERIES = "queries";
 
   private RetrievalMetrics() {}
 
@@ -28,7 +35,8 @@ public final class RetrievalMetrics {
   /**
    * The LLM-utility of the top k: the share of the teacher's softmax (temperature 1 over the
    * passages the LLM scored) that the top k retrieved passages hold. 1 when the retriever puts
-   * everything the LLM wanted first; passages the LLM never scored count 0.
+   * everything the LLM wanted first. Passages the LLM never scored count 0, so two models are only
+   * comparable over one scored pool: {@link LlmJudge} scores what either put in its top k.
    */
   public static double llmUtility(List<String> ranked, Map<String, Double> teacherScores, int k) {
     double max = teacherScores.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
@@ -40,6 +48,14 @@ public final class RetrievalMetrics {
       if (s != null) captured += Math.exp(s - max);
     }
     return z == 0 ? 0 : captured / z;
+  }
+
+  /** Share of the top k that {@code teacherScores} holds a score for. */
+  public static double scoredShare(List<String> ranked, Map<String, Double> teacherScores, int k) {
+    int n = Math.min(k, ranked.size());
+    if (n == 0) return 0;
+    long scored = ranked.stream().limit(k).filter(teacherScores::containsKey).count();
+    return (double) scored / n;
   }
 
   /** Share of relevant passages found in the top k. */
@@ -72,15 +88,22 @@ public final class RetrievalMetrics {
     return 0;
   }
 
-  /** Mean metrics over queries; {@code rankings.get(i)} are passage ids ranked for {@code queries.get(i)}. */
+  /**
+   * Mean metrics over queries; {@code rankings.get(i)} are passage ids ranked for {@code
+   * queries.get(i)}. recall@5 and nDCG@10 average over the queries with relevance labels, answer
+   * recall@5 over those with answers, the LLM measures over those with teacher scores.
+   */
   public static Map<String, Double> evaluate(List<Judged> queries, List<List<String>> rankings, Map<String, String> texts) {
-    double recall = 0, ndcg = 0, answer = 0, utility = 0;
-    int withAnswers = 0, withTeacher = 0;
+    double recall = 0, ndcg = 0, answer = 0, utility = 0, scored = 0;
+    int labelled = 0, withAnswers = 0, withTeacher = 0;
     for (int i = 0; i < queries.size(); i++) {
       Judged q = queries.get(i);
       List<String> ranked = rankings.get(i);
-      recall += recall(ranked, q.relevant(), 5);
-      ndcg += ndcg(ranked, q.relevant(), 10);
+      if (!q.relevant().isEmpty()) {
+        labelled++;
+        recall += recall(ranked, q.relevant(), 5);
+        ndcg += ndcg(ranked, q.relevant(), 10);
+      }
       if (!q.answers().isEmpty()) {
         withAnswers++;
         answer += answerHit(ranked.stream().map(texts::get).toList(), q.answers(), 5);
@@ -88,15 +111,20 @@ public final class RetrievalMetrics {
       if (!q.teacherScores().isEmpty()) {
         withTeacher++;
         utility += llmUtility(ranked, q.teacherScores(), 5);
+        scored += scoredShare(ranked, q.teacherScores(), 5);
       }
     }
-    int n = Math.max(1, queries.size());
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put(RECALL_5, recall / n);
-    metrics.put(NDCG_10, ndcg / n);
+    metrics.put(RECALL_5, labelled == 0 ? 0 : recall / labelled);
+    metrics.put(NDCG_10, labelled == 0 ? 0 : ndcg / labelled);
     metrics.put(ANSWER_RECALL_5, withAnswers == 0 ? 0 : answer / withAnswers);
-    if (withTeacher > 0) metrics.put(LLM_UTILITY_5, utility / withTeacher);
-    metrics.put("queries", (double) queries.size());
+    if (withTeacher > 0) {
+      metrics.put(LLM_UTILITY_5, utility / withTeacher);
+      metrics.put(LLM_SCORED_5, scored / withTeacher);
+      metrics.put(LLM_JUDGED, (double) withTeacher);
+    }
+    metrics.put(LABELLED, (double) labelled);
+    metrics.put(QUERIES, (double) queries.size());
     return metrics;
   }
 }

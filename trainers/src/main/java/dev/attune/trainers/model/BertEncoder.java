@@ -27,7 +27,14 @@ public final class BertEncoder implements Encoder {
   private final ModelSpec spec;
   private final NDManager manager;
   private final Map<String, NDArray> params;
+  private final Map<String, Adapter> adapters = new LinkedHashMap<>();
   private final TextTokenizer tokenizer;
+
+  /**
+   * A low-rank adapter on one dense layer: {@code x·W + (x·down)·up·scale}. {@code up} starts at
+   * zero, so the adapted encoder starts as the original; on save the product is merged into W.
+   */
+  private record Adapter(NDArray down, NDArray up, float scale) {}
 
   private BertEncoder(String version, ModelSpec spec, NDManager manager, Map<String, NDArray> params, TextTokenizer tokenizer) {
     this.version = version;
@@ -82,7 +89,16 @@ public final class BertEncoder implements Encoder {
 
   /** Overwrites the weights in place with checkpointed values. */
   public void loadWeights(Map<String, float[]> weights) {
-    for (Map.Entry<String, NDArray> p : params.entrySet()) {
+    overwrite(params, weights);
+  }
+
+  /** Overwrites the trainable weights (adapters included) with checkpointed values; the frozen ones stay the loaded model's. */
+  public void loadTrainable(Map<String, float[]> weights) {
+    overwrite(trainableParameters(), weights);
+  }
+
+  private static void overwrite(Map<String, NDArray> targets, Map<String, float[]> weights) {
+    for (Map.Entry<String, NDArray> p : targets.entrySet()) {
       float[] values = weights.get(p.getKey());
       if (values == null || values.length != p.getValue().size()) {
         throw new IllegalArgumentException("checkpoint has no weights of size " + p.getValue().size() + " for " + p.getKey());
@@ -92,7 +108,66 @@ public final class BertEncoder implements Encoder {
   }
 
   public void setTrainable(boolean trainable) {
-    params.values().forEach(p -> p.setRequiresGradient(trainable));
+    setTrainable(name -> trainable);
+  }
+
+  /**
+   * Trains the weights {@code which} names (adapters as {@code <layer>.lora_down} and {@code
+   * <layer>.lora_up}); the others are constants, so no graph is recorded below the lowest trained
+   * layer and its backward pass never runs.
+   */
+  public void setTrainable(java.util.function.Predicate<String> which) {
+    params.forEach((name, p) -> p.setRequiresGradient(which.test(name)));
+    adapters.forEach((layer, a) -> {
+      a.down().setRequiresGradient(which.test(layer + ".lora_down"));
+      a.up().setRequiresGradient(which.test(layer + ".lora_up"));
+    });
+  }
+
+  /** The weights that train now: chosen base weights and adapters ({@code <layer>.lora_down}, {@code <layer>.lora_up}). */
+  public Map<String, NDArray> trainableParameters() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    params.forEach((name, p) -> {
+      if (p.hasGradient()) out.put(name, p);
+    });
+    adapters.forEach((layer, a) -> {
+      if (a.down().hasGradient()) out.put(layer + ".lora_down", a.down());
+      if (a.up().hasGradient()) out.put(layer + ".lora_up", a.up());
+    });
+    return out;
+  }
+
+  /**
+   * Adds a rank-{@code rank} adapter to each named dense layer (e.g. {@code
+   * encoder.layer.3.attention.self.query}): down-projection drawn from U(±1/√in) with {@code seed},
+   * up-projection zero, output scaled by {@code scale} (LoRA's α / r).
+   */
+  public void addAdapters(List<String> layers, int rank, float scale, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    for (String layer : layers) {
+      NDArray weight = params.get(layer + ".weight");
+      if (weight == null) throw new IllegalArgumentException("no dense layer " + layer + " to adapt");
+      if (adapters.containsKey(layer)) throw new IllegalStateException("layer " + layer + " already has an adapter");
+      int in = (int) weight.getShape().get(0);
+      int out = (int) weight.getShape().get(1);
+      float bound = (float) (1 / Math.sqrt(in));
+      float[] down = new float[in * rank];
+      for (int i = 0; i < down.length; i++) down[i] = (random.nextFloat() * 2 - 1) * bound;
+      adapters.put(layer, new Adapter(manager.create(down, new Shape(in, rank)), manager.zeros(new Shape(rank, out)), scale));
+    }
+  }
+
+  /** The weight {@code name} as the encoder computes it: with its adapter's product merged in. */
+  private float[] effective(String name) {
+    NDArray p = params.get(name);
+    if (p == null) return null;
+    Adapter a = name.endsWith(".weight") ? adapters.get(name.substring(0, name.length() - ".weight".length())) : null;
+    if (a == null) return p.toFloatArray();
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray merged = a.down().matMul(a.up()).mul(a.scale()).add(p);
+      merged.attach(scope);
+      return merged.toFloatArray();
+    }
   }
 
   @Override
@@ -103,6 +178,11 @@ public final class BertEncoder implements Encoder {
   @Override
   public int dimension() {
     return spec.hidden();
+  }
+
+  /** Transformer layers. */
+  public int layers() {
+    return spec.layers();
   }
 
   /** Normalised pooled embeddings [B, hidden]; every intermediate lives in {@code batch}. */
@@ -151,7 +231,9 @@ public final class BertEncoder implements Encoder {
   }
 
   private NDArray dense(NDArray x, String prefix) {
-    return x.matMul(params.get(prefix + ".weight")).add(params.get(prefix + ".bias"));
+    NDArray out = x.matMul(params.get(prefix + ".weight")).add(params.get(prefix + ".bias"));
+    Adapter a = adapters.get(prefix);
+    return a == null ? out : out.add(x.matMul(a.down()).matMul(a.up()).mul(a.scale()));
   }
 
   private static NDArray heads(NDArray x, int b, int len, int heads, int headDim) {
@@ -179,10 +261,7 @@ public final class BertEncoder implements Encoder {
   public void save(Path templateDir, Path targetDir) throws IOException {
     Files.createDirectories(targetDir);
     byte[] template = Files.readAllBytes(templateDir.resolve(ModelSpec.ONNX_FILE));
-    byte[] model = OnnxGraph.replaceInitializers(template, name -> {
-      NDArray p = params.get(name);
-      return p == null ? null : p.toFloatArray();
-    });
+    byte[] model = OnnxGraph.replaceInitializers(template, this::effective);
     Path tmp = targetDir.resolve(ModelSpec.ONNX_FILE + ".part");
     Files.write(tmp, model);
     Files.move(tmp, targetDir.resolve(ModelSpec.ONNX_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -16,44 +16,47 @@ import java.util.List;
 record ListwiseTargets(float[] target, float[] visible, float[] weight, int queries, int terms, int keys) {
 
   /**
-   * Multi-positive InfoNCE: one term per positive, against every key of the batch except the
-   * query's other positives; each query's terms weigh 1 / (its positives).
+   * Multi-positive InfoNCE: one term per target positive, against every key of the batch except the
+   * query's other positives; each query's terms weigh 1 / (its targets).
    */
-  static ListwiseTargets contrastive(TrainingBatch batch) {
-    int per = batch.keysPerQuery();
-    Builder out = new Builder(batch, per);
-    for (int b = 0; b < batch.size(); b++) {
-      List<Integer> own = new ArrayList<>();
-      for (int j = 0; j < per; j++) if (batch.positive()[b * per + j] == 1) own.add(b * per + j);
-      for (int t = 0; t < own.size(); t++) out.term(b, t, own.get(t), own, 1f / own.size());
+  static ListwiseTargets contrastive(BatchKeys batch) {
+    List<List<Integer>> targets = new ArrayList<>();
+    List<List<Integer>> positives = new ArrayList<>();
+    for (List<BatchKeys.Own> own : batch.own()) {
+      List<Integer> all = own.stream().filter(BatchKeys.Own::positive).map(BatchKeys.Own::column).toList();
+      positives.add(all);
+      targets.add(all.subList(0, Math.min(all.size(), batch.targets())));
+    }
+    Builder out = new Builder(batch, targets.stream().mapToInt(List::size).max().orElse(0));
+    for (int b = 0; b < batch.queries(); b++) {
+      List<Integer> own = targets.get(b);
+      for (int t = 0; t < own.size(); t++) out.term(b, t, own.get(t), positives.get(b), 1f / own.size());
     }
     return out.build();
   }
 
   /**
-   * LLM-Embedder's stabilised distillation: the query's teacher-scored candidates sorted by score,
-   * descending; the term for rank i targets the i-th candidate with ranks before i (and the query's
-   * unscored positives) hidden, weighted by softmax(teacher / T)_i.
+   * LLM-Embedder's stabilised distillation: the query's teacher-scored keys sorted by score,
+   * descending; the term for rank i targets the i-th with ranks before i (and the query's unscored
+   * positives) hidden, weighted by softmax(teacher / T)_i.
    */
-  static ListwiseTargets stabilised(TrainingBatch batch, float teacherTemperature) {
-    int per = batch.keysPerQuery();
-    Builder out = new Builder(batch, per);
-    for (int b = 0; b < batch.size(); b++) {
-      List<Integer> ranked = new ArrayList<>();
+  static ListwiseTargets stabilised(BatchKeys batch, float teacherTemperature) {
+    Builder out = new Builder(batch, batch.own().stream().mapToInt(o -> (int) o.stream().filter(BatchKeys.Own::scored).count()).max().orElse(0));
+    for (int b = 0; b < batch.queries(); b++) {
+      List<BatchKeys.Own> ranked = new ArrayList<>();
       List<Integer> hidden = new ArrayList<>();
-      for (int j = 0; j < per; j++) {
-        int col = b * per + j;
-        if (batch.keyValid()[col] == 0) continue;
-        if (batch.teacherValid()[col] == 1) ranked.add(col);
-        else if (batch.positive()[col] == 1) hidden.add(col);
+      for (BatchKeys.Own o : batch.own().get(b)) {
+        if (batch.keyValid()[o.column()] == 0) continue;
+        if (o.scored()) ranked.add(o);
+        else if (o.positive()) hidden.add(o.column());
       }
-      ranked.sort(Comparator.comparingDouble((Integer c) -> -batch.teacher()[c]));
-      double max = ranked.isEmpty() ? 0 : batch.teacher()[ranked.get(0)] / teacherTemperature;
+      ranked.sort(Comparator.comparingDouble((BatchKeys.Own o) -> -o.teacher()));
+      double max = ranked.isEmpty() ? 0 : ranked.get(0).teacher() / teacherTemperature;
       double z = 0;
-      for (int c : ranked) z += Math.exp(batch.teacher()[c] / teacherTemperature - max);
+      for (BatchKeys.Own o : ranked) z += Math.exp(o.teacher() / teacherTemperature - max);
       for (int t = 0; t < ranked.size(); t++) {
-        int col = ranked.get(t);
-        float w = (float) (Math.exp(batch.teacher()[col] / teacherTemperature - max) / z);
+        int col = ranked.get(t).column();
+        float w = (float) (Math.exp(ranked.get(t).teacher() / teacherTemperature - max) / z);
         out.term(b, t, col, hidden, w);
         hidden.add(col);
       }
@@ -62,20 +65,20 @@ record ListwiseTargets(float[] target, float[] visible, float[] weight, int quer
   }
 
   private static final class Builder {
-    final TrainingBatch batch;
+    final BatchKeys batch;
     final int terms;
     final int keys;
     final float[] target;
     final float[] visible;
     final float[] weight;
 
-    Builder(TrainingBatch batch, int terms) {
+    Builder(BatchKeys batch, int terms) {
       this.batch = batch;
       this.terms = terms;
-      this.keys = batch.keyValid().length;
-      this.target = new float[batch.size() * terms * keys];
-      this.visible = new float[batch.size() * terms * keys];
-      this.weight = new float[batch.size() * terms];
+      this.keys = batch.keys();
+      this.target = new float[batch.queries() * terms * keys];
+      this.visible = new float[batch.queries() * terms * keys];
+      this.weight = new float[batch.queries() * terms];
     }
 
     /** Term t of query b targets {@code column}; {@code hide} lists columns other than the target to leave out. */
@@ -88,7 +91,7 @@ record ListwiseTargets(float[] target, float[] visible, float[] weight, int quer
     }
 
     ListwiseTargets build() {
-      return new ListwiseTargets(target, visible, weight, batch.size(), terms, keys);
+      return new ListwiseTargets(target, visible, weight, batch.queries(), terms, keys);
     }
   }
 }

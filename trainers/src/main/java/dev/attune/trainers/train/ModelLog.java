@@ -14,7 +14,9 @@ import java.util.TreeMap;
  * The model-versions topic folded into what it means, for one model kind: every version's latest
  * record, and which version is served. The rule, shared by trainer, serving and the registry
  * commands: the served version is the latest PROMOTED one not ROLLED_BACK since; PROMOTED again
- * re-promotes an earlier version (a rollback to it); with none left, the base (version 0).
+ * re-promotes an earlier version (a rollback to it); with none left, the base (version 0). Each
+ * version searches one index ({@link #indexVersion}): its own, or the one its query encoder was
+ * trained against.
  */
 public final class ModelLog {
   private final ModelKind kind;
@@ -45,6 +47,27 @@ public final class ModelLog {
   /** The version served if the current one were rolled back. */
   public int previousVersion() {
     return promoted.size() < 2 ? 0 : promoted.get(promoted.size() - 2);
+  }
+
+  /**
+   * The version whose index {@code version} searches: itself for a version that embeds its own
+   * passages (a full round, the base); for a query-side version, the index it was trained against,
+   * followed until such a version, so no record can pair a query encoder with another query
+   * encoder's "index".
+   */
+  public int indexVersion(int version) {
+    int v = version;
+    for (int hops = 0; hops <= latest.size(); hops++) {
+      ModelVersion r = latest.get(v);
+      if (r == null || r.getIndexVersion() == null || r.getIndexVersion() == v) return v;
+      v = r.getIndexVersion();
+    }
+    throw new IllegalStateException("the index pairing of version " + version + " loops: " + latest.keySet());
+  }
+
+  /** The query-side versions decided on index {@code index} (trained against it, whatever their status), oldest first. */
+  public List<ModelVersion> querySideOn(int index) {
+    return latest.values().stream().filter(v -> v.getVersion() != index && indexVersion(v.getVersion()) == index).toList();
   }
 
   /** Every version's latest record, by version. */

@@ -10,7 +10,8 @@ import java.util.stream.Stream;
 
 /**
  * Model directory: {@code retriever-v0} is the unpacked pretrained base, {@code retriever-vN} the
- * N-th fine-tuned candidate (ONNX graph with the new weights, tokenizer).
+ * N-th fine-tuned candidate (ONNX graph with the new weights, tokenizer). A query-side version's
+ * graph is its query encoder only; {@value #PAIRING_FILE} names the index it searches.
  */
 public final class ModelRegistry {
   public static final String RETRIEVER = "retriever-v";
@@ -72,6 +73,35 @@ public final class ModelRegistry {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy the base model to " + dir, e);
     }
+  }
+
+  /** Names, in a query-side version's directory, the index its query encoder searches. */
+  public static final String PAIRING_FILE = "attune-index.properties";
+
+  /** Records in {@code dir} that its query encoder searches the index of retriever version {@code indexVersion}. */
+  public static void recordIndex(Path dir, int indexVersion) {
+    try {
+      Path tmp = dir.resolve(PAIRING_FILE + ".part");
+      Files.writeString(tmp, "# The index (passage embeddings) this query encoder was trained against and must search\nindex=" + name(indexVersion) + "\n");
+      Files.move(tmp, dir.resolve(PAIRING_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record the index pairing in " + dir, e);
+    }
+  }
+
+  /** The index a model directory's query encoder searches, when it records one (a query-side version): a version name. */
+  public static java.util.Optional<String> recordedIndex(Path dir) {
+    Path file = dir.resolve(PAIRING_FILE);
+    if (!Files.exists(file)) return java.util.Optional.empty();
+    java.util.Properties p = new java.util.Properties();
+    try (var r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    String index = p.getProperty("index");
+    if (index == null || !index.startsWith(RETRIEVER)) throw new IllegalStateException(file + " names no retriever index: " + index);
+    return java.util.Optional.of(index.trim());
   }
 
   /** One more than the highest retriever version on disk. */

@@ -7,18 +7,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.attune.schemas.TrainingExample;
+import dev.attune.trainers.index.IndexSnapshot;
 import dev.attune.trainers.model.BertEncoder;
 import dev.attune.trainers.model.Progress;
 import dev.attune.trainers.task.Distillation;
 import dev.attune.trainers.task.TaskSpec;
 import dev.attune.trainers.task.Tasks;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Fine-tunes a {@link BertEncoder} on mined examples (LLM-Embedder's recipe): homogeneous batches,
- * multi-positive in-batch InfoNCE, plus the task's distillation toward the LLM's teacher scores (KL
- * or stabilised), AdamW with warm-up, global gradient-norm clipping. With a {@link
+ * multi-positive InfoNCE, plus the task's distillation toward the LLM's teacher scores (KL or
+ * stabilised), AdamW with warm-up, global gradient-norm clipping. A full round trains one shared
+ * tower on both sides with in-batch negatives; a query-side round trains only the query tower
+ * against the paired index's passage embeddings, with the whole index as negatives. With a {@link
  * TrainingCheckpoint} the run saves its state every {@code checkpointEvery} batches and a rerun on
  * the same examples continues from the last save instead of starting over.
  */
@@ -43,14 +47,43 @@ public final class RetrieverTrainer {
     void onStep(int batch, List<String> exampleIds, double loss);
   }
 
-  /** Optimiser steps a run on {@code examples} takes when no update is skipped: the progress bar's total. */
+  /** Optimiser steps a full round on {@code examples} takes when no update is skipped: the progress bar's total. */
   public int plannedSteps(List<TrainingExample> examples) {
-    BatchPlan batches = BatchPlan.of(usable(examples), config.batchQueries(), config.epochs(), config.seed());
+    return plannedSteps(examples, new EncodedPassages(config));
+  }
+
+  /** Optimiser steps a query-side round on {@code examples} against {@code index} takes when no update is skipped. */
+  public int plannedSteps(List<TrainingExample> examples, IndexSnapshot index) {
+    return plannedSteps(examples, new IndexedPassages(index, config));
+  }
+
+  private int plannedSteps(List<TrainingExample> examples, PassageSide passages) {
+    BatchPlan batches = BatchPlan.of(usable(examples, passages), config.batchQueries(), config.epochs(), config.seed());
     return Math.min(batches.batches().size(), stepCap(batches));
   }
 
-  private static List<TrainingExample> usable(List<TrainingExample> examples) {
-    return examples.stream().filter(TrainingBatch::usable).toList();
+  private static List<TrainingExample> usable(List<TrainingExample> examples, PassageSide passages) {
+    return examples.stream().filter(passages::usable).toList();
+  }
+
+  /**
+   * A full (two-tower) round: one shared encoder trains on both sides, passages encoded in every
+   * step; its index must be rebuilt before it is served.
+   */
+  public Result train(BertEncoder model, List<TrainingExample> examples, TrainingCheckpoint checkpoint, StepListener listener, Progress progress) {
+    return train(model, examples, new EncodedPassages(config), checkpoint, listener, progress);
+  }
+
+  /**
+   * A query-side round: only the query tower trains ({@link TrainerConfig#queryTuning}); passages are
+   * {@code index}'s own embeddings, so the candidate is served on that same index with no
+   * re-embedding.
+   */
+  public Result trainQuerySide(BertEncoder model, List<TrainingExample> examples, IndexSnapshot index, TrainingCheckpoint checkpoint,
+      StepListener listener, Progress progress) {
+    try (IndexedPassages passages = new IndexedPassages(index, config)) {
+      return train(model, examples, passages, checkpoint, listener, progress);
+    }
   }
 
   /** The step cap never cuts the first epoch: every example of the run is trained on once. */
@@ -58,11 +91,12 @@ public final class RetrieverTrainer {
     return Math.max(config.maxSteps(), batches.epochLength());
   }
 
-  public Result train(BertEncoder model, List<TrainingExample> examples, TrainingCheckpoint checkpoint, StepListener listener, Progress progress) {
-    List<TrainingExample> usable = usable(examples);
+  private Result train(BertEncoder model, List<TrainingExample> examples, PassageSide passages, TrainingCheckpoint checkpoint,
+      StepListener listener, Progress progress) {
+    List<TrainingExample> usable = usable(examples, passages);
     BatchPlan batches = BatchPlan.of(usable, config.batchQueries(), config.epochs(), config.seed());
     List<List<TrainingExample>> plan = batches.batches();
-    if (plan.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has a positive's text)");
+    if (plan.isEmpty()) throw new IllegalArgumentException("no usable examples among " + examples.size() + " (none has a positive the passage side knows)");
     int stepCap = stepCap(batches);
     int planned = Math.min(plan.size(), stepCap);
     if (planned < plan.size()) {
@@ -75,12 +109,14 @@ public final class RetrieverTrainer {
     String fingerprint = TrainingCheckpoint.fingerprint(usable.stream().map(TrainingExample::getExampleId).toList());
     int position = 0, steps = 0, skippedInARow = 0;
     double first = Double.NaN, last = Double.NaN;
+    passages.tuning().apply(model, model.layers(), config.seed());
+    Map<String, NDArray> trained = model.trainableParameters();
     try (AdamW adam = new AdamW(model.manager(), config.learningRate(), config.weightDecay(), Math.round(planned * config.warmupShare()), planned)) {
       Optional<TrainingCheckpoint.Saved> saved = checkpoint == null ? Optional.empty() : checkpoint.loadFor(fingerprint);
       if (saved.isPresent()) {
         TrainingCheckpoint.Position at = saved.get().position();
-        model.loadWeights(saved.get().weights());
-        adam.restore(at.optimizerStep(), saved.get().mean(), saved.get().variance(), model.parameters());
+        model.loadTrainable(saved.get().weights());
+        adam.restore(at.optimizerStep(), saved.get().mean(), saved.get().variance(), trained);
         position = at.batches();
         steps = at.steps();
         first = at.firstLoss();
@@ -89,13 +125,11 @@ public final class RetrieverTrainer {
       }
       int resumedAt = position;
       progress.advance(steps);
-      model.setTrainable(true);
       for (; position < plan.size() && steps < stepCap; position++) {
         List<TrainingExample> chosen = plan.get(position);
         TaskSpec task = tasks.get(chosen.get(0).getTask());
-        TrainingBatch batch = TrainingBatch.of(task, chosen, config.positivesPerQuery(), config.negativesPerQuery());
-        double loss = step(model, adam, batch);
-        listener.onStep(position, batch.exampleIds(), loss);
+        double loss = step(model, trained, adam, passages, task, chosen);
+        listener.onStep(position, chosen.stream().map(TrainingExample::getExampleId).toList(), loss);
         if (!Double.isFinite(loss)) {
           // The step's update was not applied; a run of them means the model itself has diverged.
           if (++skippedInARow >= MAX_NON_FINITE_IN_A_ROW) {
@@ -110,7 +144,7 @@ public final class RetrieverTrainer {
           progress.advance(1);
         }
         if (checkpoint != null && config.checkpointEvery() > 0 && (position + 1) % config.checkpointEvery() == 0) {
-          checkpoint.save(new TrainingCheckpoint.Position(position + 1, steps, adam.step(), first, last, fingerprint), model.parameters(), adam);
+          checkpoint.save(new TrainingCheckpoint.Position(position + 1, steps, adam.step(), first, last, fingerprint), trained, adam);
         }
       }
       return new Result(steps, usable.size(), first, last, resumedAt);
@@ -119,36 +153,36 @@ public final class RetrieverTrainer {
     }
   }
 
-  private double step(BertEncoder model, AdamW optimizer, TrainingBatch batch) {
-    int b = batch.size();
-    int perQuery = batch.keysPerQuery();
+  private double step(BertEncoder model, Map<String, NDArray> trained, AdamW optimizer, PassageSide passages, TaskSpec task,
+      List<TrainingExample> examples) {
     try (NDManager scope = model.manager().newSubManager()) {
       double lossValue;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray q = model.forward(scope, model.tokenizer().tokenize(batch.queries(), config.maxQueryTokens()));
-        NDArray k = model.forward(scope, model.tokenizer().tokenize(batch.keys(), config.maxPassageTokens()));
-        NDArray similarity = q.matMul(k.transpose());
-        NDArray loss = listwise(scope, similarity, ListwiseTargets.contrastive(batch));
-        Distillation distillation = batch.task().distillation();
+        List<String> queries = examples.stream().map(e -> task.queryText(e.getQuery())).toList();
+        NDArray q = model.forward(scope, model.tokenizer().tokenize(queries, config.maxQueryTokens()));
+        PassageSide.Scores scores = passages.score(scope, model, task, examples, q);
+        BatchKeys keys = scores.keys();
+        NDArray loss = listwise(scope, scores, ListwiseTargets.contrastive(keys));
+        Distillation distillation = task.distillation();
         if (distillation == Distillation.KL) {
-          NDArray own = q.reshape(b, 1, model.dimension()).mul(k.reshape(b, perQuery, model.dimension())).sum(new int[] {2});
-          NDArray teacher = scope.create(batch.teacher(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
-          NDArray valid = scope.create(batch.teacherValid(), new Shape(b, perQuery)).toDevice(q.getDevice(), false);
-          NDArray kl = RetrievalLosses.klDistillation(own, teacher, valid, config.teacherTemperature(), config.temperature());
+          Shape shape = new Shape(keys.queries(), keys.keys());
+          NDArray teacher = scope.create(keys.teacher(), shape).toDevice(q.getDevice(), false);
+          NDArray valid = scope.create(keys.teacherValid(), shape).toDevice(q.getDevice(), false);
+          NDArray kl = RetrievalLosses.klDistillation(scores.similarity(), teacher, valid, config.teacherTemperature(), config.temperature());
           loss = loss.add(kl.mul(config.distillationWeight()));
         } else if (distillation == Distillation.STABILISED) {
-          NDArray stabilised = listwise(scope, similarity, ListwiseTargets.stabilised(batch, config.teacherTemperature()));
+          NDArray stabilised = listwise(scope, scores, ListwiseTargets.stabilised(keys, config.teacherTemperature()));
           loss = loss.add(stabilised.mul(config.distillationWeight()));
         }
         collector.backward(loss);
         lossValue = loss.getFloat();
       }
-      boolean finite = optimizer.applyClipped(model.parameters(), MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
+      boolean finite = optimizer.applyClipped(trained, MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
       if (!finite) {
         List<String> bad = optimizer.nonFiniteGradients();
         // Parameters are listed by layer, so the last one shows how high in the encoder the overflow starts.
         System.out.printf("trainer: update skipped: loss %s, %s%n", lossValue, Double.isFinite(lossValue)
-            ? "gradient not finite in " + bad.size() + " of " + model.parameters().size() + " parameters (" + bad.get(0) + " .. "
+            ? "gradient not finite in " + bad.size() + " of " + trained.size() + " parameters (" + bad.get(0) + " .. "
                 + bad.get(bad.size() - 1) + ")"
             : "loss not finite");
       }
@@ -156,11 +190,12 @@ public final class RetrieverTrainer {
     }
   }
 
-  private NDArray listwise(NDManager scope, NDArray similarity, ListwiseTargets t) {
+  private NDArray listwise(NDManager scope, PassageSide.Scores scores, ListwiseTargets t) {
+    NDArray similarity = scores.similarity();
     Shape cube = new Shape(t.queries(), t.terms(), t.keys());
     NDArray target = scope.create(t.target(), cube).toDevice(similarity.getDevice(), false);
     NDArray visible = scope.create(t.visible(), cube).toDevice(similarity.getDevice(), false);
     NDArray weight = scope.create(t.weight(), new Shape(t.queries(), t.terms())).toDevice(similarity.getDevice(), false);
-    return RetrievalLosses.listwise(similarity, target, visible, weight, config.temperature());
+    return RetrievalLosses.listwise(similarity, target, visible, weight, config.temperature(), scores.background());
   }
 }

@@ -2,10 +2,11 @@ package dev.attune.trainers.train;
 
 /**
  * Fine-tuning settings. Defaults fit a 2-core CPU; the paper values are in ../shared/papers.md.
+ * Change one with {@link #toBuilder()}: {@code config.toBuilder().temperature(0.05f).build()}.
  *
  * @param batchQueries queries per step, all from one task
- * @param positivesPerQuery positive slots per query (human labels ∪ the LLM's top picks); unfilled slots are masked
- * @param negativesPerQuery negative slots per query (LLM-dispreferred, then sampled, then least preferred)
+ * @param positivesPerQuery positives per query that are contrastive targets (human labels ∪ the LLM's top picks, in {@code positiveOrder}); the others are never negatives
+ * @param negativesPerQuery negative slots per query in a full round (LLM-dispreferred, then sampled, then least preferred); a query-side round sees the whole index instead
  * @param maxSteps cap on optimiser steps per training run; it never cuts the first epoch, so every example is trained on
  * @param epochs passes over the run's examples (before the cap)
  * @param learningRate peak AdamW learning rate
@@ -15,9 +16,15 @@ package dev.attune.trainers.train;
  * @param teacherTemperature teacher temperature T on LLM scores
  * @param distillationWeight weight of the task's distillation term next to the contrastive loss
  * @param maxQueryTokens query truncation
- * @param maxPassageTokens passage truncation
+ * @param maxPassageTokens passage truncation in a full round (a query-side round encodes no passage)
  * @param checkpointEvery save weights, optimiser state and position every this many batches (0 = never)
- * @param seed batch order
+ * @param seed batch order (and adapter initialisation)
+ * @param positiveOrder which positives come first when there are more than {@code positivesPerQuery}
+ * @param queryTuning which weights of the query tower a query-side round trains
+ * @param corpusKeys a query-side round uses the whole index as every query's softmax denominator up
+ *     to this many passages; above it, each query's {@code neighbourKeys} nearest passages and the
+ *     batch's mined candidates
+ * @param neighbourKeys nearest passages per query when the index exceeds {@code corpusKeys}
  */
 public record TrainerConfig(
     int batchQueries,
@@ -34,7 +41,19 @@ public record TrainerConfig(
     int maxQueryTokens,
     int maxPassageTokens,
     int checkpointEvery,
-    long seed) {
+    long seed,
+    PositiveOrder positiveOrder,
+    QueryTuning queryTuning,
+    int corpusKeys,
+    int neighbourKeys) {
+
+  /** When a query has more positives than target slots, which train. */
+  public enum PositiveOrder {
+    /** The human labels, then the LLM's picks best first (the miner's order). */
+    HUMAN_FIRST,
+    /** The LLM's picks best first, then the human labels. */
+    LLM_FIRST
+  }
 
   public TrainerConfig {
     if (batchQueries < 2) throw new IllegalArgumentException("batchQueries (" + batchQueries + ") must be >= 2 for in-batch negatives");
@@ -48,35 +67,98 @@ public record TrainerConfig(
     if (!(temperature > 0) || !(teacherTemperature > 0)) {
       throw new IllegalArgumentException("temperatures (" + temperature + ", " + teacherTemperature + ") must be > 0");
     }
+    if (!(distillationWeight >= 0)) throw new IllegalArgumentException("distillationWeight (" + distillationWeight + ") must be >= 0");
     if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery (" + checkpointEvery + ") must be >= 0");
+    if (positiveOrder == null || queryTuning == null) throw new IllegalArgumentException("positiveOrder and queryTuning are required");
+    if (corpusKeys < 1 || neighbourKeys < 1) {
+      throw new IllegalArgumentException("corpusKeys (" + corpusKeys + ") and neighbourKeys (" + neighbourKeys + ") must be >= 1");
+    }
   }
 
   public static TrainerConfig defaults() {
-    return new TrainerConfig(8, 2, 3, 60, 1, 2e-5f, 0.1f, 0.01f, 0.02f, 1.0f, 1.0f, 48, 256, 20, 42L);
+    return new TrainerConfig(8, 2, 3, 60, 1, 2e-5f, 0.1f, 0.01f, 0.02f, 1.0f, 1.0f, 48, 256, 20, 42L,
+        PositiveOrder.HUMAN_FIRST, QueryTuning.ALL, 500_000, 256);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   public TrainerConfig withMaxSteps(int steps) {
-    return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, steps, epochs, learningRate, warmupShare,
-        weightDecay, temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+    return toBuilder().maxSteps(steps).build();
   }
 
   public TrainerConfig withBatch(int queries, int positives, int negatives) {
-    return new TrainerConfig(queries, positives, negatives, maxSteps, epochs, learningRate, warmupShare,
-        weightDecay, temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+    return toBuilder().batchQueries(queries).positivesPerQuery(positives).negativesPerQuery(negatives).build();
   }
 
   public TrainerConfig withTemperature(float studentTemperature) {
-    return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare,
-        weightDecay, studentTemperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+    return toBuilder().temperature(studentTemperature).build();
   }
 
   public TrainerConfig withLengths(int queryTokens, int passageTokens) {
-    return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare,
-        weightDecay, temperature, teacherTemperature, distillationWeight, queryTokens, passageTokens, checkpointEvery, seed);
+    return toBuilder().maxQueryTokens(queryTokens).maxPassageTokens(passageTokens).build();
   }
 
   public TrainerConfig withSchedule(int epochs, float learningRate, int checkpointEvery) {
-    return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare,
-        weightDecay, temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed);
+    return toBuilder().epochs(epochs).learningRate(learningRate).checkpointEvery(checkpointEvery).build();
+  }
+
+  /** A copy with some settings changed; {@link #build} validates. */
+  public static final class Builder {
+    private int batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, maxQueryTokens, maxPassageTokens, checkpointEvery;
+    private float learningRate, warmupShare, weightDecay, temperature, teacherTemperature, distillationWeight;
+    private long seed;
+    private PositiveOrder positiveOrder;
+    private QueryTuning queryTuning;
+    private int corpusKeys, neighbourKeys;
+
+    private Builder(TrainerConfig c) {
+      batchQueries = c.batchQueries;
+      positivesPerQuery = c.positivesPerQuery;
+      negativesPerQuery = c.negativesPerQuery;
+      maxSteps = c.maxSteps;
+      epochs = c.epochs;
+      learningRate = c.learningRate;
+      warmupShare = c.warmupShare;
+      weightDecay = c.weightDecay;
+      temperature = c.temperature;
+      teacherTemperature = c.teacherTemperature;
+      distillationWeight = c.distillationWeight;
+      maxQueryTokens = c.maxQueryTokens;
+      maxPassageTokens = c.maxPassageTokens;
+      checkpointEvery = c.checkpointEvery;
+      seed = c.seed;
+      positiveOrder = c.positiveOrder;
+      queryTuning = c.queryTuning;
+      corpusKeys = c.corpusKeys;
+      neighbourKeys = c.neighbourKeys;
+    }
+
+    public Builder batchQueries(int v) { batchQueries = v; return this; }
+    public Builder positivesPerQuery(int v) { positivesPerQuery = v; return this; }
+    public Builder negativesPerQuery(int v) { negativesPerQuery = v; return this; }
+    public Builder maxSteps(int v) { maxSteps = v; return this; }
+    public Builder epochs(int v) { epochs = v; return this; }
+    public Builder learningRate(float v) { learningRate = v; return this; }
+    public Builder warmupShare(float v) { warmupShare = v; return this; }
+    public Builder weightDecay(float v) { weightDecay = v; return this; }
+    public Builder temperature(float v) { temperature = v; return this; }
+    public Builder teacherTemperature(float v) { teacherTemperature = v; return this; }
+    public Builder distillationWeight(float v) { distillationWeight = v; return this; }
+    public Builder maxQueryTokens(int v) { maxQueryTokens = v; return this; }
+    public Builder maxPassageTokens(int v) { maxPassageTokens = v; return this; }
+    public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder positiveOrder(PositiveOrder v) { positiveOrder = v; return this; }
+    public Builder queryTuning(QueryTuning v) { queryTuning = v; return this; }
+    public Builder corpusKeys(int v) { corpusKeys = v; return this; }
+    public Builder neighbourKeys(int v) { neighbourKeys = v; return this; }
+
+    public TrainerConfig build() {
+      return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare, weightDecay,
+          temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed, positiveOrder,
+          queryTuning, corpusKeys, neighbourKeys);
+    }
   }
 }

@@ -10,9 +10,19 @@ import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
+import dev.attune.trainers.eval.LlmJudge;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.index.IndexCache;
+import dev.attune.trainers.index.IndexSnapshot;
+import dev.attune.trainers.index.StoredIndex;
 import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.model.Encoder;
+import dev.attune.trainers.model.ModelSpec;
+import dev.attune.trainers.model.OnnxEncoder;
 import dev.attune.trainers.model.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,13 +46,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Consumes training examples, the corpus and the model-version log. Once {@code triggerExamples}
- * new examples have arrived it fixes their offset range as a round, fine-tunes the serving retriever
- * on exactly that range (checkpointing as it goes), scores the candidate against the serving model
- * on held-out traffic and the reference set, and publishes a {@link ModelVersion} with the decision,
- * its metrics and its lineage. Progress over the examples topic lives in {@link TrainerState}, not
- * in consumer-group offsets, so a killed trainer resumes the same round from its last checkpoint.
- * The parent of a round is the version the model log serves ({@link ModelLog}), rollbacks included. Run alone
- * with {@code attune train}.
+ * new examples have arrived it fixes their offset range and kind ({@link RoundSchedule}) as a round,
+ * fine-tunes the serving retriever on exactly that range (checkpointing as it goes), scores the
+ * candidate against the serving model on held-out traffic and the reference set, and publishes a
+ * {@link ModelVersion} with the decision, its metrics, its lineage and the index it searches.
+ *
+ * <p>A query-side round trains only the query tower against the serving index's own passage
+ * embeddings ({@link IndexCache}: read from serving's store or kept from the round that built the
+ * index; no passage is re-encoded), and its candidate is served on that same index. A full round
+ * trains both towers and its candidate's index is embedded once here for the decision, and again by
+ * serving. Progress over the examples topic lives in {@link TrainerState}, not in consumer-group
+ * offsets, so a killed trainer resumes the same round from its last checkpoint. The parent of a
+ * round is the version the model log serves ({@link ModelLog}), rollbacks included. Run alone with
+ * {@code attune train}.
  */
 public final class TrainerService implements Runnable {
   private final TrainerServiceConfig config;
@@ -50,30 +66,56 @@ public final class TrainerService implements Runnable {
   private final Consumer<ModelVersion> onDecision;
   private final RetrieverTrainer.StepListener stepListener;
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Map<String, String> corpus = new LinkedHashMap<>();
+  private final Map<String, PassageText> corpus = new LinkedHashMap<>();
   private final Map<String, RetrievalMetrics.Judged> heldOut = new LinkedHashMap<>();
+  private final Map<String, List<String>> heldOutLlms = new HashMap<>();
   private final ModelLog models = new ModelLog(ModelKind.RETRIEVER);
-  private final Map<EvaluationKey, Map<String, Double>> servingMetrics = new HashMap<>();
+  private final IndexCache indexes;
+  private final LlmJudge judge;
   private final CandidateEvaluator evaluator;
   private final Path stateDir;
   private TrainerState state;
   private int rounds = 0;
 
-  /** Serving metrics stay valid while the version, corpus and held-out set are unchanged. */
-  private record EvaluationKey(int version, int corpusSize, int heldOutSize) {}
-
-  public TrainerService(TrainerServiceConfig config, ModelRegistry registry, Consumer<ModelVersion> onDecision) {
-    this(config, registry, onDecision, RetrieverTrainer.StepListener.NONE);
+  /** A corpus passage as the trainer holds it. */
+  private record PassageText(String title, String text) {
+    String embeddingText() {
+      return title == null || title.isBlank() ? text : title + ". " + text;
+    }
   }
 
-  public TrainerService(TrainerServiceConfig config, ModelRegistry registry, Consumer<ModelVersion> onDecision, RetrieverTrainer.StepListener stepListener) {
+  /** A trainer that cannot reach serving's store (it embeds an index once) and has no LLM to judge with. */
+  public TrainerService(TrainerServiceConfig config, ModelRegistry registry, Consumer<ModelVersion> onDecision) {
+    this(config, registry, null, null, onDecision, RetrieverTrainer.StepListener.NONE);
+  }
+
+  /**
+   * @param store serving's store, where the trainer reads an index's passage embeddings; null:
+   *     embedded once with the index's passage encoder instead
+   * @param llm the LLM the traffic's teacher scores come from, to score the passages a model ranks
+   *     that it never scored (fair LLM utility); null: none are scored and the coverage says so
+   */
+  public TrainerService(TrainerServiceConfig config, ModelRegistry registry, StoredIndex store, LlmScorer llm,
+      Consumer<ModelVersion> onDecision, RetrieverTrainer.StepListener stepListener) {
     this.config = config;
     this.registry = registry;
     this.onDecision = onDecision;
     this.stepListener = stepListener;
     this.stateDir = registry.stateDir();
     this.state = TrainerState.load(stateDir);
-    this.evaluator = new CandidateEvaluator(registry.spec(), config.tasks(), config.training().maxQueryTokens(), config.training().maxPassageTokens());
+    this.indexes = new IndexCache(stateDir.resolve("index-cache"), store, this::passageEncoder, config.serving().passageTokens());
+    this.judge = llm == null ? LlmJudge.none() : new LlmJudge(llm, config.llmScoreBudget(), 100_000);
+    this.evaluator = new CandidateEvaluator(registry.spec(), config.tasks(), config.serving(), judge);
+  }
+
+  /** The passage encoder of retriever {@code name} (a version that embeds its own passages) under ONNX Runtime. */
+  private Encoder passageEncoder(String name) {
+    Path dir = registry.dir(Integer.parseInt(name.substring(ModelRegistry.RETRIEVER.length())));
+    try {
+      return new OnnxEncoder(name, dir, ModelSpec.of(dir, registry.spec()), config.serving().passageTokens());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the passage encoder of " + name + " at " + dir, e);
+    }
   }
 
   public void stop() {
@@ -113,8 +155,11 @@ public final class TrainerService implements Runnable {
             from.put(tp.partition(), state.consumed(tp.partition()));
             until.put(tp.partition(), Math.max(state.consumed(tp.partition()), ends.get(tp)));
           }
-          state = state.start(new TrainerState.Round(registry.nextVersion(), models.servingVersion(), from, until));
+          RoundSchedule.Planned planned = config.schedule().next(models);
+          state = state.start(new TrainerState.Round(registry.nextVersion(), models.servingVersion(), planned.kind(), from, until));
           state.save(stateDir);
+          System.out.printf("trainer: next round %s is %s (%s)%n", ModelRegistry.name(state.round().version()),
+              planned.kind() == RoundKind.FULL ? "full" : "query-side", planned.why());
         }
       }
     } catch (InterruptedException e) {
@@ -129,13 +174,15 @@ public final class TrainerService implements Runnable {
       if (r.topic().equals(config.topics().corpus().name())) {
         PassageEvent p = AvroCodec.of(PassageEvent.class).decode(r.value());
         if (p.getOp() == PassageOp.DELETE) corpus.remove(p.getPassageId());
-        else corpus.put(p.getPassageId(), p.getTitle() == null ? p.getText() : p.getTitle() + ". " + p.getText());
+        else if (p.getText() != null) corpus.put(p.getPassageId(), new PassageText(p.getTitle(), p.getText()));
       } else if (r.topic().equals(config.topics().modelVersions().name())) {
         models.apply(AvroCodec.of(ModelVersion.class).decode(r.value()));
       } else {
         TrainingExample e = AvroCodec.of(TrainingExample.class).decode(r.value());
-        if (TrainerServiceConfig.heldOut(e.getExampleId(), config.holdoutPercent())) heldOut.put(e.getExampleId(), judged(e));
-        else if (r.offset() >= state.consumed(r.partition())) waiting.get(r.partition()).put(r.offset(), e);
+        if (TrainerServiceConfig.heldOut(e.getExampleId(), config.holdoutPercent())) {
+          heldOut.put(e.getExampleId(), judged(e));
+          heldOutLlms.put(e.getExampleId(), List.copyOf(e.getLlmIds()));
+        } else if (r.offset() >= state.consumed(r.partition())) waiting.get(r.partition()).put(r.offset(), e);
       }
     } catch (EventDecodingException e) {
       // The miner dead-letters bad records and writes only valid examples; skip, don't stop.
@@ -147,29 +194,54 @@ public final class TrainerService implements Runnable {
       throws Exception {
     List<TrainingExample> examples = new ArrayList<>();
     waiting.forEach((partition, byOffset) -> examples.addAll(byOffset.headMap(round.until().getOrDefault(partition, 0L)).values()));
+    RoundKind kind = round.kind() == null ? RoundKind.FULL : round.kind();
     String name = ModelRegistry.name(round.version());
+    String parentName = ModelRegistry.name(round.parentVersion());
+    int index = models.indexVersion(round.parentVersion());
     Path parentDir = registry.dir(round.parentVersion());
     Path candidateDir = registry.dir(round.version());
     TrainerConfig training = config.training();
-    System.out.printf("trainer: round for %s: %d examples at offsets %s..%s, %d held out, from %s%n",
-        name, examples.size(), round.from(), round.until(), heldOut.size(), ModelRegistry.name(round.parentVersion()));
+    long start = System.nanoTime();
+    System.out.printf("trainer: %s round for %s: %d examples at offsets %s..%s, %d held out, from %s (index %s)%n",
+        kind == RoundKind.FULL ? "full" : "query-side", name, examples.size(), round.from(), round.until(), heldOut.size(), parentName,
+        ModelRegistry.name(index));
+    Map<String, String> embeddingTexts = new LinkedHashMap<>();
+    Map<String, String> llmTexts = new HashMap<>();
+    corpus.forEach((id, p) -> {
+      embeddingTexts.put(id, p.embeddingText());
+      llmTexts.put(id, p.text());
+    });
+    IndexSnapshot live = indexes.snapshot(ModelRegistry.name(index), embeddingTexts);
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(stateDir.resolve("checkpoint-" + name));
     RetrieverTrainer.Result result;
     try (BertEncoder model = BertEncoder.load(name, parentDir, registry.spec(), training.maxPassageTokens(), BertEncoder.defaultDevice())) {
       RetrieverTrainer trainer = new RetrieverTrainer(training, config.tasks());
-      result = trainer.train(model, examples, checkpoint, stepListener, Progress.every("training " + name, trainer.plannedSteps(examples), 10_000));
+      if (kind == RoundKind.QUERY_SIDE) {
+        result = trainer.trainQuerySide(model, examples, live, checkpoint, stepListener,
+            Progress.every("training " + name + " (query side, " + training.queryTuning() + ")", trainer.plannedSteps(examples, live), 10_000));
+      } else {
+        result = trainer.train(model, examples, checkpoint, stepListener, Progress.every("training " + name + " (full)", trainer.plannedSteps(examples), 10_000));
+      }
       model.save(parentDir, candidateDir);
     }
-    List<RetrievalMetrics.Judged> judged = new ArrayList<>(heldOut.values());
-    Map<String, Double> serving = servingMetrics.computeIfAbsent(new EvaluationKey(round.parentVersion(), corpus.size(), judged.size()),
-        k -> evaluator.evaluate(ModelRegistry.name(round.parentVersion()), parentDir, corpus, judged, config.reference()));
-    Map<String, Double> candidate = evaluator.evaluate(name, candidateDir, corpus, judged, config.reference());
-    PromotionPolicy.Verdict verdict = config.promotion().decide(serving, candidate);
-    Map<String, Double> metrics = new LinkedHashMap<>(candidate);
-    serving.forEach((k, v) -> metrics.put("serving." + k, v));
+    if (kind == RoundKind.QUERY_SIDE) ModelRegistry.recordIndex(candidateDir, index);
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    IndexSnapshot candidateIndex = kind == RoundKind.QUERY_SIDE
+        ? live
+        : evaluator.embedIndex(name, candidateDir, live.ids(), live.ids().stream().map(embeddingTexts::get).toList());
+    CandidateEvaluator.Comparison compared = evaluator.compare(new CandidateEvaluator.Side(parentName, parentDir, live),
+        new CandidateEvaluator.Side(name, candidateDir, candidateIndex), embeddingTexts, llmTexts, new ArrayList<>(heldOut.values()),
+        config.reference(), q -> judge.llmId() != null && heldOutLlms.getOrDefault(q.queryId(), List.of()).equals(List.of(judge.llmId())));
+    PromotionPolicy.Verdict verdict = config.promotion().decide(compared.serving(), compared.candidate());
+    String reason = verdict.reason() + "; " + compared.spent();
+    Map<String, Double> metrics = new LinkedHashMap<>(compared.candidate());
+    compared.serving().forEach((k, v) -> metrics.put("serving." + k, v));
     metrics.put("first_loss", result.firstLoss());
     metrics.put("last_loss", result.lastLoss());
-    System.out.printf("trainer: %s %s -> %s%n", name, verdict.reason(), verdict.promote() ? "PROMOTED" : "REJECTED");
+    metrics.put("train_seconds", trainSeconds);
+    metrics.put("round_seconds", (System.nanoTime() - start) / 1e9);
+    metrics.put("llm_scores_asked", (double) compared.spent().asked());
+    System.out.printf("trainer: %s %s -> %s%n", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED");
     List<OffsetRange> lineage = new ArrayList<>();
     round.until().forEach((partition, until) -> {
       long from = round.from().getOrDefault(partition, 0L);
@@ -187,11 +259,17 @@ public final class TrainerService implements Runnable {
         .setTrainingExamples(result.examples())
         .setTrainingSteps(result.steps())
         .setLineage(lineage)
-        .setReason(verdict.reason())
+        .setReason(reason)
+        .setIndexVersion(kind == RoundKind.QUERY_SIDE ? index : null)
         .build();
+    // A promoted full round's index is the one just embedded: the next round trains against it as is.
+    if (kind == RoundKind.FULL && verdict.promote()) {
+      indexes.put(name, candidateIndex.ids(), candidateIndex.ids().stream().map(embeddingTexts::get).toList(), candidateIndex.vectors());
+    }
     producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
         AvroCodec.of(ModelVersion.class).encode(decision))).get();
     models.apply(decision);
+    indexes.retain(List.of(ModelRegistry.name(models.indexVersion(models.servingVersion()))));
     finishRound(waiting);
     checkpoint.clear();
     rounds++;
@@ -206,10 +284,11 @@ public final class TrainerService implements Runnable {
     state.save(stateDir);
   }
 
+  /** A held-out example as evaluation judges it: by its human labels (not the LLM's picks, which came from the serving model's pool) and its teacher scores. */
   private static RetrievalMetrics.Judged judged(TrainingExample e) {
     Map<String, Double> teacher = new LinkedHashMap<>();
     for (TrainingPassage c : e.getCandidates()) if (c.getTeacherScore() != null) teacher.put(c.getPassageId(), c.getTeacherScore());
-    return new RetrievalMetrics.Judged(e.getExampleId(), e.getTask(), e.getQuery(), new LinkedHashSet<>(e.getPositives()), e.getAnswers(), teacher);
+    return new RetrievalMetrics.Judged(e.getExampleId(), e.getTask(), e.getQuery(), new LinkedHashSet<>(e.getHumanLabels()), e.getAnswers(), teacher);
   }
 
   private static int count(Map<Integer, TreeMap<Long, TrainingExample>> waiting) {

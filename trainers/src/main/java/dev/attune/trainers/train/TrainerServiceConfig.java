@@ -2,6 +2,7 @@ package dev.attune.trainers.train;
 
 import dev.attune.schemas.Topics;
 import dev.attune.trainers.eval.RetrievalMetrics;
+import dev.attune.trainers.model.Truncation;
 import dev.attune.trainers.task.Tasks;
 import java.util.List;
 
@@ -18,22 +19,41 @@ import java.util.List;
  * @param training the fine-tuning settings
  * @param tasks instructions and distillation per task (the serving layer must use the same)
  * @param reference fixed reference queries every candidate is also scored on (may be empty)
+ * @param schedule which rounds are query-side and which full
+ * @param serving serving's truncation: evaluation and the trainer's copy of the index use it
+ * @param llmScoreBudget most passages a decision may ask the LLM to score for a fair utility pool
  */
 public record TrainerServiceConfig(
     String bootstrapServers,
     Topics topics,
     int triggerExamples,
     int holdoutPercent,
-    PromotionPolicy promotion,
+    RetrieverPromotion promotion,
     int maxRounds,
     TrainerConfig training,
     Tasks tasks,
-    List<RetrievalMetrics.Judged> reference) {
+    List<RetrievalMetrics.Judged> reference,
+    RoundSchedule schedule,
+    Truncation serving,
+    int llmScoreBudget) {
 
   public TrainerServiceConfig {
     if (triggerExamples < 1) throw new IllegalArgumentException("triggerExamples (" + triggerExamples + ") must be >= 1");
     if (holdoutPercent < 1 || holdoutPercent > 50) throw new IllegalArgumentException("holdoutPercent (" + holdoutPercent + ") must be in 1..50");
+    if (llmScoreBudget < 0) throw new IllegalArgumentException("llmScoreBudget (" + llmScoreBudget + ") must be >= 0");
     reference = List.copyOf(reference);
+  }
+
+  /** Query-side rounds by {@link RoundSchedule#defaults()}, serving's truncation, up to 5,000 LLM scores per decision. */
+  public TrainerServiceConfig(String bootstrapServers, Topics topics, int triggerExamples, int holdoutPercent, RetrieverPromotion promotion,
+      int maxRounds, TrainerConfig training, Tasks tasks, List<RetrievalMetrics.Judged> reference) {
+    this(bootstrapServers, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference, RoundSchedule.defaults(),
+        Truncation.SERVING, 5_000);
+  }
+
+  public TrainerServiceConfig withSchedule(RoundSchedule newSchedule) {
+    return new TrainerServiceConfig(bootstrapServers, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference,
+        newSchedule, serving, llmScoreBudget);
   }
 
   public static boolean heldOut(String exampleId, int holdoutPercent) {

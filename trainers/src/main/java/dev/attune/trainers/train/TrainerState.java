@@ -21,8 +21,12 @@ import java.util.TreeMap;
 public record TrainerState(Map<Integer, Long> consumed, Round round) {
   static final String FILE = "trainer-state.properties";
 
-  /** A round: the version it produces, its parent, and its examples [from, until) per partition. */
-  public record Round(int version, int parentVersion, Map<Integer, Long> from, Map<Integer, Long> until) {}
+  /**
+   * A round: the version it produces, its parent, its kind (null for a bridge round, and for a
+   * retriever round recorded before query-side rounds existed, which was full), and its examples
+   * [from, until) per partition.
+   */
+  public record Round(int version, int parentVersion, RoundKind kind, Map<Integer, Long> from, Map<Integer, Long> until) {}
 
   public static TrainerState empty() {
     return new TrainerState(Map.of(), null);
@@ -49,9 +53,10 @@ public record TrainerState(Map<Integer, Long> consumed, Round round) {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read trainer state " + file, e);
     }
+    String kind = p.getProperty("round.kind");
     Round round = p.getProperty("round.version") == null ? null : new Round(
         Integer.parseInt(p.getProperty("round.version")), Integer.parseInt(p.getProperty("round.parent")),
-        offsets(p, "round.from."), offsets(p, "round.until."));
+        kind == null ? null : RoundKind.valueOf(kind), offsets(p, "round.from."), offsets(p, "round.until."));
     return new TrainerState(offsets(p, "consumed."), round);
   }
 
@@ -61,6 +66,7 @@ public record TrainerState(Map<Integer, Long> consumed, Round round) {
     if (round != null) {
       p.setProperty("round.version", String.valueOf(round.version()));
       p.setProperty("round.parent", String.valueOf(round.parentVersion()));
+      if (round.kind() != null) p.setProperty("round.kind", round.kind().name());
       round.from().forEach((part, off) -> p.setProperty("round.from." + part, off.toString()));
       round.until().forEach((part, off) -> p.setProperty("round.until." + part, off.toString()));
     }

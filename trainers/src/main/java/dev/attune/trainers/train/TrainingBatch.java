@@ -35,7 +35,25 @@ record TrainingBatch(
     return queries.size();
   }
 
+  /** The slots as the losses see them: each query owns its own slots, and all its positives train. */
+  BatchKeys layout() {
+    List<List<BatchKeys.Own>> own = new ArrayList<>();
+    for (int b = 0; b < size(); b++) {
+      List<BatchKeys.Own> mine = new ArrayList<>();
+      for (int j = 0; j < keysPerQuery; j++) {
+        int col = b * keysPerQuery + j;
+        if (keyValid[col] == 1) mine.add(new BatchKeys.Own(col, positive[col] == 1, teacherValid[col] == 1 ? teacher[col] : Double.NaN));
+      }
+      own.add(mine);
+    }
+    return new BatchKeys(size(), keyValid.length, keyValid, own, keysPerQuery);
+  }
+
   static TrainingBatch of(TaskSpec task, List<TrainingExample> examples, int positives, int negatives) {
+    return of(task, examples, positives, negatives, TrainerConfig.PositiveOrder.HUMAN_FIRST);
+  }
+
+  static TrainingBatch of(TaskSpec task, List<TrainingExample> examples, int positives, int negatives, TrainerConfig.PositiveOrder order) {
     int perQuery = positives + negatives;
     int n = examples.size() * perQuery;
     List<String> ids = new ArrayList<>();
@@ -51,9 +69,8 @@ record TrainingBatch(
       queries.add(task.queryText(e.getQuery()));
       Map<String, TrainingPassage> byId = new HashMap<>();
       e.getCandidates().forEach(c -> byId.put(c.getPassageId(), c));
-      // The miner lists human labels first, then the LLM's picks best first: with fewer slots than
-      // positives, the surest ones train.
-      List<TrainingPassage> pos = e.getPositives().stream().filter(byId::containsKey).map(byId::get).toList();
+      // With fewer slots than positives, the first in the chosen order train.
+      List<TrainingPassage> pos = PassageSide.orderedPositives(e, order).stream().filter(byId::containsKey).map(byId::get).toList();
       List<TrainingPassage> slots = new ArrayList<>(pos.subList(0, Math.min(positives, pos.size())));
       int positiveCount = slots.size();
       for (int s = positiveCount; s < positives; s++) slots.add(null);

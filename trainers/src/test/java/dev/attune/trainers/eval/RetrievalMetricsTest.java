@@ -28,4 +28,18 @@ class RetrievalMetricsTest {
     assertThat(m.get(RetrievalMetrics.LLM_UTILITY_5)).isCloseTo(0.5, within(1e-9));
     assertThat(m.get(RetrievalMetrics.NDCG_10)).isCloseTo(1.0, within(1e-9));
   }
+
+  @Test
+  void labelled_measures_average_over_labelled_queries_and_coverage_is_reported() {
+    var labelled = new RetrievalMetrics.Judged("q1", "qa", "q", Set.of("a"), List.of(), Map.of("a", 0.0));
+    var llmOnly = new RetrievalMetrics.Judged("q2", "qa", "q", Set.of(), List.of(), Map.of("b", 0.0));
+
+    Map<String, Double> m = RetrievalMetrics.evaluate(List.of(labelled, llmOnly), List.of(List.of("a", "x"), List.of("x", "b")), Map.of());
+
+    assertThat(m.get(RetrievalMetrics.NDCG_10)).as("q2 has no label: it neither counts 0 nor dilutes").isCloseTo(1.0, within(1e-9));
+    assertThat(m.get(RetrievalMetrics.LABELLED)).isEqualTo(1.0);
+    assertThat(m.get(RetrievalMetrics.LLM_JUDGED)).isEqualTo(2.0);
+    // Each query's top 2 holds one scored passage of two.
+    assertThat(m.get(RetrievalMetrics.LLM_SCORED_5)).isCloseTo(0.5, within(1e-9));
+  }
 }

@@ -73,4 +73,29 @@ class ModelLogTest {
     assertThat(log.servingVersion()).isZero();
     assertThat(log.versions()).isEmpty();
   }
+
+  @Test
+  void each_version_searches_its_own_index_or_the_one_its_query_encoder_was_trained_against() {
+    ModelLog log = new ModelLog(ModelKind.RETRIEVER);
+    log.apply(version(1, ModelStatus.PROMOTED));
+    ModelVersion querySide = version(2, ModelStatus.PROMOTED);
+    querySide.setIndexVersion(1);
+    log.apply(querySide);
+    // A record naming a query-side version as its index is followed to the index that version searches.
+    ModelVersion chained = version(3, ModelStatus.REJECTED);
+    chained.setIndexVersion(2);
+    log.apply(chained);
+
+    assertThat(log.indexVersion(0)).isZero();
+    assertThat(log.indexVersion(1)).isEqualTo(1);
+    assertThat(log.indexVersion(2)).isEqualTo(1);
+    assertThat(log.indexVersion(3)).isEqualTo(1);
+    assertThat(log.querySideOn(1)).extracting(ModelVersion::getVersion).containsExactly(2, 3);
+    assertThat(log.querySideOn(0)).isEmpty();
+
+    // A rollback restates the record, pairing included.
+    log.rollbackTo(1, "ops", 9L).forEach(log::apply);
+    assertThat(log.versions().get(2).getIndexVersion()).isEqualTo(1);
+    assertThat(log.indexVersion(log.servingVersion())).isEqualTo(1);
+  }
 }

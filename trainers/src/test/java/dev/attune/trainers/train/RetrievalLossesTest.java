@@ -42,7 +42,7 @@ class RetrievalLossesTest {
     // q0: -log(e^1 / (e^1 + e^0.2)) = 0.37110; q1: -log(e^0.8 / (e^0.4 + e^0.8)) = 0.51301; mean 0.44206.
     TrainingBatch b = batch(2, 1, new float[] {1, 1}, new float[] {1, 1}, new float[2], new float[2]);
 
-    float value = loss(new float[] {0.5f, 0.1f, 0.2f, 0.4f}, 2, ListwiseTargets.contrastive(b), 0.5f);
+    float value = loss(new float[] {0.5f, 0.1f, 0.2f, 0.4f}, 2, ListwiseTargets.contrastive(b.layout()), 0.5f);
 
     assertThat(value).isCloseTo(0.44206f, within(1e-4f));
   }
@@ -53,7 +53,7 @@ class RetrievalLossesTest {
     // p1 over {p1, n}: 0.37110; p2 over {p2, n}: 0.43749; each weighs 1/2 → 0.40429.
     TrainingBatch b = batch(1, 3, new float[] {1, 1, 1}, new float[] {1, 1, 0}, new float[3], new float[3]);
 
-    float value = loss(new float[] {0.5f, 0.4f, 0.1f}, 1, ListwiseTargets.contrastive(b), 0.5f);
+    float value = loss(new float[] {0.5f, 0.4f, 0.1f}, 1, ListwiseTargets.contrastive(b.layout()), 0.5f);
 
     assertThat(value).isCloseTo(0.40429f, within(1e-4f));
   }
@@ -63,7 +63,7 @@ class RetrievalLossesTest {
     // Keys (p, padding): with the padding hidden the positive is alone, so the loss is 0.
     TrainingBatch b = batch(1, 2, new float[] {1, 0}, new float[] {1, 0}, new float[2], new float[2]);
 
-    assertThat(loss(new float[] {0.1f, 0.9f}, 1, ListwiseTargets.contrastive(b), 0.5f)).isCloseTo(0f, within(1e-5f));
+    assertThat(loss(new float[] {0.1f, 0.9f}, 1, ListwiseTargets.contrastive(b.layout()), 0.5f)).isCloseTo(0f, within(1e-5f));
   }
 
   @Test
@@ -75,7 +75,7 @@ class RetrievalLossesTest {
     // rank 3 (c) alone: 0.  Loss = 0.66524·1.55125 + 0.24473·0.51302 = 1.15750.
     TrainingBatch b = batch(1, 3, new float[] {1, 1, 1}, new float[] {1, 0, 0}, new float[] {1, 2, 0}, new float[] {1, 1, 1});
 
-    ListwiseTargets t = ListwiseTargets.stabilised(b, 1f);
+    ListwiseTargets t = ListwiseTargets.stabilised(b.layout(), 1f);
     float value = loss(new float[] {0.5f, 0.1f, 0.3f}, 1, t, 0.5f);
 
     assertThat(value).isCloseTo(1.15750f, within(1e-4f));
@@ -87,10 +87,11 @@ class RetrievalLossesTest {
     // Query 0: keys (human positive without a score, scored x). Query 1: no scores at all.
     TrainingBatch b = batch(2, 2, new float[] {1, 1, 1, 1}, new float[] {1, 0, 1, 0}, new float[] {0, 3, 0, 0}, new float[] {0, 1, 0, 0});
 
-    ListwiseTargets t = ListwiseTargets.stabilised(b, 1f);
+    ListwiseTargets t = ListwiseTargets.stabilised(b.layout(), 1f);
 
     // Query 0's single term targets column 1 with column 0 hidden; in-batch keys 2 and 3 stay visible.
-    assertThat(t.weight()).containsExactly(1f, 0f, 0f, 0f);
+    assertThat(t.terms()).isEqualTo(1);
+    assertThat(t.weight()).containsExactly(1f, 0f);
     assertThat(java.util.Arrays.copyOfRange(t.visible(), 0, 4)).containsExactly(0f, 1f, 1f, 1f);
     assertThat(java.util.Arrays.copyOfRange(t.target(), 0, 4)).containsExactly(0f, 1f, 0f, 0f);
   }

@@ -1,4 +1,4 @@
-package dev.attune.infra.replay;
+package dev.attune.trainers.eval;
 
 import dev.attune.schemas.SignalKind;
 

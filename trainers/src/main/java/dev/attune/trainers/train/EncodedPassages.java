@@ -1,0 +1,40 @@
+package dev.attune.trainers.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.attune.schemas.TrainingExample;
+import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.task.TaskSpec;
+import java.util.List;
+
+/**
+ * A full round's passage side: each query's positive and negative slots ({@link TrainingBatch}),
+ * encoded by the model being trained, so one shared tower learns both sides and the corpus must be
+ * re-embedded before it is served.
+ */
+final class EncodedPassages implements PassageSide {
+  private final TrainerConfig config;
+
+  EncodedPassages(TrainerConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public boolean usable(TrainingExample e) {
+    return TrainingBatch.usable(e);
+  }
+
+  @Override
+  public QueryTuning tuning() {
+    return QueryTuning.ALL;
+  }
+
+  @Override
+  public Scores score(NDManager scope, BertEncoder model, TaskSpec task, List<TrainingExample> examples, NDArray q) {
+    TrainingBatch batch = TrainingBatch.of(task, examples, config.positivesPerQuery(), config.negativesPerQuery(), config.positiveOrder());
+    NDArray k = model.forward(scope, model.tokenizer().tokenize(batch.keys(), config.maxPassageTokens()));
+    NDArray keys = k.transpose();
+    keys.attach(scope);
+    return new Scores(batch.layout(), q.matMul(keys), null);
+  }
+}
