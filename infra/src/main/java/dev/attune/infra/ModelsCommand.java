@@ -60,15 +60,17 @@ final class ModelsCommand {
     public Integer call() {
       ModelLog log = read(kafka.bootstrap, Topics.defaults(), kind.kind);
       boolean bridge = kind.kind == ModelKind.BRIDGE;
-      String first = bridge ? "heldout.utility" : "heldout." + RetrievalMetrics.NDCG_10;
+      String first = bridge ? "heldout.utility" : "heldout." + RetrievalMetrics.LLM_UTILITY_5;
       String second = bridge ? "heldout.answer_recall" : "reference." + RetrievalMetrics.NDCG_10;
-      System.out.printf("%-2s %-14s %-11s %-7s %9s %6s %12s %12s  %s%n", "", "version", "status", "parent", "examples", "steps",
-          bridge ? "utility" : "heldout nDCG", bridge ? "ans. recall" : "ref. nDCG", "lineage / reason");
+      System.out.printf("%-2s %-14s %-11s %-7s %-14s %9s %6s %12s %12s  %s%n", "", "version", "status", "parent", "index", "examples", "steps",
+          bridge ? "utility" : "LLM util@5", bridge ? "ans. recall" : "ref. nDCG", "lineage / reason");
       System.out.printf("%-2s %-14s %-11s%n", log.servingVersion() == 0 ? "*" : "", ModelRegistry.name(kind.kind, 0), bridge ? "NONE (top-k)" : "BASE");
       for (ModelVersion v : log.versions().values()) {
         if (v.getVersion() == 0) continue;
-        System.out.printf(Locale.ROOT, "%-2s %-14s %-11s %-7s %9d %6d %12s %12s  %s%n", v.getVersion() == log.servingVersion() ? "*" : "",
-            v.getName(), v.getStatus(), v.getParentVersion() == null ? "-" : "v" + v.getParentVersion(), v.getTrainingExamples(),
+        // A query-side version searches the index it was trained against; a full one its own.
+        String index = bridge ? "-" : ModelRegistry.name(log.indexVersion(v.getVersion())) + (v.getIndexVersion() == null ? "" : " (q)");
+        System.out.printf(Locale.ROOT, "%-2s %-14s %-11s %-7s %-14s %9d %6d %12s %12s  %s%n", v.getVersion() == log.servingVersion() ? "*" : "",
+            v.getName(), v.getStatus(), v.getParentVersion() == null ? "-" : "v" + v.getParentVersion(), index, v.getTrainingExamples(),
             v.getTrainingSteps(), metric(v, first), metric(v, second),
             v.getLineage().stream().map(l -> l.getPartition() + ":[" + l.getFromOffset() + "," + l.getUntilOffset() + ")").toList()
                 + (v.getReason() == null ? "" : " " + v.getReason()));

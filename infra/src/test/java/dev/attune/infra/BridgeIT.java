@@ -14,8 +14,6 @@ import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.OffsetRange;
-import dev.attune.schemas.PassageEvent;
-import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.Corpus;
@@ -36,9 +34,6 @@ import dev.attune.trainers.train.PromotionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,11 +58,8 @@ class BridgeIT {
       try (OnnxEncoder base = new OnnxEncoder("retriever-v0", registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, 256)) {
         silver = OfflineSilver.of(data, data.queries().subList(0, 80), base, scorer, 10, SilverSearchConfig.defaults(), 48, 256);
       }
+      Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
       try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
-        for (Corpus.Passage p : data.corpus().passages()) {
-          publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-              .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
-        }
         silver.forEach(s -> publisher.publish(topics.silverSequences(), s.getRequestId(), s));
         publisher.flush();
       }
@@ -115,31 +107,19 @@ class BridgeIT {
             .allSatisfy(p -> assertThat(p.rank()).isBetween(1, 10));
 
         List<String> v1Sequence = bridged.sequence().stream().map(AttuneClient.Passage::id).toList();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger served = new AtomicInteger();
-        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        Thread traffic = new Thread(() -> {
-          while (!stop.get()) {
-            try {
-              AttuneClient.Retrieval r = client.retrieve(AttuneClient.RetrieveRequest.of(question, 5).bridged());
-              List<String> sequence = r.sequence().stream().map(AttuneClient.Passage::id).toList();
-              List<String> topK = r.passages().stream().map(AttuneClient.Passage::id).toList();
-              // Version 0 serves the top k as is, v1 its own (deterministic) choice: a mix pairs a name with the other's sequence.
-              List<String> expected = switch (r.bridgeVersion()) {
-                case "bridge-v0" -> topK;
-                case "bridge-v1" -> v1Sequence;
-                default -> null;
-              };
-              if (!sequence.equals(expected)) problems.add(r.bridgeVersion() + " answered " + sequence);
-              served.incrementAndGet();
-            } catch (RuntimeException e) {
-              problems.add(e.toString());
-            }
-          }
+        Traffic traffic = new Traffic(() -> {
+          AttuneClient.Retrieval r = client.retrieve(AttuneClient.RetrieveRequest.of(question, 5).bridged());
+          List<String> sequence = r.sequence().stream().map(AttuneClient.Passage::id).toList();
+          List<String> topK = r.passages().stream().map(AttuneClient.Passage::id).toList();
+          // Version 0 serves the top k as is, v1 its own (deterministic) choice: a mix pairs a name with the other's sequence.
+          List<String> expected = switch (r.bridgeVersion()) {
+            case "bridge-v0" -> topK;
+            case "bridge-v1" -> v1Sequence;
+            default -> null;
+          };
+          return sequence.equals(expected) ? null : r.bridgeVersion() + " answered " + sequence;
         });
-        traffic.start();
-        int before = served.get();
-        await().atMost(Duration.ofSeconds(30)).until(() -> served.get() > before + 3);
+        traffic.awaitMore(3);
         ModelLog log = new ModelLog(ModelKind.BRIDGE);
         log.apply(decision);
         try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
@@ -147,12 +127,10 @@ class BridgeIT {
           publisher.flush();
         }
         await().atMost(Duration.ofMinutes(1)).until(() -> node.service().bridgeVersion().equals("bridge-v0"));
-        int after = served.get();
-        await().atMost(Duration.ofSeconds(30)).until(() -> served.get() > after + 3);
-        stop.set(true);
-        traffic.join();
+        traffic.awaitMore(3);
+        traffic.close();
 
-        assertThat(problems).as("failed or mixed-version responses").isEmpty();
+        assertThat(traffic.problems()).as("failed or mixed-version responses").isEmpty();
         AttuneClient.Retrieval none = client.retrieve(AttuneClient.RetrieveRequest.of(question, 5).bridged());
         assertThat(none.bridgeVersion()).isEqualTo("bridge-v0");
         assertThat(none.sequence()).isEqualTo(none.passages());

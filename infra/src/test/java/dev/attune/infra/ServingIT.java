@@ -36,10 +36,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -129,21 +126,10 @@ class ServingIT {
       AttuneClient client = new AttuneClient(node.uri(), TOKEN, Duration.ofSeconds(30));
       assertThat(client.retrieve(AttuneClient.RetrieveRequest.of("Who won Super Bowl 50?", 3)).modelVersion()).isEqualTo("retriever-v0");
 
-      AtomicBoolean stop = new AtomicBoolean();
-      AtomicInteger served = new AtomicInteger();
-      ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-      Thread traffic = new Thread(() -> {
-        while (!stop.get()) {
-          try {
-            AttuneClient.Retrieval r = client.retrieve(AttuneClient.RetrieveRequest.of("Which team won the game?", 5));
-            if (!r.modelVersion().equals(r.indexVersion())) problems.add("mixed: " + r.modelVersion() + "/" + r.indexVersion());
-            served.incrementAndGet();
-          } catch (RuntimeException e) {
-            problems.add(e.toString());
-          }
-        }
+      Traffic traffic = new Traffic(() -> {
+        AttuneClient.Retrieval r = client.retrieve(AttuneClient.RetrieveRequest.of("Which team won the game?", 5));
+        return r.modelVersion().equals(r.indexVersion()) ? null : "mixed: " + r.modelVersion() + "/" + r.indexVersion();
       });
-      traffic.start();
 
       Corpus.Passage doomed = corpus.passages().get(3);
       promote(s.topics(), 1, ModelStatus.PROMOTED);
@@ -153,12 +139,10 @@ class ServingIT {
         delete(publisher, s.topics(), doomed.id());
       }
       await().atMost(Duration.ofMinutes(3)).until(() -> node.indexes().current().modelVersion().equals("retriever-v1"));
-      int before = served.get();
-      await().atMost(Duration.ofSeconds(30)).until(() -> served.get() > before + 3);
-      stop.set(true);
-      traffic.join();
+      traffic.awaitMore(3);
+      traffic.close();
 
-      assertThat(problems).as("failed or mixed-version responses").isEmpty();
+      assertThat(traffic.problems()).as("failed or mixed-version responses").isEmpty();
       IndexManager.Swap build = swaps.stream().filter(w -> w.kind() == IndexManager.SwapKind.BUILD).findFirst().orElseThrow();
       assertThat(build.smokeRecall()).isGreaterThanOrEqualTo(0.6);
       int corpusSize = corpus.passages().size();

@@ -9,12 +9,8 @@ import dev.attune.infra.kafka.EmbeddedKafka;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.OffsetRange;
-import dev.attune.schemas.PassageEvent;
-import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topics;
 import dev.attune.schemas.TrainingExample;
-import dev.attune.serving.Corpus;
-import dev.attune.serving.EventPublisher;
 import dev.attune.trainers.model.ModelSpec;
 import dev.attune.trainers.task.Tasks;
 import dev.attune.trainers.train.ModelRegistry;
@@ -55,8 +51,8 @@ class TrainerResumeIT {
       EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 2, (short) 1);
       BeirDataset data = BeirDataset.bundled().firstArticles(1);
       List<TrainingExample> all = TrainerBench.examples(data, 48, 1);
-      publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
-      publishExamples(kafka.bootstrapServers(), topics, all.subList(0, 32));
+      Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
+      Fixtures.publishExamples(kafka.bootstrapServers(), topics, all.subList(0, 32));
       ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);
 
       // Given a round that dies at batch 3, after the checkpoint taken at the end of batch 1
@@ -87,7 +83,7 @@ class TrainerResumeIT {
       assertThat(first.getLineage()).allSatisfy(r -> assertThat(r.getFromOffset()).isZero());
 
       // And a later round, from a fresh process, trains on the newer examples only, from the promoted model
-      publishExamples(kafka.bootstrapServers(), topics, all.subList(32, 48));
+      Fixtures.publishExamples(kafka.bootstrapServers(), topics, all.subList(32, 48));
       Map<Integer, List<String>> thirdRun = new ConcurrentHashMap<>();
       List<ModelVersion> later = new ArrayList<>();
       trainer(kafka.bootstrapServers(), registry, 1, (batch, ids, loss) -> thirdRun.put(batch, ids), later).run();
@@ -115,22 +111,5 @@ class TrainerResumeIT {
 
   private static List<String> trainable(List<TrainingExample> examples) {
     return examples.stream().map(TrainingExample::getExampleId).filter(id -> !TrainerServiceConfig.heldOut(id, 20)).toList();
-  }
-
-  private static void publishCorpus(String bootstrap, Topics topics, Corpus corpus) {
-    try (EventPublisher publisher = new EventPublisher(bootstrap)) {
-      for (Corpus.Passage p : corpus.passages()) {
-        publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(0).build());
-      }
-      publisher.flush();
-    }
-  }
-
-  private static void publishExamples(String bootstrap, Topics topics, List<TrainingExample> examples) {
-    try (EventPublisher publisher = new EventPublisher(bootstrap)) {
-      for (TrainingExample e : examples) publisher.publish(topics.trainingExamples(), e.getExampleId(), e);
-      publisher.flush();
-    }
   }
 }

@@ -148,6 +148,15 @@ public final class IndexManager implements Runnable, AutoCloseable {
         (System.nanoTime() - start) / 1e9));
   }
 
+  /**
+   * Records {@code index}, filled outside serving (a bulk import; a benchmark's synthetic index), as
+   * a complete build by its own model that reflects the corpus topic up to {@code corpusOffsets}, so
+   * a serving node restores it at start instead of embedding the corpus.
+   */
+  public static void markImported(VectorStore store, String index, Map<Integer, Long> corpusOffsets) {
+    store.setMetadata(index, Map.of(STATE, COMPLETE, MODEL, index, OFFSETS, CorpusFollower.encode(corpusOffsets), PREVIOUS, ""));
+  }
+
   /** The model history's version on {@code index} (a query-side one paired with it), else the index's own model. */
   private ServingState restoredState(String index, String desiredModel) {
     if (!desiredModel.equals(index) && models.knows(desiredModel) && models.indexOf(desiredModel).equals(index)) {

@@ -40,9 +40,7 @@ public final class IndexVerifier {
     if (points != corpus.passages().size()) {
       throw new VerificationFailed("index " + version + " holds " + points + " passages, the corpus has " + corpus.passages().size());
     }
-    List<Corpus.Passage> sample = corpus.passages().stream()
-        .sorted(Comparator.comparingInt(p -> p.id().hashCode() * 0x9E3779B9))
-        .limit(config.smokeQueries()).toList();
+    List<Corpus.Passage> sample = smokeSample(corpus, config.smokeQueries());
     if (sample.isEmpty()) return new Verification(points, 0, 1.0);
     float[][] queries = encoder.embedBatch(sample.stream().map(p -> openingSentence(p.text())).toList(), config.maxQueryTokens());
     int found = 0;
@@ -56,6 +54,11 @@ public final class IndexVerifier {
           version, config.k(), recall, sample.size(), config.recallFloor()));
     }
     return new Verification(points, sample.size(), recall);
+  }
+
+  /** The passages whose opening sentences are the smoke queries: the same ones for the same ids, whatever their order. */
+  public static List<Corpus.Passage> smokeSample(Corpus corpus, int size) {
+    return corpus.passages().stream().sorted(Comparator.comparingInt(p -> p.id().hashCode() * 0x9E3779B9)).limit(size).toList();
   }
 
   static String openingSentence(String text) {

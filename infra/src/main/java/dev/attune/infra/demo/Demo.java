@@ -9,7 +9,6 @@ import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeServiceConfig;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.infra.replay.Replayer;
-import dev.attune.infra.replay.CorpusUtility;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
@@ -17,6 +16,8 @@ import dev.attune.serving.Corpus;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
 import dev.attune.trainers.eval.Bm25Baseline;
+import dev.attune.trainers.eval.LlmJudge;
+import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.model.Progress;
 import java.io.PrintStream;
@@ -56,17 +57,13 @@ public final class Demo {
     List<RetrievalMetrics.Judged> replay = split.traffic();
     System.out.printf("data: %d passages, %d questions replayed as traffic, %d held out for evaluation, %d as the trainer's reference set%n",
         data.corpus().passages().size(), replay.size(), heldOut.size(), reference.size());
-    Map<String, Map<String, Double>> quality = new ConcurrentHashMap<>();
-    Map<String, String> texts = data.texts();
+    Map<String, List<List<String>>> rankings = new ConcurrentHashMap<>();
     List<Corpus.Passage> passages = data.corpus().passages();
     UnigramLmScorer scorer = new UnigramLmScorer(passages.stream().map(Corpus.Passage::text).toList(), 2000);
-    // The LLM's utility of each evaluation question's top 5, over the whole corpus: the same pool for every model.
-    List<RetrievalMetrics.Judged> judged = CorpusUtility.judge(heldOut, passages, scorer);
-    quality.put(BM25, Bm25Baseline.evaluate(passages.stream().map(Corpus.Passage::id).toList(),
-        passages.stream().map(Corpus.Passage::embeddingText).toList(), judged));
+    rankings.put(BM25, Bm25Baseline.rank(passages.stream().map(Corpus.Passage::id).toList(),
+        passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
-      stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> quality.put(swap.to(), evaluate(stack.service(), judged, texts)));
-      System.out.printf("base model on held-out questions: %s%n", quality.get("retriever-v0"));
+      stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> rankings.put(swap.to(), rank(stack.service(), heldOut)));
       Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
           .replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
@@ -80,7 +77,7 @@ public final class Demo {
       }
       StageCounts counts = StageCounts.read(stack.bootstrapServers(), stack.topics());
       BridgeReport bridge = config.bridge() == null ? null : bridge(stack, scorer, heldOut.get(0).text());
-      return new Report(quality, List.copyOf(stack.decisions()), List.copyOf(stack.swaps()), summary, counts,
+      return new Report(quality(heldOut, rankings, passages, scorer), List.copyOf(stack.decisions()), List.copyOf(stack.swaps()), summary, counts,
           (System.nanoTime() - start) / 1e9, bridge);
     }
   }
@@ -116,12 +113,30 @@ public final class Demo {
     return stack.swaps().size() >= 1 + promoted;
   }
 
-  static Map<String, Double> evaluate(RetrievalService service, List<RetrievalMetrics.Judged> queries, Map<String, String> texts) {
+  /** Each question's top 10 as the service answers it now. */
+  static List<List<String>> rank(RetrievalService service, List<RetrievalMetrics.Judged> queries) {
     List<List<String>> rankings = new ArrayList<>();
     for (RetrievalMetrics.Judged q : queries) {
       rankings.add(service.search(q.text(), q.task(), 10).hits().stream().map(h -> h.id()).toList());
     }
-    return RetrievalMetrics.evaluate(queries, rankings, texts);
+    return rankings;
+  }
+
+  /** Every model's figures on the evaluation questions; LLM utility@5 over one pool, every model's top 10, scored by the LLM. */
+  static Map<String, Map<String, Double>> quality(List<RetrievalMetrics.Judged> questions, Map<String, List<List<String>>> rankings,
+      List<Corpus.Passage> passages, LlmScorer llm) {
+    Map<String, String> llmTexts = new java.util.HashMap<>();
+    Map<String, String> texts = new java.util.HashMap<>();
+    passages.forEach(p -> {
+      llmTexts.put(p.id(), p.text());
+      texts.put(p.id(), p.embeddingText());
+    });
+    List<String> models = new ArrayList<>(rankings.keySet());
+    List<RetrievalMetrics.Judged> judged = new LlmJudge(llm, Integer.MAX_VALUE, 0)
+        .pool(questions, models.stream().map(rankings::get).toList(), llmTexts, 10).queries();
+    Map<String, Map<String, Double>> out = new java.util.TreeMap<>();
+    for (String m : models) out.put(m, RetrievalMetrics.evaluate(judged, rankings.get(m), texts));
+    return out;
   }
 
   /** How the best trained model compares with the base and with BM25 on the evaluation questions. */
@@ -149,7 +164,7 @@ public final class Demo {
     r.qualityByModel().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.printf("%-16s %10.4f %10.4f %16.4f %15.4f%n",
         e.getKey(), e.getValue().get(RetrievalMetrics.RECALL_5), e.getValue().get(RetrievalMetrics.NDCG_10),
         e.getValue().get(RetrievalMetrics.ANSWER_RECALL_5), e.getValue().getOrDefault(RetrievalMetrics.LLM_UTILITY_5, Double.NaN)));
-    out.println("(evaluation questions never replayed; LLM utility@5 over the whole corpus as the pool)");
+    out.println("(evaluation questions never replayed; LLM utility@5 over the pool of every model's top 10, all scored by the LLM)");
     out.println();
     for (ModelVersion d : r.decisions()) {
       out.printf("trained %-14s %s: %s round, %d examples, %d steps, loss %.3f -> %.3f, %.0f s (training %.0f s), lineage %s%n", d.getName(),

@@ -34,6 +34,13 @@ public final class Bm25Baseline {
 
   /** Ranks every query's top 10 passages by BM25 and scores them like the dense models. */
   public static Map<String, Double> evaluate(List<String> passageIds, List<String> passageTexts, List<RetrievalMetrics.Judged> queries) {
+    Map<String, String> texts = new java.util.HashMap<>();
+    for (int i = 0; i < passageIds.size(); i++) texts.put(passageIds.get(i), passageTexts.get(i));
+    return RetrievalMetrics.evaluate(queries, rank(passageIds, passageTexts, queries), texts);
+  }
+
+  /** Every query's top 10 passage ids by BM25, best first. */
+  public static List<List<String>> rank(List<String> passageIds, List<String> passageTexts, List<RetrievalMetrics.Judged> queries) {
     try (Analyzer analyzer = new StandardAnalyzer(); ByteBuffersDirectory dir = new ByteBuffersDirectory()) {
       try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig(analyzer).setSimilarity(new BM25Similarity()))) {
         for (int i = 0; i < passageIds.size(); i++) {
@@ -55,9 +62,7 @@ public final class Bm25Baseline {
           rankings.add(ranked);
         }
       }
-      Map<String, String> texts = new java.util.HashMap<>();
-      for (int i = 0; i < passageIds.size(); i++) texts.put(passageIds.get(i), passageTexts.get(i));
-      return RetrievalMetrics.evaluate(queries, rankings, texts);
+      return rankings;
     } catch (IOException e) {
       throw new UncheckedIOException("BM25 baseline failed", e);
     }

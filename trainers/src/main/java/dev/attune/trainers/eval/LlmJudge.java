@@ -73,11 +73,26 @@ public final class LlmJudge {
    */
   public Filled fill(List<RetrievalMetrics.Judged> queries, List<List<List<String>>> rankings, Map<String, String> passageTexts, int k,
       Predicate<RetrievalMetrics.Judged> fillable) {
+    return judge(queries, rankings, passageTexts, k, fillable, false);
+  }
+
+  /**
+   * Evaluation questions, which were never traffic and so carry no scores, judged over one pool: the
+   * LLM scores every passage among the top {@code k} of any of {@code rankings}, and each model's
+   * utility is its share of the LLM's preference over that pool. Questions without an answer stay
+   * unscored.
+   */
+  public Filled pool(List<RetrievalMetrics.Judged> questions, List<List<List<String>>> rankings, Map<String, String> passageTexts, int k) {
+    return judge(questions, rankings, passageTexts, k, q -> true, true);
+  }
+
+  private Filled judge(List<RetrievalMetrics.Judged> queries, List<List<List<String>>> rankings, Map<String, String> passageTexts, int k,
+      Predicate<RetrievalMetrics.Judged> fillable, boolean unscoredToo) {
     List<RetrievalMetrics.Judged> out = new ArrayList<>(queries.size());
     int asked = 0, cached = 0, unscored = 0;
     for (int i = 0; i < queries.size(); i++) {
       RetrievalMetrics.Judged q = queries.get(i);
-      if (q.teacherScores().isEmpty()) {
+      if (q.teacherScores().isEmpty() && !(unscoredToo && !q.answers().isEmpty())) {
         out.add(q);
         continue;
       }

@@ -33,11 +33,20 @@ public final class RetrieverEvaluator {
 
   /** Scores {@code queries}, each prefixed with its task's instruction, against the embedded corpus. */
   public Map<String, Double> evaluate(Encoder encoder, float[][] corpus, List<RetrievalMetrics.Judged> queries, Tasks tasks) {
+    return RetrievalMetrics.evaluate(queries, rank(encoder, corpus, queries, tasks), texts());
+  }
+
+  /** Each query's top 10 passage ids by exact search over the embedded corpus, best first. */
+  public List<List<String>> rank(Encoder encoder, float[][] corpus, List<RetrievalMetrics.Judged> queries, Tasks tasks) {
     List<String> texts = queries.stream().map(q -> tasks.get(q.task()).queryText(q.text())).toList();
     float[][] vectors = encoder.embed(texts, maxQueryTokens, 64, Progress.silent());
-    List<List<String>> rankings = ExactSearch.topK(vectors, corpus, passageIds, 10);
+    return ExactSearch.topK(vectors, corpus, passageIds, 10);
+  }
+
+  /** Passage id → the text that was embedded (answer recall reads it). */
+  public Map<String, String> texts() {
     Map<String, String> byId = new java.util.HashMap<>();
     for (int i = 0; i < passageIds.size(); i++) byId.put(passageIds.get(i), passageTexts.get(i));
-    return RetrievalMetrics.evaluate(queries, rankings, byId);
+    return byId;
   }
 }
