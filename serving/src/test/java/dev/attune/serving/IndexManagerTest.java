@@ -143,6 +143,23 @@ class IndexManagerTest {
   }
 
   @Test
+  void the_trainer_reads_a_complete_index_as_serving_searches_it() {
+    start("retriever-v1");
+    ServingIndexes indexes = new ServingIndexes(store);
+
+    var entries = indexes.read("retriever-v1").orElseThrow();
+
+    assertThat(entries.stream().map(e -> e.id())).containsExactlyInAnyOrder("nile", "etna", "chess", "bees");
+    var nile = entries.stream().filter(e -> e.id().equals("nile")).findFirst().orElseThrow();
+    assertThat(nile.embeddingText()).isEqualTo("Rivers. The Nile is the longest river in Africa. It flows north into the Mediterranean Sea.");
+    assertThat(nile.vector()).hasSize(384);
+    assertThat(indexes.read("retriever-v3")).as("no such index").isEmpty();
+    // A build that has not completed is not an index to train against.
+    store.create("retriever-v3", 384);
+    assertThat(indexes.read("retriever-v3")).isEmpty();
+  }
+
+  @Test
   void a_corpus_change_reaches_an_index_two_versions_share_once() throws Exception {
     IndexManager m = start("retriever-v1");
     m.requestSwap("retriever-v2").get();

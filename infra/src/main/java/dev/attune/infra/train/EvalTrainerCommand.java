@@ -61,6 +61,8 @@ public final class EvalTrainerCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "query,full", split = ",", description = "Round kinds to train side by side: query, full (default: ${DEFAULT-VALUE}).")
   List<String> rounds;
   @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = AttuneCli.BASE_MODEL) String baseModel;
+  @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation (NONE, KL, STABILISED); default: the built-in catalogue.")
+  Path tasksFile;
   @Option(names = "--work-dir", defaultValue = ".attune/eval-trainer") Path workDir;
   @Option(names = "--index-cache", defaultValue = ".attune/index-cache", description = "Where the base index's embeddings are kept between runs, as the trainer keeps its copy of an index (default: ${DEFAULT-VALUE}).")
   Path indexCache;
@@ -83,7 +85,7 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     ModelSpec spec = ModelSpec.resolve(baseModel);
     AttuneCli.deleteTree(workDir);
     ModelRegistry registry = new ModelRegistry(workDir.resolve("models"), spec);
-    Tasks tasks = Tasks.defaults();
+    Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
     Truncation serving = Truncation.SERVING;
     List<Corpus.Passage> passages = data.corpus().passages();
     List<String> ids = passages.stream().map(Corpus.Passage::id).toList();

@@ -163,7 +163,8 @@ public final class RetrieverTrainer {
         PassageSide.Scores scores = passages.score(scope, model, task, examples, q);
         BatchKeys keys = scores.keys();
         NDArray loss = listwise(scope, scores, ListwiseTargets.contrastive(keys));
-        Distillation distillation = task.distillation();
+        // A zero weight skips the term's work too.
+        Distillation distillation = config.distillationWeight() > 0 ? task.distillation() : Distillation.NONE;
         if (distillation == Distillation.KL) {
           Shape shape = new Shape(keys.queries(), keys.keys());
           NDArray teacher = scope.create(keys.teacher(), shape).toDevice(q.getDevice(), false);
