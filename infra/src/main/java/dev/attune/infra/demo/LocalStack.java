@@ -142,9 +142,10 @@ public final class LocalStack implements AutoCloseable {
     trainerThread = daemon("trainer", trainer);
   }
 
+  /** A swap joins {@link #swaps()} only once {@code onSwap} has run, so who waits on the list sees its work done. */
   private synchronized void announce(IndexManager.Swap swap, Consumer<IndexManager.Swap> onSwap) {
-    swaps.add(swap);
     if (serving != null) onSwap.accept(swap);
+    swaps.add(swap);
   }
 
   private static Thread daemon(String name, Runnable body) {
