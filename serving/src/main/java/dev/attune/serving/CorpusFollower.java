@@ -5,13 +5,13 @@ import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topic;
+import dev.attune.trainers.train.KafkaAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,7 +37,7 @@ public final class CorpusFollower implements AutoCloseable {
   private long skipped;
 
   public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Duration timeout) {
-    this(new KafkaConsumer<>(properties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, timeout);
+    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, timeout);
   }
 
   /** Follows the topic through {@code consumer}, which it owns from now on. */
@@ -47,14 +47,6 @@ public final class CorpusFollower implements AutoCloseable {
     consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
-  }
-
-  private static Properties properties(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("isolation.level", "read_committed");
-    props.put("enable.auto.commit", "false");
-    return props;
   }
 
   /** Polls once; returns the decodable changes, already applied to the corpus. */
