@@ -42,7 +42,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,13 +63,25 @@ public final class AttuneCli {
   }
 
   static void blockUntilInterrupted(AutoCloseable resource) throws Exception {
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+    runUntilStopped(resource, new CompletableFuture<>());
+  }
+
+  /**
+   * Runs until the process is interrupted (exit code 0) or {@code failure} completes with why the
+   * stage gave up (exit code 1, so an orchestrator restarts it); closes {@code resource} either way.
+   */
+  static int runUntilStopped(AutoCloseable resource, CompletableFuture<String> failure) throws Exception {
+    CompletableFuture<String> stop = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.complete(null)));
+    String why;
     try {
-      stop.await();
+      why = (String) CompletableFuture.anyOf(stop, failure).get();
     } finally {
       resource.close();
     }
+    if (why == null) return 0;
+    System.err.println(why);
+    return 1;
   }
 
   @Command(name = "demo", description = "Run the whole loop in this process (broker, Streams, Flink MiniCluster, trainer, Lucene) and print a summary.")
@@ -195,13 +207,15 @@ public final class AttuneCli {
     @Option(names = "--token-env", defaultValue = "ATTUNE_API_TOKEN", description = "Environment variable holding the bearer token /v1/ calls must present; unset = no authentication (default: ${DEFAULT-VALUE}).") String tokenEnv;
     @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = BASE_MODEL) String baseModel;
     @Option(names = "--bridge-by-default", description = "Pass /v1/retrieve requests that do not say \"bridge\" through the serving bridge.") boolean bridgeByDefault;
+    @Option(names = "--publish-timeout", defaultValue = "PT5S", description = "How long a request waits for the broker to acknowledge its events before answering 503 (ISO-8601) (default: ${DEFAULT-VALUE}).") Duration publishTimeout;
+    @CommandLine.Mixin LimitsOptions limits;
 
     @Override
     public Integer call() throws Exception {
       StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
       String token = System.getenv(tokenEnv);
       ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
-          ModelSpec.resolve(baseModel), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
+          ModelSpec.resolve(baseModel), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
           ServingNode.MAX_PASSAGE_TOKENS),
           new IndexManager.Listener() {});
       System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
@@ -274,7 +288,9 @@ public final class AttuneCli {
           new dev.attune.streams.mining.Backfill(dev.attune.streams.mining.OffsetSpec.parse(from), dev.attune.streams.mining.OffsetSpec.parse(to)),
           outputs, "attune-backfill-" + System.currentTimeMillis());
       System.out.printf("backfill: episodes %s .. %s -> %s*%n", from, to, outputPrefix);
-      new PreferenceMiningJob(config).startLocal().getJobExecutionResult().get();
+      // A fresh run each time: a backfill is a bounded re-mine, cheap to repeat.
+      java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("attune-backfill-checkpoints");
+      new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults()).getJobExecutionResult().get();
       long examples = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.trainingExamples().name(), v -> {});
       long dead = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.deadLetters().name(), v -> {});
       System.out.printf("backfill done: %d examples, %d dead letters in %s%n", examples, dead, outputPrefix);
@@ -291,29 +307,42 @@ public final class AttuneCli {
     @Option(names = "--grace", defaultValue = "PT10S", description = "Grace for late events after the window (ISO-8601).") Duration grace;
     @Option(names = "--missing-llm-feedback", defaultValue = "EMIT_HUMAN_ONLY",
         description = "EMIT_HUMAN_ONLY or DEAD_LETTER for episodes closed without LLM feedback.") AssemblerConfig.MissingLlmFeedback missingLlm;
+    @CommandLine.Mixin LimitsOptions limits;
 
     @Override
     public Integer call() throws Exception {
       AssemblerConfig defaults = AssemblerConfig.defaults(kafka.bootstrap, stateDir);
       AssemblerConfig config = new AssemblerConfig(defaults.bootstrapServers(), defaults.applicationId(), defaults.topics(), window,
-          grace, missingLlm, defaults.closedRetention(), defaults.closeCheckInterval(), defaults.closeWhenComplete(), stateDir, replication);
-      var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2));
+          grace, missingLlm, defaults.closedRetention(), defaults.closeCheckInterval(), defaults.closeWhenComplete(), stateDir, replication,
+          limits.limits(), defaults.restarts());
+      CompletableFuture<String> gaveUp = new CompletableFuture<>();
+      var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2),
+          failure -> gaveUp.complete("assembler gave up after " + config.restarts().attempts() + " restarts: " + failure));
       System.out.println("assembler RUNNING");
-      blockUntilInterrupted(streams::close);
-      return 0;
+      return runUntilStopped(() -> streams.close(Duration.ofSeconds(30)), gaveUp);
     }
   }
 
   @Command(name = "mine", description = "Run the Flink preference-mining job on a local MiniCluster against an external Kafka (or submit the streams job jar to a cluster).")
   static final class MineCommand implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka;
+    @Option(names = "--work-dir", defaultValue = ".attune/mine", description = "Where the job keeps its state (default: ${DEFAULT-VALUE}).") Path workDir;
+    @Option(names = "--checkpoint-dir", description = "Checkpoints, kept across restarts and resumed from on start (default: <work-dir>/checkpoints).") Path checkpointDir;
+    @CommandLine.Mixin LimitsOptions limits;
 
     @Override
     public Integer call() throws Exception {
-      var job = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrap)).startLocal();
-      System.out.println("mining job " + job.getJobID() + " running");
-      blockUntilInterrupted(() -> job.cancel().get());
-      return 0;
+      MiningJobConfig defaults = MiningJobConfig.defaults(kafka.bootstrap);
+      MiningJobConfig config = defaults.withRules(defaults.rules().withLimits(limits.limits()));
+      Path checkpoints = checkpointDir != null ? checkpointDir : workDir.resolve("checkpoints");
+      var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults());
+      System.out.println("mining job " + job.getJobID() + " running, checkpoints in " + checkpoints);
+      // The job ends only by failing for good (its restarts spent) or by being cancelled: either way this process ends.
+      CompletableFuture<String> ended = job.getJobExecutionResult()
+          .handle((result, failure) -> "mining job ended: " + (failure == null ? "finished" : failure.getMessage()));
+      return runUntilStopped(() -> {
+        if (!ended.isDone()) job.cancel().get();
+      }, ended);
     }
   }
 

@@ -7,6 +7,9 @@ import dev.attune.infra.demo.StageCounts;
 import dev.attune.infra.kafka.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
+import dev.attune.schemas.EpisodeCandidate;
+import dev.attune.schemas.FeedbackEpisode;
+import dev.attune.schemas.Limits;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
@@ -25,6 +28,7 @@ import dev.attune.schemas.Topics;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
+import dev.attune.streams.Restarts;
 import dev.attune.streams.mining.Backfill;
 import dev.attune.streams.mining.MiningConfig;
 import dev.attune.streams.mining.MiningJobConfig;
@@ -64,6 +68,12 @@ class MiningPipelineIT {
   private static final Topics TOPICS = Topics.withPrefix("it.");
   private static final long T0 = System.currentTimeMillis();
   private static final int REQUESTS = 12;
+  /** Valid requests sent after every bad input: each stage must still process them. */
+  private static final List<String> AFTER = List.of("after-0", "after-1", "after-2");
+  /** Episodes written straight to the episodes topic, each breaking the contract (a foreign producer). */
+  private static final int FOREIGN_EPISODES = 4;
+  /** Small limits, so a few events reach them: 32 KiB events, 64 KiB records, 8 Ki-character passages. */
+  private static final Limits LIMITS = new Limits(32 * 1024, 64 * 1024, 2_000, 8_192, 1_000);
   @TempDir Path work;
 
   @Test
@@ -81,32 +91,42 @@ class MiningPipelineIT {
         AssemblerConfig assemblerConfig = AssemblerConfig.defaults(bootstrap, work.resolve("streams"))
             .withTopics(TOPICS).withWindow(Duration.ofSeconds(3), Duration.ofSeconds(1))
             // Two LLMs score some requests: wait for the window so both joins, rather than close at the first.
-            .withCloseWhenComplete(false);
-        MiningConfig rules = MiningConfig.defaults().withPassageWaitMs(3_000).withWindows(2_000, 2_000);
+            .withCloseWhenComplete(false)
+            .withLimits(LIMITS);
+        MiningConfig rules = MiningConfig.defaults().withPassageWaitMs(3_000).withWindows(2_000, 2_000).withLimits(LIMITS);
         MiningJobConfig jobConfig = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS).withRules(rules);
-        try (KafkaStreams assembler = EpisodeAssembler.start(assemblerConfig, Duration.ofMinutes(1))) {
-          var job = new PreferenceMiningJob(jobConfig).startLocal();
+        try (KafkaStreams assembler = EpisodeAssembler.start(assemblerConfig, Duration.ofMinutes(1), failure -> { })) {
+          var job = new PreferenceMiningJob(jobConfig).startLocal(work.resolve("mining-checkpoints"), Restarts.defaults());
           try {
             for (int i = 0; i < REQUESTS; i++) sendRequest(producer, "r" + i, i % 2 == 0, List.of());
             sendRequest(producer, "r-unknown", false, List.of("p404"));
             sendRequest(producer, "r-deleted", false, List.of("p8"));
             Map<String, String> expected = sendBadInputs(producer, bootstrap);
+            for (String id : AFTER) sendRequest(producer, id, false, List.of());
             producer.flush();
 
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
               StageCounts counts = StageCounts.read(bootstrap, TOPICS);
               assertThat(counts.assemblerBalanced(TOPICS)).as("assembler in = events in episodes + dead letters: %s", counts).isTrue();
               assertThat(counts.minerBalanced(TOPICS)).as("miner in = examples + dead letters: %s", counts).isTrue();
-              assertThat(counts.records().get(TOPICS.episodes().name())).isEqualTo(REQUESTS + 2L);
+              assertThat(counts.records().get(TOPICS.episodes().name()))
+                  .as("r*, r-unknown, r-deleted, big, after-*, foreign").isEqualTo(REQUESTS + 2L + 1 + AFTER.size() + FOREIGN_EPISODES);
               assertThat(counts.records().get(TOPICS.preferenceStats().name())).isPositive();
             });
 
             Map<String, String> reasons = deadLetterReasonsByKey(bootstrap);
             expected.forEach((key, reason) -> assertThat(reasons).as("dead letter of %s", key).containsEntry(key, reason));
             assertThat(reasons).containsEntry("r-unknown", DeadLetterReason.UNKNOWN_PASSAGE);
+            assertThat(read(bootstrap, TOPICS.deadLetters())).filteredOn(d -> d.getKey() == null)
+                .as("one keyless record on queries and episodes each").hasSize(2)
+                .allSatisfy(d -> {
+                  assertThat(d.getReason()).isEqualTo(DeadLetterReason.KEY_MISMATCH);
+                  assertThat(d.getDetail()).contains("no key");
+                });
 
             List<TrainingExample> examples = read(bootstrap, TOPICS.trainingExamples());
-            assertThat(examples).extracting(TrainingExample::getExampleId).doesNotHaveDuplicates().hasSize(REQUESTS + 1);
+            assertThat(examples).extracting(TrainingExample::getExampleId).doesNotHaveDuplicates()
+                .hasSize(REQUESTS + 1 + 1 + AFTER.size()).contains("big").containsAll(AFTER);
             TrainingExample deleted = examples.stream().filter(e -> e.getExampleId().equals("r-deleted")).findFirst().orElseThrow();
             assertThat(deleted.getCandidates()).extracting(c -> c.getPassageId()).doesNotContain("p8");
             assertThat(examples).allSatisfy(e -> {
@@ -125,7 +145,7 @@ class MiningPipelineIT {
                 episodesPerLlm.merge(d.getLlmId(), d.getEpisodes(), Integer::sum);
               }
               // Every request asks the same question: its scores aggregate per LLM, never across LLMs.
-              assertThat(episodesPerLlm).containsEntry("llm-a", REQUESTS + 1).containsEntry("llm-b", REQUESTS / 2);
+              assertThat(episodesPerLlm).containsEntry("llm-a", REQUESTS + 1 + 1 + AFTER.size()).containsEntry("llm-b", REQUESTS / 2);
             });
             long statsEpisodes = read(bootstrap, TOPICS.preferenceStats()).stream().mapToLong(PreferenceStats::getEpisodes).sum();
             assertThat(statsEpisodes).isEqualTo(examples.size());
@@ -138,17 +158,17 @@ class MiningPipelineIT {
         EmbeddedKafka.createTopics(bootstrap, backfillOut.all(), 1, (short) 1);
         // A rule change (one LLM-dispreferred negative instead of four), rebuilt from history.
         MiningConfig changed = MiningConfig.defaults().withPassageWaitMs(Long.MAX_VALUE / 4)
-            .withNegatives(new NegativeRules(1, new RankRange(1, 10), 1.0, 3, new RankRange(1, 200)));
+            .withNegatives(new NegativeRules(1, new RankRange(1, 10), 1.0, 3, new RankRange(1, 200))).withLimits(LIMITS);
         MiningJobConfig backfill = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS).withRules(changed)
             .asBackfill(new Backfill(OffsetSpec.EARLIEST, OffsetSpec.LATEST), backfillOut, "it-backfill");
-        new PreferenceMiningJob(backfill).startLocal().getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        new PreferenceMiningJob(backfill).startLocal(work.resolve("backfill-checkpoints"), Restarts.defaults()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
         List<TrainingExample> rebuilt = read(bootstrap, backfillOut.trainingExamples());
         assertThat(rebuilt).allSatisfy(e -> assertThat(e.getHardNegatives()).hasSize(1));
         assertThat(rebuilt).extracting(TrainingExample::getExampleId)
             .containsExactlyInAnyOrderElementsOf(read(bootstrap, TOPICS.trainingExamples()).stream().map(TrainingExample::getExampleId).toList());
         Map<String, String> backfillLetters = new HashMap<>();
         for (DeadLetter d : read(bootstrap, backfillOut.deadLetters())) {
-          backfillLetters.put(new String(d.getKey().array(), StandardCharsets.UTF_8), d.getReason());
+          backfillLetters.put(d.getKey() == null ? "" : new String(d.getKey().array(), StandardCharsets.UTF_8), d.getReason());
         }
         assertThat(backfillLetters).containsEntry("r-unknown", DeadLetterReason.UNKNOWN_PASSAGE);
       }
@@ -257,6 +277,27 @@ class MiningPipelineIT {
     expected.put("bad-oversized", DeadLetterReason.OVERSIZED);
     send(producer, TOPICS.humanFeedback(), "bad-key", human("someone-else", "h-bad-key"));
     expected.put("bad-key", DeadLetterReason.KEY_MISMATCH);
+    send(producer, TOPICS.queries(), null, query("keyless"));
+    // Each human event fits the 32 KiB intake, but the third would grow the episode past 64 KiB (its changelog record).
+    send(producer, TOPICS.queries(), "big", query("big"));
+    send(producer, TOPICS.retrievals(), "big", retrieval("big", List.of()));
+    send(producer, TOPICS.llmFeedback(), "big", llm("big", "llm-a", 0));
+    for (int i = 0; i < 4; i++) {
+      HumanFeedbackEvent h = human("big", "h-big-" + i);
+      h.setAnswers(List.of("x".repeat(7_500), "y".repeat(7_500), "z".repeat(7_500), "alpha"));
+      send(producer, TOPICS.humanFeedback(), "big", h);
+    }
+    expected.put("big", DeadLetterReason.OVERSIZED);
+    // The corpus, as a foreign producer writes it.
+    send(producer, TOPICS.corpus(), "p-blank", PassageEvent.newBuilder().setPassageId("p-blank").setOp(PassageOp.UPSERT)
+        .setTitle("T").setText("   ").setTimestampMs(T0).build());
+    expected.put("p-blank", DeadLetterReason.BLANK_FIELD);
+    send(producer, TOPICS.corpus(), "p-huge", PassageEvent.newBuilder().setPassageId("p-huge").setOp(PassageOp.UPSERT)
+        .setTitle("T").setText("w".repeat(9_000)).setTimestampMs(T0).build());
+    expected.put("p-huge", DeadLetterReason.OVERSIZED);
+    sendRaw(producer, TOPICS.corpus(), "p-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+    expected.put("p-garbage", DeadLetterReason.BAD_HEADER);
+    // (A keyless corpus record cannot exist: the broker refuses keyless records on a compacted topic.)
     // Once r0's and r2's episodes closed, a new event for r0 is late and a repeat of r2's joined one a duplicate.
     producer.flush();
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -268,7 +309,27 @@ class MiningPipelineIT {
     send(producer, TOPICS.llmFeedback(), "r2", llm("r2", "llm-b", 1));
     expected.put("r0", DeadLetterReason.LATE);
     expected.put("r2", DeadLetterReason.DUPLICATE);
+    // Episodes written straight to the topic: the miner checks them as the assembler would.
+    sendRaw(producer, TOPICS.episodes(), "ep-garbage", "{\"requestId\": \"ep-garbage\"}".getBytes(StandardCharsets.UTF_8));
+    expected.put("ep-garbage", DeadLetterReason.BAD_HEADER);
+    FeedbackEpisode nanEpisode = foreignEpisode("ep-nan");
+    nanEpisode.getLlmFeedback().get(0).getPassageScores().get(0).setScore(Double.NaN);
+    send(producer, TOPICS.episodes(), "ep-nan", nanEpisode);
+    expected.put("ep-nan", DeadLetterReason.NON_FINITE_SCORE);
+    send(producer, TOPICS.episodes(), "ep-key", foreignEpisode("someone-else"));
+    expected.put("ep-key", DeadLetterReason.KEY_MISMATCH);
+    send(producer, TOPICS.episodes(), null, foreignEpisode("ep-keyless"));
     return expected;
+  }
+
+  /** A well-formed episode as a foreign producer would write it (no joined event ids: the assembler joined nothing). */
+  private static FeedbackEpisode foreignEpisode(String id) {
+    List<EpisodeCandidate> candidates = new ArrayList<>();
+    for (RankedPassage p : retrieval(id, List.of()).getCandidates()) {
+      candidates.add(new EpisodeCandidate(p.getPassageId(), p.getRank(), p.getScore()));
+    }
+    return FeedbackEpisode.newBuilder().setRequestId(id).setClosedAtMs(T0).setEventIds(List.of()).setQuery(query(id))
+        .setCandidates(candidates).setLlmFeedback(new ArrayList<>(List.of(llm(id, "llm-a", 0)))).build();
   }
 
   private static Map<String, String> deadLetterReasonsByKey(String bootstrap) {

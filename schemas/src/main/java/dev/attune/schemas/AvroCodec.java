@@ -93,14 +93,19 @@ public final class AvroCodec<T extends SpecificRecord> {
    * @throws EventDecodingException with the reason code when the bytes are not a valid {@code T}
    */
   public T decode(byte[] bytes) {
+    return decode(bytes, MAX_PAYLOAD_BYTES);
+  }
+
+  /** Decodes one payload of at most {@code maxBytes} (an intake's {@link Limits}); a larger one is {@code OVERSIZED}. */
+  public T decode(byte[] bytes, int maxBytes) {
     if (bytes == null) {
       throw new EventDecodingException(
           DeadLetterReason.NULL_PAYLOAD, type.getSimpleName() + " payload is null");
     }
-    if (bytes.length > MAX_PAYLOAD_BYTES) {
+    if (bytes.length > maxBytes) {
       throw new EventDecodingException(
           DeadLetterReason.OVERSIZED,
-          "payload of " + bytes.length + " bytes exceeds " + MAX_PAYLOAD_BYTES);
+          type.getSimpleName() + " payload of " + bytes.length + " bytes exceeds " + maxBytes);
     }
     try {
       return decoder.decode(bytes);

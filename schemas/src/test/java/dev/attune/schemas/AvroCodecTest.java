@@ -84,17 +84,17 @@ class AvroCodecTest {
     RetrievalEvent nan = retrieval();
     nan.getCandidates().set(1, new RankedPassage("p2", 2, Float.NaN));
 
-    assertThat(EventValidator.validate(negative))
+    assertThat(EventValidator.DEFAULTS.validate(negative))
         .hasValueSatisfying(v -> {
           assertThat(v.reason()).isEqualTo(DeadLetterReason.INVALID_RANK);
           assertThat(v.detail()).contains("-1");
         });
-    assertThat(EventValidator.validate(nan))
+    assertThat(EventValidator.DEFAULTS.validate(nan))
         .hasValueSatisfying(v -> {
           assertThat(v.reason()).isEqualTo(DeadLetterReason.NON_FINITE_SCORE);
           assertThat(v.detail()).contains("NaN");
         });
-    assertThat(EventValidator.validate(retrieval())).isEmpty();
+    assertThat(EventValidator.DEFAULTS.validate(retrieval())).isEmpty();
   }
 
   @Test
@@ -129,5 +129,40 @@ class AvroCodecTest {
     assertThat(AvroCodec.history(TrainingExample.class)).singleElement()
         .satisfies(s -> assertThat(s.getField("humanLabels")).isNull());
     assertThat(TrainingExample.getClassSchema().getField("humanLabels")).isNotNull();
+  }
+
+  @Test
+  void should_keep_llm_feedback_and_the_episodes_holding_it_readable_from_before_abstention() {
+    for (Class<?> type : List.of(LlmFeedbackEvent.class, FeedbackEpisode.class, PendingEpisode.class)) {
+      assertThat(AvroCodec.history(type)).as(type.getSimpleName()).singleElement()
+          .satisfies(s -> assertThat(s.toString()).doesNotContain("abstained"));
+    }
+    assertThat(LlmFeedbackEvent.getClassSchema().getField("abstained").defaultVal()).isEqualTo(false);
+  }
+
+  @Test
+  void should_reject_what_exceeds_the_limits_as_oversized() {
+    EventValidator small = new EventValidator(new Limits(64, 128, 5, 8, 1));
+    QueryEvent longQuery = QueryEvent.newBuilder().setEventId("e").setRequestId("r").setTimestampMs(1).setTask("qa")
+        .setQuery("a query of more than five characters").setRetrieverVersion("retriever-v0").setIndexVersion("retriever-v0").build();
+    PassageEvent longPassage = PassageEvent.newBuilder().setPassageId("p").setTimestampMs(1)
+        .setOp(PassageOp.UPSERT).setTitle("t").setText("more than eight characters").build();
+
+    assertThat(small.validate(longQuery)).hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo(DeadLetterReason.OVERSIZED));
+    assertThat(small.validate(longPassage)).hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo(DeadLetterReason.OVERSIZED));
+    assertThat(small.validate(retrieval())).as("two candidates, one allowed")
+        .hasValueSatisfying(v -> assertThat(v.detail()).contains("candidates has 2 elements"));
+    assertThatThrownBy(() -> codec.decode(new byte[65], 64)).isInstanceOfSatisfying(
+        EventDecodingException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.OVERSIZED));
+  }
+
+  @Test
+  void should_name_a_missing_key_and_a_key_that_is_not_the_request_id() {
+    assertThat(EventValidator.keyMatches(null, "r1", "requestId")).hasValueSatisfying(v -> assertThat(v.detail()).contains("no key"));
+    assertThat(EventValidator.keyMatches("r2".getBytes(), "r1", "requestId")).hasValueSatisfying(v -> {
+      assertThat(v.reason()).isEqualTo(DeadLetterReason.KEY_MISMATCH);
+      assertThat(v.detail()).contains("r2").contains("r1");
+    });
+    assertThat(EventValidator.keyMatches("r1".getBytes(), "r1", "requestId")).isEmpty();
   }
 }

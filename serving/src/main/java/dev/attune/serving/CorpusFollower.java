@@ -2,6 +2,8 @@ package dev.attune.serving;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.Limits;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topic;
@@ -29,22 +31,29 @@ public final class CorpusFollower implements AutoCloseable {
   /** One corpus change; {@code passage} is null for a delete. */
   public record Change(String passageId, Corpus.Passage passage, int partition, long offset) {}
 
+  private static final Duration WAIT_REPORT = Duration.ofSeconds(5);
   private final Consumer<String, byte[]> consumer;
+  private final EventValidator validator;
   private final AvroCodec<PassageEvent> codec;
   private final List<TopicPartition> partitions = new ArrayList<>();
   private final Map<String, Corpus.Passage> passages = new LinkedHashMap<>();
   private volatile int size;
   private long skipped;
 
-  public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Duration timeout) {
-    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, timeout);
+  public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Limits limits) {
+    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, limits);
   }
 
-  /** Follows the topic through {@code consumer}, which it owns from now on. */
-  CorpusFollower(Consumer<String, byte[]> consumer, Topic<PassageEvent> topic, Duration timeout) {
+  /**
+   * Follows the topic through {@code consumer}, which it owns from now on; waits for the topic to
+   * exist. Passages the validator rejects (blank, over the limits) are skipped, as the miner
+   * dead-letters them: nothing is served that could never be mined.
+   */
+  CorpusFollower(Consumer<String, byte[]> consumer, Topic<PassageEvent> topic, Limits limits) {
     this.codec = topic.codec();
+    this.validator = new EventValidator(limits);
     this.consumer = consumer;
-    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    partitions.addAll(KafkaAccess.awaitPartitions(consumer, topic.name(), "serving", WAIT_REPORT));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
   }
@@ -55,21 +64,23 @@ public final class CorpusFollower implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
       PassageEvent e;
       try {
-        e = codec.decode(r.value());
+        e = codec.decode(r.value(), validator.limits().maxEventBytes());
       } catch (EventDecodingException bad) {
         // The mining job dead-letters corpus records it cannot decode, with the reason; serving counts and skips them.
+        skipped++;
+        continue;
+      }
+      if (validator.validate(e).isPresent()) {
         skipped++;
         continue;
       }
       if (e.getOp() == PassageOp.DELETE) {
         passages.remove(e.getPassageId());
         changes.add(new Change(e.getPassageId(), null, r.partition(), r.offset()));
-      } else if (e.getText() != null) {
+      } else {
         Corpus.Passage p = new Corpus.Passage(e.getPassageId(), e.getTitle(), e.getText());
         passages.put(p.id(), p);
         changes.add(new Change(p.id(), p, r.partition(), r.offset()));
-      } else {
-        skipped++;
       }
     }
     size = passages.size();

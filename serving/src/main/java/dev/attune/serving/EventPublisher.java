@@ -2,35 +2,111 @@ package dev.attune.serving;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Writes Avro events to their topics, idempotently, counting what was sent and what failed. */
+/**
+ * Writes Avro events to their topics, idempotently, counting what was sent and what failed. A
+ * request's events go through {@link #publishAll}, which returns only once the broker acknowledged
+ * every one, or fails within the timeout: an event is never lost silently behind a 200.
+ */
 public final class EventPublisher implements AutoCloseable {
+  /** A request's bound: an HTTP caller waits at most this on the broker. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** Bulk loads (corpus imports, fixtures) tolerate a slow broker. */
+  private static final Duration BULK_TIMEOUT = Duration.ofMinutes(2);
+  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+
+  /** One event bound for its topic. */
+  public record Outgoing<T extends SpecificRecord>(Topic<T> topic, String key, T event) {
+    ProducerRecord<String, byte[]> record() {
+      return new ProducerRecord<>(topic.name(), key, AvroCodec.of(topic.valueType()).encode(event));
+    }
+  }
+
+  /** The events of a request were not all acknowledged within the timeout (broker unreachable, ...). */
+  public static final class PublishException extends RuntimeException {
+    PublishException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private final KafkaProducer<String, byte[]> producer;
+  private final Duration timeout;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
 
+  /** A publisher for bulk loads, whose sends wait out a slow or briefly unreachable broker. */
   public EventPublisher(String bootstrapServers) {
+    this(bootstrapServers, BULK_TIMEOUT);
+  }
+
+  /** {@code timeout} bounds a {@link #publishAll}: half for metadata (broker lookup), half for delivery. */
+  public EventPublisher(String bootstrapServers, Duration timeout) {
+    this.timeout = timeout;
+    long half = Math.max(timeout.toMillis() / 2, 2);
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrapServers);
     props.put("enable.idempotence", "true");
     props.put("acks", "all");
-    props.put("linger.ms", "5");
+    props.put("linger.ms", "1");
+    props.put("max.block.ms", String.valueOf(half));
+    // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+    props.put("request.timeout.ms", String.valueOf(half - 1));
+    props.put("delivery.timeout.ms", String.valueOf(half));
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
-  public <T extends SpecificRecord> void publish(Topic<T> topic, String key, T event) {
-    producer.send(new ProducerRecord<>(topic.name(), key, AvroCodec.of(topic.valueType()).encode(event)), (meta, e) -> {
+  /** Sends one event without waiting (bulk loads; {@link #flush} before relying on it). */
+  public <T extends SpecificRecord> Future<RecordMetadata> publish(Topic<T> topic, String key, T event) {
+    return send(new Outgoing<>(topic, key, event).record());
+  }
+
+  /**
+   * Encodes every event first (one that cannot be encoded sends nothing), sends them and waits until
+   * each is acknowledged.
+   *
+   * @throws PublishException when an event is not acknowledged within the timeout
+   * @throws IllegalArgumentException when an event cannot be encoded
+   */
+  public void publishAll(List<Outgoing<?>> events) {
+    List<ProducerRecord<String, byte[]>> records = events.stream().map(Outgoing::record).toList();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    try {
+      for (ProducerRecord<String, byte[]> r : records) acks.add(send(r));
+      for (Future<RecordMetadata> ack : acks) ack.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new PublishException("event not acknowledged by the broker: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
+      throw new PublishException("event not acknowledged by the broker within " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException("interrupted while publishing", e);
+    }
+  }
+
+  private Future<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
+    return producer.send(record, (meta, e) -> {
       if (e == null) sent.incrementAndGet();
       else {
         failed.incrementAndGet();
-        System.err.println("publish to " + topic.name() + " failed: " + e.getMessage());
+        LOG.warn("publish to {} failed: {}", record.topic(), e.getMessage());
       }
     });
   }

@@ -6,6 +6,7 @@ import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topic;
+import dev.attune.trainers.train.KafkaAccess;
 import dev.attune.trainers.train.ModelLog;
 import dev.attune.trainers.train.ModelRegistry;
 import java.time.Duration;
@@ -35,8 +36,8 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
   private volatile boolean running = true;
   private Consumer<String> onChange = m -> {};
 
-  /** {@code onPromoted} learns where each promoted version's artifacts are, before it may be served. */
-  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted, Duration timeout) {
+  /** {@code onPromoted} learns where each promoted version's artifacts are, before it may be served; waits for the topic to exist. */
+  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted) {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrapServers);
     props.put("isolation.level", "read_committed");
@@ -46,7 +47,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
     this.kind = kind;
     this.onPromoted = onPromoted;
     this.log = new ModelLog(kind);
-    consumer.partitionsFor(topic.name(), timeout).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    partitions.addAll(KafkaAccess.awaitPartitions(consumer, topic.name(), "serving", Duration.ofSeconds(5)));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
   }

@@ -122,32 +122,44 @@ public final class RetrievalService implements AutoCloseable {
     return bridges.version();
   }
 
-  /** Serves a query and emits its QueryEvent and RetrievalEvent. */
+  /**
+   * Serves a query and emits its QueryEvent and RetrievalEvent.
+   *
+   * @throws EventPublisher.PublishException when the broker did not acknowledge both in time
+   */
   public Retrieved retrieve(String query, String task, int k, SearchFilter filter, String llmId) {
     Retrieved r = search(query, task, k, filter);
     String instruction = taskInstructions.get(task);
     List<SearchHit> hits = r.hits();
     String requestId = r.requestId();
     long now = System.currentTimeMillis();
-    publisher.publish(topics.queries(), requestId, QueryEvent.newBuilder()
+    QueryEvent queryEvent = QueryEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
         .setTask(task).setInstruction(instruction == null || instruction.isEmpty() ? null : instruction)
         .setQuery(query).setLlmId(llmId)
-        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).build());
+        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).build();
     List<RankedPassage> ranked = new ArrayList<>();
     for (int i = 0; i < hits.size(); i++) ranked.add(new RankedPassage(hits.get(i).id(), i + 1, hits.get(i).score()));
-    publisher.publish(topics.retrievals(), requestId, RetrievalEvent.newBuilder()
+    RetrievalEvent retrievalEvent = RetrievalEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
-        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).setCandidates(ranked).build());
+        .setRetrieverVersion(r.modelVersion()).setIndexVersion(r.indexVersion()).setCandidates(ranked).build();
+    // Answer only once both events are acknowledged: a caller never holds a request id the loop will not see.
+    publisher.publishAll(List.of(
+        new EventPublisher.Outgoing<>(topics.queries(), requestId, queryEvent),
+        new EventPublisher.Outgoing<>(topics.retrievals(), requestId, retrievalEvent)));
     return r;
   }
 
-  public void llmFeedback(LlmFeedbackEvent event) {
-    publisher.publish(topics.llmFeedback(), event.getRequestId(), event);
-  }
-
-  public void humanFeedback(HumanFeedbackEvent event) {
-    publisher.publish(topics.humanFeedback(), event.getRequestId(), event);
+  /**
+   * Publishes a request's feedback (either part may be null) and waits until the broker acknowledged
+   * it. When that fails the caller answers 503 and the client retries; a part that did get through is
+   * then a duplicate or, alone, dead-lettered by the assembler: counted, never lost.
+   */
+  public void feedback(LlmFeedbackEvent llm, HumanFeedbackEvent human) {
+    List<EventPublisher.Outgoing<?>> events = new ArrayList<>();
+    if (llm != null) events.add(new EventPublisher.Outgoing<>(topics.llmFeedback(), llm.getRequestId(), llm));
+    if (human != null) events.add(new EventPublisher.Outgoing<>(topics.humanFeedback(), human.getRequestId(), human));
+    publisher.publishAll(events);
   }
 
   @Override

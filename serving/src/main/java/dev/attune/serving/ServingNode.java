@@ -32,6 +32,7 @@ public final class ServingNode implements AutoCloseable {
       int maxQueryTokens, int maxPassageTokens) {}
 
   private static final Duration STARTUP = Duration.ofMinutes(2);
+  private static final Duration BROKER_CHECK = Duration.ofSeconds(2);
 
   private final VectorStore store;
   private final IndexManager indexes;
@@ -42,24 +43,26 @@ public final class ServingNode implements AutoCloseable {
   private final Thread bridgeWatcherThread;
   private final RetrievalService service;
   private final ServingMetrics metrics;
+  private final BrokerProbe broker;
   private final Javalin http;
 
   private ServingNode(Config config, IndexManager.Listener listener) {
     store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
     ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
-    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register, STARTUP);
+    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
     String desired = watcher.catchUp(STARTUP);
     bridges = new BridgeSlot(catalog, config.spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
-    bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register, STARTUP);
+    bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register);
     bridges.swap(bridgeWatcher.catchUp(STARTUP));
-    CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), STARTUP);
+    CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), config.api().limits());
     // The service reads the manager's state through a method: the manager only exists a line later.
-    service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers()), config.topics(),
+    service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers(), config.api().publishTimeout()), config.topics(),
         config.tasks(), config.maxQueryTokens(), bridges);
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
     indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
     indexes.start(desired);
-    http = RetrievalApi.create(service, indexes, metrics, config.api()).start(config.host(), config.port());
+    broker = new BrokerProbe(config.bootstrapServers(), BROKER_CHECK);
+    http = RetrievalApi.create(service, indexes, metrics, broker, config.api()).start(config.host(), config.port());
     watcher.onChange(indexes::requestSwap);
     watcherThread = daemon(watcher, "model-watcher");
     bridgeWatcher.onChange(bridges::swap);
@@ -137,6 +140,7 @@ public final class ServingNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     http.stop();
+    broker.close();
     service.close();
     indexes.close();
     bridges.close();

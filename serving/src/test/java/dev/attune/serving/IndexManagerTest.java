@@ -105,7 +105,7 @@ class IndexManagerTest {
   private IndexManager start(String model) {
     consumer.updatePartitions(CORPUS.name(), List.of(new PartitionInfo(CORPUS.name(), 0, null, null, null)));
     consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    CorpusFollower follower = new CorpusFollower(consumer, CORPUS, Duration.ofSeconds(10));
+    CorpusFollower follower = new CorpusFollower(consumer, CORPUS, dev.attune.schemas.Limits.defaults());
     publish("nile", "Rivers", "The Nile is the longest river in Africa. It flows north into the Mediterranean Sea.");
     publish("etna", "Volcanoes", "Mount Etna is an active volcano on the east coast of Sicily. It erupts often.");
     publish("chess", "Chess", "Chess is a board game for two players on a checkered board of 64 squares. It is old.");

@@ -86,8 +86,9 @@ public final class MiningBench {
         MiningJobConfig mining = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS);
         mining = new MiningJobConfig(mining.bootstrapServers(), mining.inputs(), mining.outputs(), mining.groupId(),
             config.checkpointInterval(), mining.parallelism(), mining.rules(), null);
-        try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1))) {
-          var job = new PreferenceMiningJob(mining).startLocal();
+        try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1),
+            failure -> out.println("episode assembler gave up: " + failure))) {
+          var job = new PreferenceMiningJob(mining).startLocal(config.workDir().resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults());
           try {
             Map<String, Long> lastAckNanos = new ConcurrentHashMap<>();
             sendRequest(producer, "warm-up", lastAckNanos);

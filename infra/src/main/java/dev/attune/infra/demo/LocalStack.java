@@ -131,9 +131,10 @@ public final class LocalStack implements AutoCloseable {
     System.out.println("starting Kafka Streams episode assembler ...");
     assembler = EpisodeAssembler.start(
         AssemblerConfig.defaults(kafka.bootstrapServers(), work.resolve("streams")).withWindow(Duration.ofSeconds(15), Duration.ofSeconds(5)),
-        Duration.ofMinutes(2));
+        Duration.ofMinutes(2), failure -> System.err.println("episode assembler gave up: " + failure));
     System.out.println("starting Flink preference-mining job on a MiniCluster ...");
-    miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers())).startLocal();
+    miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers()))
+        .startLocal(work.resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults());
     // In one process the trainer reads serving's own store: a query-side round embeds no passage.
     trainer = new TrainerService(
         new TrainerServiceConfig(kafka.bootstrapServers(), topics, config.triggerExamples(), config.holdoutPercent(),

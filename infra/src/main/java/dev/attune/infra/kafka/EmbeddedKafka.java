@@ -26,11 +26,12 @@ import org.apache.kafka.common.utils.Time;
  * loopback, with its log in {@code dir}. Formats the storage on first start.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-  private final KafkaRaftServer server;
+  private final Properties props;
   private final String bootstrapServers;
+  private KafkaRaftServer server;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers) {
-    this.server = server;
+  private EmbeddedKafka(Properties props, String bootstrapServers) {
+    this.props = props;
     this.bootstrapServers = bootstrapServers;
   }
 
@@ -71,11 +72,28 @@ public final class EmbeddedKafka implements AutoCloseable {
           new PrintStream(log, true, StandardCharsets.UTF_8));
       if (rc != 0) throw new IOException("formatting KRaft storage failed (" + rc + "): " + log.toString(StandardCharsets.UTF_8));
     }
-    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
-    server.startup();
-    EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + brokerPort);
-    kafka.awaitReady();
+    EmbeddedKafka kafka = new EmbeddedKafka(props, "127.0.0.1:" + brokerPort);
+    kafka.startServer();
     return kafka;
+  }
+
+  private void startServer() throws IOException {
+    server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
+    server.startup();
+    awaitReady();
+  }
+
+  /** Stops the broker as an outage would, keeping its log and ports for {@link #restart()}. */
+  public synchronized void stop() {
+    if (server == null) return;
+    server.shutdown();
+    server.awaitShutdown();
+    server = null;
+  }
+
+  /** Starts a stopped broker again on the same ports and log. */
+  public synchronized void restart() throws IOException {
+    if (server == null) startServer();
   }
 
   private void awaitReady() throws IOException {
@@ -118,7 +136,6 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdown();
-    server.awaitShutdown();
+    stop();
   }
 }

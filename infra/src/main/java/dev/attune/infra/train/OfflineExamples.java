@@ -46,7 +46,7 @@ public final class OfflineExamples {
     List<String> rejected = new ArrayList<>();
     for (OfflineReplay.Replayed r : replayed) {
       FeedbackEpisode episode = episode(r, llmId, kind, retrieverVersion);
-      PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, TeacherSignal.of(episode, config.signalPriority()), passages, config, 0L);
+      PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, TeacherSignal.of(episode, config), passages, config, 0L);
       if (outcome.example() != null) examples.add(outcome.example());
       else rejected.add(outcome.rejection());
     }

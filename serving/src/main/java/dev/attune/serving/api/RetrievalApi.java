@@ -1,6 +1,9 @@
 package dev.attune.serving.api;
 
 import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.Limits;
+import dev.attune.serving.BrokerProbe;
+import dev.attune.serving.EventPublisher;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
 import dev.attune.schemas.PassageScore;
@@ -14,10 +17,12 @@ import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.ConflictResponse;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.UnauthorizedResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,28 +33,35 @@ import java.util.UUID;
 
 /**
  * HTTP JSON API: {@code POST /v1/retrieve}, {@code POST /v1/feedback}, {@code GET /v1/version},
- * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /metrics}. Bad requests get 4xx
- * with {@code {"error": ...}}; with a bearer token configured, every {@code /v1/} call needs it.
+ * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /ready}, {@code GET /metrics}.
+ * Bodies are bound strictly ({@link StrictJson}) and bad requests get 4xx with {@code {"error":
+ * ...}}; a request whose events the broker did not acknowledge in time gets 503; with a bearer token
+ * configured, every {@code /v1/} call needs it.
  */
 public final class RetrievalApi {
-  public static final int MAX_QUERY_CHARS = 2_000;
   public static final int MAX_K = 100;
   public static final int MAX_FILTER_VALUES = 1_000;
   private static final String STARTED = "attune.started";
-  private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback");
+  private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready");
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
   /**
    * API settings; {@code bearerToken} null means no authentication; {@code bridgeByDefault} applies
-   * the bridge to requests that do not say.
+   * the bridge to requests that do not say; {@code limits} bound bodies (at most {@code
+   * maxEventBytes}), queries and the events built from them; {@code publishTimeout} bounds how long
+   * a request waits on the broker.
    */
-  public record Config(String bearerToken, boolean bridgeByDefault) {
+  public record Config(String bearerToken, boolean bridgeByDefault, Limits limits, Duration publishTimeout) {
+    public Config(String bearerToken, boolean bridgeByDefault) {
+      this(bearerToken, bridgeByDefault, Limits.defaults(), EventPublisher.DEFAULT_TIMEOUT);
+    }
+
     public static Config open() {
       return new Config(null, false);
     }
 
     public Config withBridgeByDefault(boolean bridge) {
-      return new Config(bearerToken, bridge);
+      return new Config(bearerToken, bridge, limits, publishTimeout);
     }
   }
 
@@ -71,7 +83,8 @@ public final class RetrievalApi {
       String bridgeVersion, List<PassageJson> sequence) {}
 
   /** LLM part of /v1/feedback. */
-  public record LlmJson(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward) {}
+  public record LlmJson(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward,
+      Boolean abstained) {}
 
   /** Human part of /v1/feedback. */
   public record HumanJson(List<String> relevantPassageIds, List<String> answers) {}
@@ -81,8 +94,13 @@ public final class RetrievalApi {
 
   private RetrievalApi() {}
 
-  public static Javalin create(RetrievalService service, IndexManager indexes, ServingMetrics metrics, Config config) {
-    Javalin app = Javalin.create(c -> c.showJavalinBanner = false);
+  public static Javalin create(RetrievalService service, IndexManager indexes, ServingMetrics metrics, BrokerProbe broker,
+      Config config) {
+    Javalin app = Javalin.create(c -> {
+      c.showJavalinBanner = false;
+      c.http.maxRequestSize = config.limits().maxEventBytes();
+    });
+    EventValidator validator = new EventValidator(config.limits());
     app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
     app.before("/v1/*", ctx -> authenticate(ctx, config));
     app.after(ctx -> {
@@ -91,14 +109,17 @@ public final class RetrievalApi {
       String route = ROUTES.contains(ctx.path()) ? ctx.path() : "other";
       if (started != null) metrics.observe(route, ctx.statusCode(), (System.nanoTime() - started) / 1e9);
     });
-    app.get("/health", ctx -> {
-      ServingState s = service.current();
-      ctx.json(Map.of("status", "UP", "modelVersion", s.modelVersion()));
+    // Liveness: 200 while the process serves; the body says what is degraded.
+    app.get("/health", ctx -> ctx.json(health(service, broker)));
+    // Readiness: 503 while the broker is unreachable (requests would fail with 503) or no index is live.
+    app.get("/ready", ctx -> {
+      Map<String, Object> body = health(service, broker);
+      ctx.status("UP".equals(body.get("status")) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
     });
     app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
     app.get("/v1/version", ctx -> version(indexes, service, ctx));
-    app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config.bridgeByDefault()));
-    app.post("/v1/feedback", ctx -> feedback(service, ctx));
+    app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config));
+    app.post("/v1/feedback", ctx -> feedback(service, validator, ctx));
     app.post("/v1/admin/rollback", ctx -> {
       if (indexes.previous().isEmpty()) throw new ConflictResponse("no previous version to roll back to");
       IndexManager.Swap swap = indexes.rollback();
@@ -106,13 +127,15 @@ public final class RetrievalApi {
     });
     app.exception(UnauthorizedResponse.class, (e, ctx) -> ctx.status(HttpStatus.UNAUTHORIZED)
         .header("WWW-Authenticate", "Bearer realm=\"attune\"").json(Map.of("error", e.getMessage())));
-    app.exception(ConflictResponse.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(Map.of("error", e.getMessage())));
-    app.exception(BadRequestResponse.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
+    app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).json(Map.of("error", e.getMessage())));
     app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
+    app.exception(EventPublisher.PublishException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header("Retry-After", "5").json(Map.of("error", "events not published, nothing was recorded for this request; retry: " + e.getMessage())));
     app.exception(IllegalStateException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage())));
     app.exception(Exception.class, (e, ctx) -> {
-      LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-      ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error: " + e));
+      String id = UUID.randomUUID().toString();
+      LOG.error("{} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+      ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error " + id + "; see the server log"));
     });
     return app;
   }
@@ -138,18 +161,27 @@ public final class RetrievalApi {
     ctx.json(body);
   }
 
-  private static <T> T body(Context ctx, Class<T> type) {
-    try {
-      return ctx.bodyAsClass(type);
-    } catch (RuntimeException e) {
-      throw new BadRequestResponse("body is not a valid " + type.getSimpleName() + ": " + e.getMessage());
-    }
+  private static Map<String, Object> health(RetrievalService service, BrokerProbe broker) {
+    BrokerProbe.State b = broker.state();
+    ServingState s = service.current();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", b.reachable() && s != null ? "UP" : "DEGRADED");
+    body.put("broker", Map.of("reachable", b.reachable(), "detail", b.detail(), "checkedAtMs", b.checkedAtMs()));
+    body.put("modelVersion", s == null ? null : s.modelVersion());
+    body.put("indexVersion", s == null ? null : s.indexVersion());
+    return body;
   }
 
-  private static void retrieve(RetrievalService service, Context ctx, boolean bridgeByDefault) {
+  private static <T> T body(Context ctx, Class<T> type) {
+    return StrictJson.read(ctx.bodyAsBytes(), type);
+  }
+
+  private static void retrieve(RetrievalService service, Context ctx, Config config) {
+    boolean bridgeByDefault = config.bridgeByDefault();
     RetrieveRequest req = body(ctx, RetrieveRequest.class);
     if (req.query() == null || req.query().isBlank()) throw new BadRequestResponse("query is empty");
-    if (req.query().length() > MAX_QUERY_CHARS) throw new BadRequestResponse("query has " + req.query().length() + " characters, at most " + MAX_QUERY_CHARS);
+    int maxQuery = config.limits().maxQueryChars();
+    if (req.query().length() > maxQuery) throw new BadRequestResponse("query has " + req.query().length() + " characters, at most " + maxQuery);
     int k = req.k() == null ? 10 : req.k();
     if (k < 1 || k > MAX_K) throw new BadRequestResponse("k (" + k + ") must be in 1.." + MAX_K);
     String task = req.task() == null ? "qa" : req.task();
@@ -178,7 +210,8 @@ public final class RetrievalApi {
     return new SearchFilter(Set.copyOf(titles), Set.copyOf(ids));
   }
 
-  private static void feedback(RetrievalService service, Context ctx) {
+  /** Builds and validates both parts before anything is published, so a bad part publishes nothing. */
+  private static void feedback(RetrievalService service, EventValidator validator, Context ctx) {
     FeedbackRequest req = body(ctx, FeedbackRequest.class);
     if (req.requestId() == null || req.requestId().isBlank()) throw new BadRequestResponse("requestId is empty");
     if (req.llm() == null && req.human() == null) throw new BadRequestResponse("give llm or human feedback");
@@ -198,24 +231,19 @@ public final class RetrievalApi {
       if (l.scores() != null) l.scores().forEach((id, s) -> scores.add(new PassageScore(id, s == null ? Double.NaN : s)));
       llm = LlmFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(req.requestId())
           .setTimestampMs(now).setLlmId(l.llmId() == null ? "" : l.llmId()).setSignalKind(kind).setPassageScores(scores)
-          .setAnswer(l.answer()).setSequenceReward(l.sequenceReward()).build();
-      EventValidator.validate(llm).ifPresent(d -> { throw new BadRequestResponse("llm feedback: " + d); });
+          .setAnswer(l.answer()).setSequenceReward(l.sequenceReward()).setAbstained(Boolean.TRUE.equals(l.abstained())).build();
+      validator.validate(llm).ifPresent(d -> { throw new BadRequestResponse("llm feedback: " + d); });
     }
     if (req.human() != null) {
       HumanJson h = req.human();
       human = HumanFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(req.requestId())
           .setTimestampMs(now).setRelevantPassageIds(h.relevantPassageIds() == null ? List.of() : h.relevantPassageIds())
           .setAnswers(h.answers() == null ? List.of() : h.answers()).build();
-      EventValidator.validate(human).ifPresent(d -> { throw new BadRequestResponse("human feedback: " + d); });
+      validator.validate(human).ifPresent(d -> { throw new BadRequestResponse("human feedback: " + d); });
     }
-    if (llm != null) {
-      service.llmFeedback(llm);
-      ids.put("llmEventId", llm.getEventId());
-    }
-    if (human != null) {
-      service.humanFeedback(human);
-      ids.put("humanEventId", human.getEventId());
-    }
+    service.feedback(llm, human);
+    if (llm != null) ids.put("llmEventId", llm.getEventId());
+    if (human != null) ids.put("humanEventId", human.getEventId());
     ctx.status(HttpStatus.ACCEPTED).json(ids);
   }
 }

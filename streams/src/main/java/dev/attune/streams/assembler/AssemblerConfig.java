@@ -1,5 +1,7 @@
 package dev.attune.streams.assembler;
 
+import dev.attune.schemas.Limits;
+import dev.attune.streams.Restarts;
 import dev.attune.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +28,9 @@ import java.util.Objects;
  *     {@code LATE}
  * @param stateDir local state directory
  * @param replicationFactor replication of internal topics (1 on a single broker)
+ * @param limits intake size limits; an event that would grow its episode past {@code maxRecordBytes}
+ *     is dead-lettered {@code OVERSIZED} (the changelog and episode records must fit the broker)
+ * @param restarts how often a failed stream thread is replaced before the assembler gives up
  */
 public record AssemblerConfig(
     String bootstrapServers,
@@ -38,7 +43,9 @@ public record AssemblerConfig(
     Duration closeCheckInterval,
     boolean closeWhenComplete,
     Path stateDir,
-    int replicationFactor) {
+    int replicationFactor,
+    Limits limits,
+    Restarts restarts) {
 
   /** Policy for episodes that closed with human labels but without LLM feedback. */
   public enum MissingLlmFeedback {
@@ -52,6 +59,8 @@ public record AssemblerConfig(
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(missingLlmFeedback, "missingLlmFeedback");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(restarts, "restarts");
     positive("window", window);
     positive("closeCheckInterval", closeCheckInterval);
     positive("closedRetention", closedRetention);
@@ -77,7 +86,9 @@ public record AssemblerConfig(
         Duration.ofSeconds(1),
         true,
         stateDir,
-        1);
+        1,
+        Limits.defaults(),
+        Restarts.defaults());
   }
 
   /** Window plus grace: how long an episode stays open. */
@@ -87,26 +98,31 @@ public record AssemblerConfig(
 
   public AssemblerConfig withTopics(Topics newTopics) {
     return new AssemblerConfig(bootstrapServers, applicationId, newTopics, window, grace, missingLlmFeedback,
-        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withWindow(Duration newWindow, Duration newGrace) {
     return new AssemblerConfig(bootstrapServers, applicationId, topics, newWindow, newGrace, missingLlmFeedback,
-        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withMissingLlmFeedback(MissingLlmFeedback policy) {
     return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, policy,
-        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withCloseWhenComplete(boolean newCloseWhenComplete) {
     return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, missingLlmFeedback,
-        closedRetention, closeCheckInterval, newCloseWhenComplete, stateDir, replicationFactor);
+        closedRetention, closeCheckInterval, newCloseWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withApplicationId(String newApplicationId) {
     return new AssemblerConfig(bootstrapServers, newApplicationId, topics, window, grace, missingLlmFeedback,
-        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor);
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
+  }
+
+  public AssemblerConfig withLimits(Limits newLimits) {
+    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, missingLlmFeedback,
+        closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, newLimits, restarts);
   }
 }

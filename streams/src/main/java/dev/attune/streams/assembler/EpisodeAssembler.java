@@ -13,6 +13,7 @@ import dev.attune.schemas.Topics;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
@@ -44,11 +45,13 @@ public final class EpisodeAssembler {
   public static Topology buildTopology(AssemblerConfig config) {
     Topics topics = config.topics();
     Topology topology = new Topology();
+    EventValidator validator = new EventValidator(config.limits());
+    int maxBytes = config.limits().maxEventBytes();
     String[] intakes = {
-      addIntake(topology, topics.queries(), EventValidator::validate, QueryEvent::getRequestId),
-      addIntake(topology, topics.retrievals(), EventValidator::validate, RetrievalEvent::getRequestId),
-      addIntake(topology, topics.llmFeedback(), EventValidator::validate, LlmFeedbackEvent::getRequestId),
-      addIntake(topology, topics.humanFeedback(), EventValidator::validate, HumanFeedbackEvent::getRequestId)
+      addIntake(topology, topics.queries(), validator::validate, QueryEvent::getRequestId, maxBytes),
+      addIntake(topology, topics.retrievals(), validator::validate, RetrievalEvent::getRequestId, maxBytes),
+      addIntake(topology, topics.llmFeedback(), validator::validate, LlmFeedbackEvent::getRequestId, maxBytes),
+      addIntake(topology, topics.humanFeedback(), validator::validate, HumanFeedbackEvent::getRequestId, maxBytes)
     };
     topology.addProcessor(JOINER, () -> new EpisodeJoiner(config, EPISODE_SINK, DEAD_LETTER_SINK), intakes);
     addJoinerStore(topology, EpisodeJoiner.STORE, new AvroSerde<>(PendingEpisode.class));
@@ -74,13 +77,14 @@ public final class EpisodeAssembler {
       Topology topology,
       Topic<T> topic,
       java.util.function.Function<T, java.util.Optional<dev.attune.schemas.Violation>> validator,
-      java.util.function.Function<T, String> requestId) {
+      java.util.function.Function<T, String> requestId,
+      int maxBytes) {
     String source = topic.name() + "-source";
     String intake = topic.name() + "-intake";
     topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topic.name());
     topology.addProcessor(
         intake,
-        () -> new EventIntake<>(topic.valueType(), validator, requestId, JOINER, DEAD_LETTER_SINK),
+        () -> new EventIntake<>(topic.valueType(), validator, requestId, maxBytes, JOINER, DEAD_LETTER_SINK),
         source);
     return intake;
   }
@@ -103,14 +107,22 @@ public final class EpisodeAssembler {
     return props;
   }
 
-  /** Starts the assembler and waits until it is RUNNING. The caller closes the returned instance. */
-  public static KafkaStreams start(AssemblerConfig config, Duration timeout)
+  /**
+   * Starts the assembler and waits until it is RUNNING. A failed stream thread is replaced as {@link
+   * AssemblerConfig#restarts()} says; when the assembler gives up (state ERROR) {@code onGaveUp}
+   * gets the last failure, so the process can exit instead of idling. The caller closes the returned
+   * instance.
+   */
+  public static KafkaStreams start(AssemblerConfig config, Duration timeout, Consumer<Throwable> onGaveUp)
       throws InterruptedException, TimeoutException {
     KafkaStreams streams = new KafkaStreams(buildTopology(config), streamsConfig(config));
+    StreamThreadRestarts restarts = new StreamThreadRestarts(config.restarts());
+    streams.setUncaughtExceptionHandler(restarts);
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
           if (now == KafkaStreams.State.RUNNING) running.countDown();
+          if (now == KafkaStreams.State.ERROR) onGaveUp.accept(restarts.lastFailure());
         });
     streams.start();
     if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

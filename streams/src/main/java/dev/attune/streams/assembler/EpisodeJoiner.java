@@ -60,6 +60,7 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
   private KeyValueStore<String, PendingEpisode> pending;
   private KeyValueStore<String, ClosedEpisode> closed;
   private KeyValueStore<String, Long> clock;
+  private final AvroCodec<PendingEpisode> pendingCodec = AvroCodec.of(PendingEpisode.class);
 
   EpisodeJoiner(AssemblerConfig config, String episodeSink, String deadLetterSink) {
     this.config = config;
@@ -114,6 +115,14 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     String duplicate = add(episode, event);
     if (duplicate != null) {
       deadLetter(record.key(), event, DeadLetterReason.DUPLICATE, duplicate, now);
+      return;
+    }
+    int bytes = pendingCodec.encode(episode).length;
+    if (bytes > config.limits().maxRecordBytes()) {
+      // Checked before the store: a changelog record over the broker's limit would stop the assembler.
+      deadLetter(record.key(), event, DeadLetterReason.OVERSIZED,
+          "with this event the episode of " + record.key() + " would be " + bytes + " bytes, over maxRecordBytes "
+              + config.limits().maxRecordBytes() + "; the episode keeps what it held before", now);
       return;
     }
     episode.setWindowStartMs(Math.min(episode.getWindowStartMs(), eventTime));

@@ -1,12 +1,11 @@
 package dev.attune.streams.assembler;
 
 import dev.attune.schemas.AvroCodec;
-import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.DeadLetters;
 import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.Violation;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -24,6 +23,7 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
   private final AvroCodec<T> codec;
   private final Function<T, Optional<Violation>> validator;
   private final Function<T, String> requestId;
+  private final int maxBytes;
   private final String joiner;
   private final String deadLetterSink;
   private ProcessorContext<String, SpecificRecord> context;
@@ -32,11 +32,13 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
       Class<T> type,
       Function<T, Optional<Violation>> validator,
       Function<T, String> requestId,
+      int maxBytes,
       String joiner,
       String deadLetterSink) {
     this.codec = AvroCodec.of(type);
     this.validator = validator;
     this.requestId = requestId;
+    this.maxBytes = maxBytes;
     this.joiner = joiner;
     this.deadLetterSink = deadLetterSink;
   }
@@ -50,7 +52,7 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
   public void process(Record<byte[], byte[]> record) {
     T event;
     try {
-      event = codec.decode(record.value());
+      event = codec.decode(record.value(), maxBytes);
     } catch (EventDecodingException e) {
       deadLetter(record, e.reason(), e.getMessage());
       return;
@@ -61,12 +63,9 @@ final class EventIntake<T extends SpecificRecord> implements Processor<byte[], b
       return;
     }
     String id = requestId.apply(event);
-    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    if (!Objects.equals(key, id)) {
-      deadLetter(
-          record,
-          DeadLetterReason.KEY_MISMATCH,
-          "record key (" + key + ") is not the requestId (" + id + "); events must be keyed by requestId");
+    Optional<Violation> wrongKey = EventValidator.keyMatches(record.key(), id, "requestId");
+    if (wrongKey.isPresent()) {
+      deadLetter(record, wrongKey.get().reason(), wrongKey.get().detail());
       return;
     }
     context.forward(new Record<>(id, (SpecificRecord) event, record.timestamp()), joiner);

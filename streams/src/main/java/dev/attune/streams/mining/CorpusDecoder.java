@@ -1,42 +1,43 @@
 package dev.attune.streams.mining;
 
 import dev.attune.schemas.AvroCodec;
-import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.Limits;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Violation;
-import java.util.Objects;
 import java.util.Optional;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /** Decodes the corpus topic; bad records go to the dead-letter side output. */
 final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate> {
+  private final Limits limits;
   private transient AvroCodec<PassageEvent> codec;
+  private transient EventValidator validator;
+
+  CorpusDecoder(Limits limits) {
+    this.limits = limits;
+  }
 
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<CorpusUpdate> out) {
-    if (codec == null) codec = AvroCodec.of(PassageEvent.class);
+    if (codec == null) {
+      codec = AvroCodec.of(PassageEvent.class);
+      validator = new EventValidator(limits);
+    }
     PassageEvent event;
     try {
-      event = codec.decode(raw.value);
+      event = codec.decode(raw.value, limits.maxEventBytes());
     } catch (EventDecodingException e) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, e.reason(), e.getMessage()));
       return;
     }
-    Optional<Violation> invalid = EventValidator.validate(event);
+    PassageEvent valid = event;
+    Optional<Violation> invalid = validator.validate(event).or(() -> EventValidator.keyMatches(raw.keyBytes, valid.getPassageId(), "passageId"));
     if (invalid.isPresent()) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, invalid.get().reason(), invalid.get().detail()));
-      return;
-    }
-    if (!Objects.equals(raw.key, event.getPassageId())) {
-      ctx.output(
-          DeadLetterOutput.TAG,
-          DeadLetterOutput.of(
-              raw, DeadLetterReason.KEY_MISMATCH,
-              "record key (" + raw.key + ") is not the passageId (" + event.getPassageId() + ")"));
       return;
     }
     out.collect(

@@ -1,6 +1,7 @@
 package dev.attune.streams.mining;
 
 import dev.attune.schemas.SignalKind;
+import dev.attune.schemas.Limits;
 import java.io.Serializable;
 import java.util.List;
 
@@ -21,6 +22,12 @@ import java.util.List;
  * @param retryIntervalMs how often a waiting episode is retried
  * @param dedupeRetentionMs how long a mined request id is remembered, so a duplicated episode yields
  *     no second example
+ * @param maxTeacherEntropy an episode whose teacher distribution (softmax of the scores at {@code
+ *     teacherTemperature}) has a normalised entropy (0 = one passage, 1 = flat) at or above this
+ *     says nothing about which passage helped: it makes no LLM positive (an unanswerable question
+ *     scores every passage alike)
+ * @param limits size limits: episodes over {@code maxRecordBytes}, and examples or teacher windows
+ *     that would grow past it, are dead-lettered {@code OVERSIZED} or emitted early
  */
 public record MiningConfig(
     int positivesTopK,
@@ -32,8 +39,15 @@ public record MiningConfig(
     long statsWindowMs,
     long passageWaitMs,
     long retryIntervalMs,
-    long dedupeRetentionMs)
+    long dedupeRetentionMs,
+    double maxTeacherEntropy,
+    Limits limits)
     implements Serializable {
+  /**
+   * Default {@code maxTeacherEntropy}: above every answerable question's episode and below nearly
+   * every unanswerable one's, as measured in streams/README ("Signals that say nothing").
+   */
+  public static final double MAX_TEACHER_ENTROPY = 0.99;
 
   public MiningConfig {
     if (positivesTopK < 0) throw new IllegalArgumentException("positivesTopK (" + positivesTopK + ") must be >= 0");
@@ -46,6 +60,10 @@ public record MiningConfig(
     if (statsWindowMs < 1) throw new IllegalArgumentException("statsWindowMs (" + statsWindowMs + ") must be >= 1");
     if (passageWaitMs < 0) throw new IllegalArgumentException("passageWaitMs (" + passageWaitMs + ") must be >= 0");
     if (retryIntervalMs < 1) throw new IllegalArgumentException("retryIntervalMs (" + retryIntervalMs + ") must be >= 1");
+    if (!(maxTeacherEntropy > 0 && maxTeacherEntropy <= 1)) {
+      throw new IllegalArgumentException("maxTeacherEntropy (" + maxTeacherEntropy + ") must be in (0, 1]");
+    }
+    java.util.Objects.requireNonNull(limits, "limits");
     if (dedupeRetentionMs < 1) throw new IllegalArgumentException("dedupeRetentionMs (" + dedupeRetentionMs + ") must be >= 1");
   }
 
@@ -60,21 +78,33 @@ public record MiningConfig(
         60_000,
         30_000,
         1_000,
-        7L * 24 * 3600 * 1000);
+        7L * 24 * 3600 * 1000,
+        MAX_TEACHER_ENTROPY,
+        Limits.defaults());
   }
 
   public MiningConfig withNegatives(NegativeRules newNegatives) {
     return new MiningConfig(positivesTopK, signalPriority, newNegatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs);
+        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
   }
 
   public MiningConfig withWindows(long newTeacherWindowMs, long newStatsWindowMs) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, newTeacherWindowMs,
-        newStatsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs);
+        newStatsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
   }
 
   public MiningConfig withPassageWaitMs(long newPassageWaitMs) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, newPassageWaitMs, retryIntervalMs, dedupeRetentionMs);
+        statsWindowMs, newPassageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
+  }
+
+  public MiningConfig withMaxTeacherEntropy(double newMaxTeacherEntropy) {
+    return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
+        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, newMaxTeacherEntropy, limits);
+  }
+
+  public MiningConfig withLimits(Limits newLimits) {
+    return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
+        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, newLimits);
   }
 }

@@ -3,6 +3,9 @@ package dev.attune.streams.mining;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.EventDecodingException;
+import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.Violation;
+import java.util.Optional;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingExample;
@@ -55,6 +58,7 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
   private transient AvroCodec<FeedbackEpisode> episodes;
   private transient AvroCodec<TrainingExample> examples;
   private transient AvroCodec<SilverSequence> silver;
+  private transient EventValidator validator;
 
   public PreferenceMiner(MiningConfig config, boolean bounded) {
     this.config = config;
@@ -71,6 +75,7 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
     episodes = AvroCodec.of(FeedbackEpisode.class);
     examples = AvroCodec.of(TrainingExample.class);
     silver = AvroCodec.of(SilverSequence.class);
+    validator = new EventValidator(config.limits());
   }
 
   @Override
@@ -82,13 +87,17 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
   public void processElement(RawRecord raw, ReadOnlyContext ctx, Collector<KeyedBytes> out) throws Exception {
     FeedbackEpisode episode;
     try {
-      episode = episodes.decode(raw.value);
+      episode = episodes.decode(raw.value, config.limits().maxRecordBytes());
     } catch (EventDecodingException e) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, e.reason(), e.getMessage()));
       return;
     }
-    if (episode.getCandidates().isEmpty()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.EMPTY_LIST, "episode has no candidates"));
+    // Anything can write to the episodes topic: the assembler's checks again, and the key (a null key
+    // must not share the state of every other null-keyed record).
+    Optional<Violation> invalid = validator.validate(episode)
+        .or(() -> EventValidator.keyMatches(raw.keyBytes, episode.getRequestId(), "requestId"));
+    if (invalid.isPresent()) {
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, invalid.get().reason(), invalid.get().detail()));
       return;
     }
     if (Boolean.TRUE.equals(seen.value())) {
@@ -119,7 +128,7 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
     for (RawRecord raw : waiting.get()) {
       long first = started.get(i++);
       boolean lastTry = endOfInput || now - first >= config.passageWaitMs();
-      if (!tryMine(raw, episodes.decode(raw.value), ctx.getBroadcastState(CORPUS), ctx, out, lastTry)) {
+      if (!tryMine(raw, episodes.decode(raw.value, config.limits().maxRecordBytes()), ctx.getBroadcastState(CORPUS), ctx, out, lastTry)) {
         stillWaiting.add(raw);
         since.add(first);
       }
@@ -158,13 +167,20 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
       return true;
     }
     long now = ctx.timerService().currentProcessingTime();
-    TeacherSignal signal = TeacherSignal.of(episode, config.signalPriority());
+    TeacherSignal signal = TeacherSignal.of(episode, config);
     PreferenceRules.Outcome outcome = PreferenceRules.mine(episode, signal, state::get, config, now);
     if (outcome.example() == null) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.NO_PREFERENCE, outcome.rejection()));
       return true;
     }
-    out.collect(new KeyedBytes(episode.getRequestId(), examples.encode(outcome.example())));
+    byte[] example = examples.encode(outcome.example());
+    if (example.length > config.limits().maxRecordBytes()) {
+      // The example carries its passages' texts; one over the broker's limit would fail the sink and the job.
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, DeadLetterReason.OVERSIZED,
+          "its training example would be " + example.length + " bytes, over maxRecordBytes " + config.limits().maxRecordBytes()));
+      return true;
+    }
+    out.collect(new KeyedBytes(episode.getRequestId(), example));
     for (SilverSequence s : SilverSearch.sequences(episode, signal, state::get, config.silver(), now)) {
       ctx.output(SILVER, new KeyedBytes(episode.getRequestId(), silver.encode(s)));
     }

@@ -1,6 +1,8 @@
 package dev.attune.streams.mining;
 
-import java.nio.file.Files;
+import dev.attune.streams.Restarts;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -8,6 +10,9 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -19,6 +24,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.attune.schemas.Topics;
 
 /**
@@ -31,6 +38,7 @@ import dev.attune.schemas.Topics;
  */
 public final class PreferenceMiningJob {
   public static final String JOB_NAME = "attune-preference-mining";
+  private static final Logger LOG = LoggerFactory.getLogger(PreferenceMiningJob.class);
   private final MiningJobConfig config;
 
   public PreferenceMiningJob(MiningJobConfig config) {
@@ -48,9 +56,9 @@ public final class PreferenceMiningJob {
 
     DataStream<RawRecord> corpusRaw =
         env.fromSource(source(in.corpus().name(), "-corpus", OffsetSpec.EARLIEST, bounded ? OffsetSpec.LATEST : null),
-            WatermarkStrategy.noWatermarks(), "corpus");
+            WatermarkStrategy.noWatermarks(), "corpus").uid("corpus-source");
     SingleOutputStreamOperator<CorpusUpdate> corpus =
-        corpusRaw.process(new CorpusDecoder()).name("decode-corpus").uid("decode-corpus");
+        corpusRaw.process(new CorpusDecoder(rules.limits())).name("decode-corpus").uid("decode-corpus");
     BroadcastStream<CorpusUpdate> corpusBroadcast = corpus.broadcast(PreferenceMiner.CORPUS);
 
     DataStream<RawRecord> episodes =
@@ -58,7 +66,7 @@ public final class PreferenceMiningJob {
             bounded
                 ? source(in.episodes().name(), "", config.backfill().from(), config.backfill().to())
                 : source(in.episodes().name(), "", null, null),
-            WatermarkStrategy.noWatermarks(), "episodes");
+            WatermarkStrategy.noWatermarks(), "episodes").uid("episodes-source");
     SingleOutputStreamOperator<KeyedBytes> examples =
         episodes
             .keyBy(r -> r.key)
@@ -67,28 +75,28 @@ public final class PreferenceMiningJob {
             .name("mine-preferences")
             .uid("mine-preferences");
 
-    examples.sinkTo(sink(out.trainingExamples().name(), "examples")).name("training-examples");
+    examples.sinkTo(sink(out.trainingExamples().name(), "examples")).name("training-examples").uid("training-examples-sink");
     examples.getSideOutput(PreferenceMiner.SILVER)
-        .sinkTo(sink(out.silverSequences().name(), "silver")).name("silver-sequences");
+        .sinkTo(sink(out.silverSequences().name(), "silver")).name("silver-sequences").uid("silver-sequences-sink");
     examples.getSideOutput(PreferenceMiner.TEACHER)
         .keyBy(o -> o.key)
         .process(
             new WindowedAggregator<>(
-                new TeacherAggregation(rules.teacherTemperature()), TeacherAccumulator.class, rules.teacherWindowMs(), bounded),
+                new TeacherAggregation(rules.teacherTemperature(), rules.limits().maxRecordBytes()), TeacherAccumulator.class, rules.teacherWindowMs(), bounded),
             TypeInformation.of(KeyedBytes.class))
         .name("aggregate-teachers").uid("aggregate-teachers")
-        .sinkTo(sink(out.teacherDistributions().name(), "teachers")).name("teacher-distributions");
+        .sinkTo(sink(out.teacherDistributions().name(), "teachers")).name("teacher-distributions").uid("teacher-distributions-sink");
     examples.getSideOutput(PreferenceMiner.PREFERENCES)
         .keyBy(p -> StatisticsAggregation.KEY)
         .process(
             new WindowedAggregator<>(new StatisticsAggregation(), PreferenceStatistics.class, rules.statsWindowMs(), bounded),
             TypeInformation.of(KeyedBytes.class))
         .name("preference-statistics").uid("preference-statistics")
-        .sinkTo(sink(out.preferenceStats().name(), "stats")).name("preference-stats");
+        .sinkTo(sink(out.preferenceStats().name(), "stats")).name("preference-stats").uid("preference-stats-sink");
     corpus.getSideOutput(DeadLetterOutput.TAG)
         .union(examples.getSideOutput(DeadLetterOutput.TAG))
         .sinkTo(sink(out.deadLetters().name(), "dead-letters"))
-        .name("dead-letters");
+        .name("dead-letters").uid("dead-letters-sink");
   }
 
   /**
@@ -125,14 +133,31 @@ public final class PreferenceMiningJob {
 
   /**
    * Runs the job on an in-process MiniCluster and returns at once; cancel it through the client.
-   * Checkpoints go to files under a temporary directory: the job's state (corpus, teacher windows)
-   * soon outgrows the 5 MB that JobManager-memory checkpoints allow.
+   * Checkpoints go to files under {@code checkpointDir} and are kept when the process dies or the job
+   * is cancelled; a start resumes from the latest complete one there ({@link Checkpoints}), so
+   * waiting episodes, duplicate detection, teacher windows and the source offsets survive a restart
+   * or a kill -9. A failed job restarts from its latest checkpoint as {@code restarts} says, then
+   * fails for good (the caller exits on {@link JobClient#getJobExecutionResult()}).
    */
-  public JobClient startLocal() throws Exception {
+  public JobClient startLocal(Path checkpointDir, Restarts restarts) throws Exception {
     Configuration conf = new Configuration();
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, restarts.initialBackoff());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, restarts.maxBackoff());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, restarts.attempts());
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("attune-mining-checkpoints").toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toAbsolutePath().toUri().toString());
+    conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    Optional<Path> latest = Checkpoints.latest(checkpointDir);
+    if (latest.isPresent()) {
+      // CLAIM: the new job owns the restored checkpoint and deletes it once subsumed, so the directory does not grow.
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, latest.get().toUri().toString());
+      conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+      LOG.info("mining job: resuming from checkpoint {}", latest.get());
+    } else {
+      LOG.info("mining job: no checkpoint under {}; starting from the committed offsets", checkpointDir);
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
     build(env);
     return env.executeAsync(JOB_NAME);

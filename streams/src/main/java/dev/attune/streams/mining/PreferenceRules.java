@@ -49,7 +49,7 @@ public final class PreferenceRules {
   /**
    * Mines one episode.
    *
-   * @param signal the episode's teacher, {@code TeacherSignal.of(episode, config.signalPriority())}
+   * @param signal the episode's teacher, {@code TeacherSignal.of(episode, config)}
    * @param passages resolves a passage id to its corpus state (possibly a deletion); never null for
    *     ids of the episode (the caller waits for the corpus first)
    */
@@ -68,7 +68,8 @@ public final class PreferenceRules {
     positives.addAll(topK);
     if (positives.isEmpty()) {
       return new Outcome(null, "no positive: no live human-labeled passage and no live LLM-scored passage"
-          + (relevant.isEmpty() ? "" : " (labeled " + relevant + " deleted from the corpus)"));
+          + (relevant.isEmpty() ? "" : " (labeled " + relevant + " deleted from the corpus)")
+          + (signal.silence() == null ? "" : "; no LLM positive: " + signal.silence()));
     }
     Function<String, Boolean> guard =
         id -> live.apply(id) && !positives.contains(id) && !relevant.contains(id)

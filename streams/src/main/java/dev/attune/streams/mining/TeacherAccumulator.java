@@ -23,6 +23,8 @@ public class TeacherAccumulator {
   public long windowStartMs;
   public List<String> requestIds = new ArrayList<>();
   public Map<String, Candidate> candidates = new LinkedHashMap<>();
+  /** Upper bound of the encoded distribution's size: every observation's bytes, counted in full. */
+  public long bytes;
 
   /** Running sum of one passage's scores. */
   public static class Candidate {
@@ -50,6 +52,7 @@ public class TeacherAccumulator {
   public void add(TeacherObservation o) {
     if (requestIds.contains(o.requestId)) return;
     requestIds.add(o.requestId);
+    bytes += o.bytes();
     for (int i = 0; i < o.passageIds.size(); i++) {
       Candidate c = candidates.computeIfAbsent(o.passageIds.get(i), k -> new Candidate());
       c.title = o.titles.get(i);

@@ -6,10 +6,18 @@ import dev.attune.schemas.TeacherDistribution;
 /** Windows of teacher observations per (task, query, LLM, kind) → {@link TeacherDistribution}s. */
 final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator> {
   private final double temperature;
+  private final int maxRecordBytes;
   private transient AvroCodec<TeacherDistribution> codec;
 
-  TeacherAggregation(double temperature) {
+  /** {@code maxRecordBytes} bounds a window: the distribution record carries every passage's text. */
+  TeacherAggregation(double temperature, int maxRecordBytes) {
     this.temperature = temperature;
+    this.maxRecordBytes = maxRecordBytes;
+  }
+
+  @Override
+  public boolean full(TeacherAccumulator accumulator, TeacherObservation next) {
+    return accumulator.bytes + next.bytes() > maxRecordBytes;
   }
 
   @Override

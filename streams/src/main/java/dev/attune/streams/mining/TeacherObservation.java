@@ -50,6 +50,17 @@ public class TeacherObservation {
     return out;
   }
 
+  /** Bytes this observation can add to a distribution record (its texts and ids, in UTF-8, plus scores). */
+  public long bytes() {
+    long n = utf8(requestId) + utf8(query) + utf8(instruction) + 64;
+    for (int i = 0; i < passageIds.size(); i++) n += utf8(passageIds.get(i)) + utf8(titles.get(i)) + utf8(texts.get(i)) + 32;
+    return n;
+  }
+
+  private static long utf8(String s) {
+    return s == null ? 0 : s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
   /** Distributions are per task, normalised query text, LLM and signal kind. */
   public static String key(String task, String query, String llmId, String signalKind) {
     String normalised = query.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");

@@ -10,8 +10,10 @@ import org.apache.flink.util.Collector;
 
 /**
  * Aggregates a key's inputs over a processing-time window that opens with the key's first input, then
- * emits the aggregate and starts over. A bounded run also emits every open window at end of input, so
- * a backfill loses nothing. {@link Aggregation} says what is aggregated.
+ * emits the aggregate and starts over. A window that is full ({@link Aggregation#full}) is emitted at
+ * once and the input opens the next one, which ends with the same timer: state and records stay
+ * bounded however hot a key is. A bounded run also emits every open window at end of input, so a
+ * backfill loses nothing. {@link Aggregation} says what is aggregated.
  */
 public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String, I, KeyedBytes> {
 
@@ -22,6 +24,11 @@ public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String,
     void add(A accumulator, I input);
 
     KeyedBytes emit(String key, A accumulator, long nowMs);
+
+    /** Whether {@code next} must go to a new window, the accumulator having no room for it. */
+    default boolean full(A accumulator, I next) {
+      return false;
+    }
   }
 
   private final Aggregation<I, A> aggregation;
@@ -45,8 +52,11 @@ public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String,
   @Override
   public void processElement(I input, Context ctx, Collector<KeyedBytes> out) throws Exception {
     A acc = open.value();
-    if (acc == null) {
-      long now = ctx.timerService().currentProcessingTime();
+    long now = ctx.timerService().currentProcessingTime();
+    if (acc != null && aggregation.full(acc, input)) {
+      out.collect(aggregation.emit(ctx.getCurrentKey(), acc, now));
+      acc = aggregation.start(input, now);
+    } else if (acc == null) {
       acc = aggregation.start(input, now);
       ctx.timerService().registerProcessingTimeTimer(now + windowMs);
       if (bounded) ctx.timerService().registerEventTimeTimer(PreferenceMiner.END_OF_INPUT);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
+import dev.attune.schemas.Limits;
+import dev.attune.schemas.LlmFeedbackEvent;
+import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
@@ -248,5 +251,29 @@ class EpisodeAssemblerTest {
     assertThat(episodes.isEmpty()).isTrue();
     assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
         .containsExactly(DeadLetterReason.NO_LLM_FEEDBACK, DeadLetterReason.NO_LLM_FEEDBACK, DeadLetterReason.NO_LLM_FEEDBACK);
+  }
+
+  @Test
+  void should_dead_letter_an_event_that_would_grow_its_episode_past_the_record_limit_then_keep_assembling() {
+    start(AssemblerConfig.defaults("unused:9092", stateDir).withLimits(new Limits(3_000, 4_000, 2_000, 32_768, 1_000)));
+    QueryEvent bigQuery = Events.query("big");
+    bigQuery.setQuery("q".repeat(1_900));
+    LlmFeedbackEvent bigLlm = Events.llm("big");
+    bigLlm.setAnswer("a".repeat(2_500));
+
+    send(TOPICS.queries(), "big", bigQuery);
+    send(TOPICS.retrievals(), "big", Events.retrieval("big"));
+    send(TOPICS.llmFeedback(), "big", bigLlm);
+    send(TOPICS.humanFeedback(), "big", Events.human("big"));
+    raw(TOPICS.queries()).pipeInput(null, AvroCodec.of(QueryEvent.class).encode(Events.query("keyless")));
+    sendAll("next");
+    driver.advanceWallClockTime(Duration.ofSeconds(41));
+
+    List<DeadLetter> letters = deadLetters.readValuesToList();
+    assertThat(letters).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.OVERSIZED, DeadLetterReason.KEY_MISMATCH);
+    assertThat(letters.get(0).getDetail()).contains("over maxRecordBytes 4000");
+    assertThat(letters.get(1).getDetail()).contains("no key");
+    assertThat(episodes.readValuesToList()).extracting(FeedbackEpisode::getRequestId)
+        .as("the big request closes with what fit; the next request is assembled as usual").containsExactly("next", "big");
   }
 }

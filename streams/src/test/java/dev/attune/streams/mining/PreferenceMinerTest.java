@@ -165,9 +165,39 @@ class PreferenceMinerTest {
   private static FeedbackEpisode withRequestId(String requestId, String extraPassage) {
     FeedbackEpisode e = PreferenceRulesTest.episode();
     e.setRequestId(requestId);
+    e.getQuery().setRequestId(requestId);
+    e.getLlmFeedback().forEach(l -> l.setRequestId(requestId));
     var candidates = new java.util.ArrayList<>(e.getCandidates());
     candidates.add(new dev.attune.schemas.EpisodeCandidate(extraPassage, 9, 0.1f));
     e.setCandidates(candidates);
     return e;
+  }
+
+  @Test
+  void should_dead_letter_episodes_that_break_the_contract_with_the_reason() throws Exception {
+    loadCorpus();
+    FeedbackEpisode nan = withRequestId("r2", "p1");
+    nan.setCandidates(PreferenceRulesTest.episode().getCandidates());
+    nan.getLlmFeedback().get(0).getPassageScores().get(0).setScore(Double.NaN);
+    FeedbackEpisode negativeRank = withRequestId("r3", "p1");
+    negativeRank.setCandidates(List.of(new dev.attune.schemas.EpisodeCandidate("p1", -2, 0.5f)));
+    FeedbackEpisode first = withRequestId("r4", "p1");
+    first.setCandidates(PreferenceRulesTest.episode().getCandidates());
+    FeedbackEpisode second = withRequestId("r5", "p1");
+    second.setCandidates(PreferenceRulesTest.episode().getCandidates());
+    var codec = AvroCodec.of(FeedbackEpisode.class);
+
+    harness.processElement(new RawRecord("attune.episodes", 0, 1, "r2".getBytes(), codec.encode(nan)), 10);
+    harness.processElement(new RawRecord("attune.episodes", 0, 2, "r3".getBytes(), codec.encode(negativeRank)), 10);
+    harness.processElement(new RawRecord("attune.episodes", 0, 3, null, codec.encode(first)), 10);
+    harness.processElement(new RawRecord("attune.episodes", 0, 4, null, codec.encode(second)), 10);
+    harness.processElement(new RawRecord("attune.episodes", 0, 5, "r1".getBytes(), codec.encode(second)), 10);
+    harness.processElement(new RawRecord("attune.episodes", 0, 6, "r4".getBytes(), codec.encode(first)), 10);
+
+    assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(
+        DeadLetterReason.NON_FINITE_SCORE, DeadLetterReason.INVALID_RANK, DeadLetterReason.KEY_MISMATCH,
+        DeadLetterReason.KEY_MISMATCH, DeadLetterReason.KEY_MISMATCH);
+    assertThat(harness.extractOutputValues()).as("the keyed copy of r4, no longer shadowed by a null key")
+        .singleElement().satisfies(k -> assertThat(k.key).isEqualTo("r4"));
   }
 }

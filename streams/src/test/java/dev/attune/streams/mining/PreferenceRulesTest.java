@@ -82,7 +82,7 @@ class PreferenceRulesTest {
     reward.getPassageScores().get(0).setScore(1.0);
     e.setLlmFeedback(List.of(Events.llm("r1"), second, reward));
 
-    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults().signalPriority());
+    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults());
 
     assertThat(signal.kind()).isEqualTo(SignalKind.ANSWER_LOG_LIKELIHOOD);
     assertThat(signal.mean()).containsEntry("p1", -3.0).containsEntry("p3", -1.0);
@@ -145,6 +145,25 @@ class PreferenceRulesTest {
   }
 
   @Test
+  void should_make_no_llm_positive_from_a_flat_distribution_or_an_abstention() {
+    FeedbackEpisode flat = episode();
+    flat.setRelevantPassageIds(List.of());
+    flat.getLlmFeedback().get(0).getPassageScores().forEach(p -> p.setScore(-4.0));
+    FeedbackEpisode abstained = episode();
+    abstained.setRelevantPassageIds(List.of());
+    abstained.getLlmFeedback().get(0).setAbstained(true);
+    FeedbackEpisode labelled = episode();
+    labelled.getLlmFeedback().get(0).getPassageScores().forEach(p -> p.setScore(-4.0));
+
+    assertThat(mine(flat, CORPUS::get, MiningConfig.defaults(), 5L).rejection()).contains("flat");
+    assertThat(mine(abstained, CORPUS::get, MiningConfig.defaults(), 5L).rejection()).contains("abstained");
+    assertThat(mine(labelled, CORPUS::get, MiningConfig.defaults(), 5L).example().getPositives())
+        .as("the human label still teaches; the flat LLM adds nothing").containsExactly("p5");
+    assertThat(TeacherSignal.normalisedEntropy(java.util.Map.of("a", -1.0, "b", -1.0), 1.0)).isEqualTo(1.0);
+    assertThat(TeacherSignal.normalisedEntropy(java.util.Map.of("a", 0.0, "b", -30.0), 1.0)).isLessThan(0.01);
+  }
+
+  @Test
   void should_reject_episode_without_any_preference() {
     FeedbackEpisode e = episode();
     e.setRelevantPassageIds(List.of());
@@ -168,6 +187,6 @@ class PreferenceRulesTest {
 
   private static PreferenceRules.Outcome mine(
       FeedbackEpisode e, java.util.function.Function<String, CorpusUpdate> passages, MiningConfig config, long nowMs) {
-    return PreferenceRules.mine(e, TeacherSignal.of(e, config.signalPriority()), passages, config, nowMs);
+    return PreferenceRules.mine(e, TeacherSignal.of(e, config), passages, config, nowMs);
   }
 }

@@ -54,7 +54,7 @@ class SilverSearchTest {
     other.setEventId("l2");
     other.setLlmId("other");
     e.setLlmFeedback(List.of(dev.attune.streams.Events.llm("r1"), other));
-    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults().signalPriority());
+    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults());
 
     List<SilverSequence> out = SilverSearch.sequences(e, signal, PreferenceRulesTest.CORPUS::get, CONFIG, 7L);
 
@@ -74,7 +74,7 @@ class SilverSearchTest {
   void should_give_no_sequence_for_attention_signals() {
     FeedbackEpisode e = PreferenceRulesTest.episode();
     e.getLlmFeedback().get(0).setSignalKind(SignalKind.CROSS_ATTENTION);
-    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults().signalPriority());
+    TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults());
 
     assertThat(SilverSearch.sequences(e, signal, PreferenceRulesTest.CORPUS::get, CONFIG, 7L)).isEmpty();
   }
