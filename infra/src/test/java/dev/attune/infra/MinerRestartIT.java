@@ -20,6 +20,7 @@ import dev.attune.schemas.Topics;
 import dev.attune.schemas.TrainingExample;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code attune mine} as its own process, killed with SIGKILL while episodes wait for a passage,
  * then started again on the same work directory: it resumes from its checkpoint, so every episode
  * ends in exactly one training example or one dead letter, and an episode mined before the kill is
- * still recognised as a duplicate after it.
+ * still recognised as a duplicate after it. Then the broker goes down until the job fails: the job
+ * restarts from its checkpoint inside the process, which mines again once the broker is back.
  */
 class MinerRestartIT {
   private static final Topics TOPICS = Topics.defaults();
@@ -62,8 +64,10 @@ class MinerRestartIT {
         MINED_AT_ONCE.forEach(id -> episode(producer, id, "p7"));
         producer.flush();
         // Examples commit with a checkpoint taken after the waiting episodes were read (same partition, earlier offsets).
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-            .until(() -> exampleIds(bootstrap).containsAll(MINED_AT_ONCE));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+          assertThat(miner.isAlive()).as("miner running; its log: %s", logOf("first")).isTrue();
+          return exampleIds(bootstrap).containsAll(MINED_AT_ONCE);
+        });
         assertThat(exampleIds(bootstrap)).doesNotContainAnyElementsOf(WAITING);
       } finally {
         // When it is killed outright
@@ -89,6 +93,18 @@ class MinerRestartIT {
             .satisfies(d -> assertThat(new String(d.getKey().array(), StandardCharsets.UTF_8))
                 .as("mined before the kill, still known after it").isEqualTo("e1"));
         assertThat(StageCounts.read(bootstrap, TOPICS).minerBalanced(TOPICS)).as("episodes in = examples + dead letters").isTrue();
+
+        // And a broker outage that fails the job: it restarts from its checkpoint and the process lives on to mine again
+        kafka.stop();
+        Path log = logOf("second");
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> Files.readString(log).contains("-> RESTARTING"));
+        kafka.restart();
+        episode(producer, "e6", "p7");
+        producer.flush();
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(() -> exampleIds(bootstrap).contains("e6"));
+        assertThat(again.isAlive()).as("the process did not give up").isTrue();
+        assertThat(exampleIds(bootstrap)).as("one example each, the restart repeated none").doesNotHaveDuplicates();
       } finally {
         again.destroy();
         again.waitFor();
@@ -96,13 +112,17 @@ class MinerRestartIT {
     }
   }
 
-  /** {@code attune mine} in a JVM of its own, on this test's class path, its output in the work directory. */
+  /** {@code attune mine} in a JVM of its own, on this test's class path, its output under target/ (kept for a failure's post-mortem). */
   private Process startMiner(String bootstrap, String run) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), AttuneCli.class.getName(),
         "mine", "--bootstrap-servers", bootstrap, "--work-dir", work.resolve("mine").toString());
-    File log = work.resolve("miner-" + run + ".log").toFile();
+    File log = logOf(run).toFile();
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+  }
+
+  private static Path logOf(String run) {
+    return Path.of("target", "MinerRestartIT-miner-" + run + ".log").toAbsolutePath();
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -131,6 +131,45 @@ class ServingReliabilityIT {
     assertThat(llmRequests).contains("r-good").doesNotContain("r-partly");
   }
 
+  @Test
+  void should_wait_for_topics_that_do_not_exist_yet_then_start_on_them() throws Exception {
+    Topics late = Topics.withPrefix("late.");
+    java.util.concurrent.atomic.AtomicReference<Object> started = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread starting = new Thread(() -> {
+      try {
+        started.set(ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), late, work.resolve("late-serving"),
+            work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(),
+            Tasks.defaults().instructions(), 64, 256), new IndexManager.Listener() {}));
+      } catch (RuntimeException e) {
+        started.set(e);
+      }
+    }, "late-serving");
+    starting.start();
+    // Given no topics: serving neither starts blind nor fails, it waits
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> started.get() == null && starting.isAlive());
+
+    // When the topics appear, the corpus first (serving waits for model-versions first, then reads the corpus to its end)
+    List<dev.attune.schemas.Topic<?>> allButModels = new ArrayList<>(late.all());
+    allButModels.remove(late.modelVersions());
+    EmbeddedKafka.createTopics(kafka.bootstrapServers(), allButModels, 1, (short) 1);
+    Corpus corpus = BeirDataset.bundled().firstArticles(1).corpus();
+    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      for (Corpus.Passage p : corpus.passages().subList(0, 5)) {
+        publisher.publish(late.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
+            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
+      }
+      publisher.flush();
+    }
+    EmbeddedKafka.createTopics(kafka.bootstrapServers(), late.all(), 1, (short) 1);
+
+    // Then it starts on them
+    await().atMost(Duration.ofMinutes(2)).until(() -> started.get() != null);
+    assertThat(started.get()).isInstanceOf(ServingNode.class);
+    try (ServingNode lateNode = (ServingNode) started.get()) {
+      assertThat(lateNode.indexes().corpusSize()).isEqualTo(5);
+    }
+  }
+
   /** One request's outcome under the outage. */
   private record Outcome(int status, long millis, String requestId) {}
 

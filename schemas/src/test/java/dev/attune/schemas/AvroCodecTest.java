@@ -141,6 +141,30 @@ class AvroCodecTest {
   }
 
   @Test
+  void should_decode_llm_feedback_written_before_abstention_as_not_abstained() throws Exception {
+    Schema before = AvroCodec.history(LlmFeedbackEvent.class).get(0);
+    GenericRecord old = new GenericData.Record(before);
+    old.put("eventId", "l1");
+    old.put("requestId", "r1");
+    old.put("timestampMs", 1L);
+    old.put("llmId", "m");
+    old.put("signalKind", new GenericData.EnumSymbol(before.getField("signalKind").schema(), "ANSWER_LOG_LIKELIHOOD"));
+    Schema score = before.getField("passageScores").schema().getElementType();
+    GenericRecord s = new GenericData.Record(score);
+    s.put("passageId", "p1");
+    s.put("score", -1.0);
+    old.put("passageScores", List.of(s));
+    java.nio.ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), before).encode(old);
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+
+    LlmFeedbackEvent decoded = AvroCodec.of(LlmFeedbackEvent.class).decode(bytes);
+
+    assertThat(decoded.getRequestId()).isEqualTo("r1");
+    assertThat(decoded.getAbstained()).isFalse();
+  }
+
+  @Test
   void should_reject_what_exceeds_the_limits_as_oversized() {
     EventValidator small = new EventValidator(new Limits(64, 128, 5, 8, 1));
     QueryEvent longQuery = QueryEvent.newBuilder().setEventId("e").setRequestId("r").setTimestampMs(1).setTask("qa")
