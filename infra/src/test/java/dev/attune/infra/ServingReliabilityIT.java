@@ -134,19 +134,31 @@ class ServingReliabilityIT {
   @Test
   void should_wait_for_topics_that_do_not_exist_yet_then_start_on_them() throws Exception {
     Topics late = Topics.withPrefix("late.");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
     java.util.concurrent.atomic.AtomicReference<Object> started = new java.util.concurrent.atomic.AtomicReference<>();
     Thread starting = new Thread(() -> {
       try {
         started.set(ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), late, work.resolve("late-serving"),
-            work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(),
+            work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", port, RetrievalApi.Config.open(),
             Tasks.defaults().instructions(), 64, 256), new IndexManager.Listener() {}));
       } catch (RuntimeException e) {
         started.set(e);
       }
     }, "late-serving");
     starting.start();
-    // Given no topics: serving neither starts blind nor fails, it waits
+    // Given no topics: serving neither starts blind nor fails, it waits, and its probes say so from the start
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> started.get() == null && starting.isAlive());
+    URI lateUri = URI.create("http://127.0.0.1:" + port);
+    HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(lateUri.resolve("/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(503);
+    assertThat(health.body()).contains("STARTING");
+    assertThat(HTTP.send(HttpRequest.newBuilder(lateUri.resolve("/ready")).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(503);
+    assertThat(HTTP.send(HttpRequest.newBuilder(lateUri.resolve("/v1/retrieve")).POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"x\"}"))
+        .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).as("no version live yet").isEqualTo(503);
 
     // When the topics appear, the corpus first (serving waits for model-versions first, then reads the corpus to its end)
     List<dev.attune.schemas.Topic<?>> allButModels = new ArrayList<>(late.all());
@@ -167,6 +179,8 @@ class ServingReliabilityIT {
     assertThat(started.get()).isInstanceOf(ServingNode.class);
     try (ServingNode lateNode = (ServingNode) started.get()) {
       assertThat(lateNode.indexes().corpusSize()).isEqualTo(5);
+      assertThat(HTTP.send(HttpRequest.newBuilder(lateUri.resolve("/health")).GET().build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode()).isEqualTo(200);
     }
   }
 

@@ -33,6 +33,7 @@ public final class CorpusFollower implements AutoCloseable {
 
   private static final Duration WAIT_REPORT = Duration.ofSeconds(5);
   private final Consumer<String, byte[]> consumer;
+  private final String topic;
   private final EventValidator validator;
   private final AvroCodec<PassageEvent> codec;
   private final List<TopicPartition> partitions = new ArrayList<>();
@@ -45,21 +46,28 @@ public final class CorpusFollower implements AutoCloseable {
   }
 
   /**
-   * Follows the topic through {@code consumer}, which it owns from now on; waits for the topic to
-   * exist. Passages the validator rejects (blank, over the limits) are skipped, as the miner
-   * dead-letters them: nothing is served that could never be mined.
+   * Follows the topic through {@code consumer}, which it owns from now on; the first read waits for
+   * the topic to exist. Passages the validator rejects (blank, over the limits) are skipped, as the
+   * miner dead-letters them: nothing is served that could never be mined.
    */
   CorpusFollower(Consumer<String, byte[]> consumer, Topic<PassageEvent> topic, Limits limits) {
     this.codec = topic.codec();
+    this.topic = topic.name();
     this.validator = new EventValidator(limits);
     this.consumer = consumer;
-    partitions.addAll(KafkaAccess.awaitPartitions(consumer, topic.name(), "serving", WAIT_REPORT));
+  }
+
+  /** Assigns the topic's partitions from their start, once it exists. */
+  private void assigned() {
+    if (!partitions.isEmpty()) return;
+    partitions.addAll(KafkaAccess.awaitPartitions(consumer, topic, "serving", WAIT_REPORT));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
   }
 
   /** Polls once; returns the decodable changes, already applied to the corpus. */
   public List<Change> poll(Duration timeout) {
+    assigned();
     List<Change> changes = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
       PassageEvent e;
@@ -89,6 +97,7 @@ public final class CorpusFollower implements AutoCloseable {
 
   /** Reads up to the end offsets as of now and returns every change on the way. */
   public List<Change> catchUp(Duration timeout) {
+    assigned();
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Change> changes = new ArrayList<>();
@@ -114,6 +123,7 @@ public final class CorpusFollower implements AutoCloseable {
 
   /** Next offset to read per partition, encoded as {@code partition:offset,...}. */
   public String positions() {
+    assigned();
     return encode(partitions.stream().collect(Collectors.toMap(TopicPartition::partition, consumer::position)));
   }
 

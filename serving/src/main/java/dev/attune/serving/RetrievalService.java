@@ -13,6 +13,7 @@ import dev.attune.serving.store.VersionedHits;
 import dev.attune.trainers.bridge.BridgeExample;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,6 +67,15 @@ public final class RetrievalService implements AutoCloseable {
 
   public ServingState current() {
     return state.get();
+  }
+
+  /** The serving state, or empty while no version is live yet (starting). */
+  public Optional<ServingState> live() {
+    try {
+      return Optional.of(state.get());
+    } catch (IllegalStateException starting) {
+      return Optional.empty();
+    }
   }
 
   /** Requests that found the active pointer ahead of their encoder and searched their own version. */

@@ -49,20 +49,28 @@ public final class ServingNode implements AutoCloseable {
   private ServingNode(Config config, IndexManager.Listener listener) {
     store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
     ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
-    watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
-    String desired = watcher.catchUp(STARTUP);
     bridges = new BridgeSlot(catalog, config.spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
-    bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register);
-    bridges.swap(bridgeWatcher.catchUp(STARTUP));
     CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), config.api().limits());
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers(), config.api().publishTimeout()), config.topics(),
         config.tasks(), config.maxQueryTokens(), bridges);
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
     indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
-    indexes.start(desired);
     broker = new BrokerProbe(config.bootstrapServers(), BROKER_CHECK);
+    // The API listens from the start, so a probe sees 503 (starting) rather than a closed port while
+    // the topics are awaited and the first index is built.
     http = RetrievalApi.create(service, indexes, metrics, broker, config.api()).start(config.host(), config.port());
+    try {
+      watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
+      String desired = watcher.catchUp(STARTUP);
+      bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register);
+      bridges.swap(bridgeWatcher.catchUp(STARTUP));
+      indexes.start(desired);
+    } catch (RuntimeException e) {
+      http.stop();
+      broker.close();
+      throw e;
+    }
     watcher.onChange(indexes::requestSwap);
     watcherThread = daemon(watcher, "model-watcher");
     bridgeWatcher.onChange(bridges::swap);
@@ -76,7 +84,7 @@ public final class ServingNode implements AutoCloseable {
     return t;
   }
 
-  /** Starts serving; returns once a version is live and the API listens. */
+  /** Starts serving; returns once a version is live. The API listens (answering 503) from the start. */
   public static ServingNode start(Config config, IndexManager.Listener listener) {
     return new ServingNode(config, listener);
   }

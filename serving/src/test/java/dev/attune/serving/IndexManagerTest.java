@@ -64,7 +64,7 @@ class IndexManagerTest {
     store.close();
   }
 
-  /** Wraps the real Lucene store and records every call that writes to it. */
+  /** Wraps the real Lucene store and records every call that writes to it, once the write is done. */
   final class CountingStore implements VectorStore {
     final List<String> writes = new CopyOnWriteArrayList<>();
     private LuceneVectorStore delegate;
@@ -73,19 +73,19 @@ class IndexManagerTest {
       delegate = new LuceneVectorStore(dir);
     }
 
-    @Override public void create(String version, int dimension) { writes.add("create " + version); delegate.create(version, dimension); }
-    @Override public void upsert(String version, List<StoredPassage> passages) { writes.add("upsert " + version + " " + passages.size()); delegate.upsert(version, passages); }
-    @Override public void delete(String version, List<String> ids) { writes.add("delete " + version + " " + ids); delegate.delete(version, ids); }
+    @Override public void create(String version, int dimension) { delegate.create(version, dimension); writes.add("create " + version); }
+    @Override public void upsert(String version, List<StoredPassage> passages) { delegate.upsert(version, passages); writes.add("upsert " + version + " " + passages.size()); }
+    @Override public void delete(String version, List<String> ids) { delegate.delete(version, ids); writes.add("delete " + version + " " + ids); }
     @Override public long count(String version) { return delegate.count(version); }
     @Override public List<SearchHit> search(String version, float[] query, int k, SearchFilter filter) { return delegate.search(version, query, k, filter); }
     @Override public void scan(String version, int batch, Consumer<List<StoredPassage>> sink) { delegate.scan(version, batch, sink); }
     @Override public VersionedHits searchActive(float[] query, int k, SearchFilter filter) { return delegate.searchActive(query, k, filter); }
-    @Override public void activate(String version) { writes.add("activate " + version); delegate.activate(version); }
+    @Override public void activate(String version) { delegate.activate(version); writes.add("activate " + version); }
     @Override public Optional<String> active() { return delegate.active(); }
     @Override public List<String> versions() { return delegate.versions(); }
-    @Override public void setMetadata(String version, Map<String, String> metadata) { writes.add("metadata " + version + " " + metadata.keySet()); delegate.setMetadata(version, metadata); }
+    @Override public void setMetadata(String version, Map<String, String> metadata) { delegate.setMetadata(version, metadata); writes.add("metadata " + version + " " + metadata.keySet()); }
     @Override public Map<String, String> metadata(String version) { return delegate.metadata(version); }
-    @Override public void drop(String version) { writes.add("drop " + version); delegate.drop(version); }
+    @Override public void drop(String version) { delegate.drop(version); writes.add("drop " + version); }
     @Override public void close() { if (delegate != null) delegate.close(); }
   }
 
@@ -105,6 +105,8 @@ class IndexManagerTest {
   private IndexManager start(String model) {
     consumer.updatePartitions(CORPUS.name(), List.of(new PartitionInfo(CORPUS.name(), 0, null, null, null)));
     consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    // MockConsumer queues records only on an assigned partition; the follower itself assigns at its first read.
+    consumer.assign(List.of(PARTITION));
     CorpusFollower follower = new CorpusFollower(consumer, CORPUS, dev.attune.schemas.Limits.defaults());
     publish("nile", "Rivers", "The Nile is the longest river in Africa. It flows north into the Mediterranean Sea.");
     publish("etna", "Volcanoes", "Mount Etna is an active volcano on the east coast of Sicily. It erupts often.");

@@ -42,6 +42,7 @@ public final class RetrievalApi {
   public static final int MAX_K = 100;
   public static final int MAX_FILTER_VALUES = 1_000;
   private static final String STARTED = "attune.started";
+  private static final String STARTING = "STARTING";
   private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready");
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
@@ -109,9 +110,12 @@ public final class RetrievalApi {
       String route = ROUTES.contains(ctx.path()) ? ctx.path() : "other";
       if (started != null) metrics.observe(route, ctx.statusCode(), (System.nanoTime() - started) / 1e9);
     });
-    // Liveness: 200 while the process serves; the body says what is degraded.
-    app.get("/health", ctx -> ctx.json(health(service, broker)));
-    // Readiness: 503 while the broker is unreachable (requests would fail with 503) or no index is live.
+    // Liveness: 503 while starting (no version live yet), then 200; the body says what is degraded.
+    app.get("/health", ctx -> {
+      Map<String, Object> body = health(service, broker);
+      ctx.status(STARTING.equals(body.get("status")) ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK).json(body);
+    });
+    // Readiness: 503 while starting or while the broker is unreachable (requests would fail with 503).
     app.get("/ready", ctx -> {
       Map<String, Object> body = health(service, broker);
       ctx.status("UP".equals(body.get("status")) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
@@ -163,9 +167,9 @@ public final class RetrievalApi {
 
   private static Map<String, Object> health(RetrievalService service, BrokerProbe broker) {
     BrokerProbe.State b = broker.state();
-    ServingState s = service.current();
+    ServingState s = service.live().orElse(null);
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", b.reachable() && s != null ? "UP" : "DEGRADED");
+    body.put("status", s == null ? STARTING : b.reachable() ? "UP" : "DEGRADED");
     body.put("broker", Map.of("reachable", b.reachable(), "detail", b.detail(), "checkedAtMs", b.checkedAtMs()));
     body.put("modelVersion", s == null ? null : s.modelVersion());
     body.put("indexVersion", s == null ? null : s.indexVersion());
