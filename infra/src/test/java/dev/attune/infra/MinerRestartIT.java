@@ -3,6 +3,7 @@ package dev.attune.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.attune.infra.cli.AttuneCli;
 import dev.attune.infra.demo.StageCounts;
 import dev.attune.infra.kafka.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.client.AttuneClient;
-import dev.attune.infra.bench.TrainerBench;
+import dev.attune.infra.bench.BenchExamples;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.kafka.EmbeddedKafka;
 import dev.attune.infra.replay.UnigramLmScorer;
@@ -76,7 +76,7 @@ class QueryRoundIT {
           return allowed.contains(pair) ? null : "unpaired: " + pair;
         });
 
-        List<TrainingExample> examples = TrainerBench.examples(data, 48, 1);
+        List<TrainingExample> examples = BenchExamples.examples(data, 48, 1);
         Fixtures.publishExamples(kafka.bootstrapServers(), topics, examples.subList(0, 24));
         List<ModelVersion> decisions = new CopyOnWriteArrayList<>();
         TrainerConfig training = TrainerConfig.defaults().withBatch(4, 1, 1).withLengths(32, 64).withMaxSteps(2).withSchedule(1, 2e-5f, 0);

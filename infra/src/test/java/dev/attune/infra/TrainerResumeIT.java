@@ -3,7 +3,7 @@ package dev.attune.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.attune.infra.bench.TrainerBench;
+import dev.attune.infra.bench.BenchExamples;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.kafka.EmbeddedKafka;
 import dev.attune.schemas.ModelStatus;
@@ -50,7 +50,7 @@ class TrainerResumeIT {
       Topics topics = Topics.defaults();
       EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 2, (short) 1);
       BeirDataset data = BeirDataset.bundled().firstArticles(1);
-      List<TrainingExample> all = TrainerBench.examples(data, 48, 1);
+      List<TrainingExample> all = BenchExamples.examples(data, 48, 1);
       Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
       Fixtures.publishExamples(kafka.bootstrapServers(), topics, all.subList(0, 32));
       ModelRegistry registry = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15);

@@ -1,4 +1,4 @@
-package dev.attune.infra.train;
+package dev.attune.infra.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.attune.infra;
+package dev.attune.infra.cli;
 
 import dev.attune.infra.demo.StageCounts;
 import dev.attune.schemas.ModelKind;
@@ -52,7 +52,7 @@ final class ModelsCommand {
 
   @Command(name = "list", description = "Every version's latest status, metrics and lineage; * marks the one served.")
   static final class ListCommand implements Callable<Integer> {
-    @Mixin AttuneCli.KafkaOptions kafka;
+    @Mixin KafkaOptions kafka;
 
     @Mixin KindOption kind;
 
@@ -86,7 +86,7 @@ final class ModelsCommand {
 
   @Command(name = "promote", description = "Serve a version now, whatever the trainer decided about it.")
   static final class PromoteCommand implements Callable<Integer> {
-    @Mixin AttuneCli.KafkaOptions kafka;
+    @Mixin KafkaOptions kafka;
     @Mixin KindOption kind;
     @Parameters(index = "0", description = "Version number, e.g. 3 for retriever-v3.") int version;
 
@@ -100,7 +100,7 @@ final class ModelsCommand {
 
   @Command(name = "rollback", description = "Serve an earlier version (default: the one before the current); 0 is the pretrained base retriever, or no bridge.")
   static final class RollbackCommand implements Callable<Integer> {
-    @Mixin AttuneCli.KafkaOptions kafka;
+    @Mixin KafkaOptions kafka;
     @Mixin KindOption kind;
     @Option(names = "--to", description = "Version to serve; default: the previously promoted one.") Integer to;
 

@@ -1,4 +1,4 @@
-package dev.attune.infra.train;
+package dev.attune.infra.cli;
 
 import dev.attune.trainers.train.QueryTuning;
 import dev.attune.trainers.train.TrainerConfig;

@@ -1,5 +1,8 @@
-package dev.attune.infra.replay;
+package dev.attune.infra.cli;
 
+import dev.attune.infra.replay.OpenAiCompatibleScorer;
+import dev.attune.infra.replay.UnigramLmScorer;
+import dev.attune.infra.replay.ScorerReward;
 import dev.attune.trainers.eval.LlmScorer;
 
 import dev.attune.streams.mining.SilverSearchConfig;

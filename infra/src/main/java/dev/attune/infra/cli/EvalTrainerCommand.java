@@ -1,11 +1,10 @@
-package dev.attune.infra.train;
+package dev.attune.infra.cli;
 
-import dev.attune.infra.AttuneCli;
+import dev.attune.infra.train.OfflineExamples;
 import dev.attune.infra.bench.PeakMemory;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.data.QuerySplit;
 import dev.attune.infra.demo.DemoConfig;
-import dev.attune.infra.replay.LlmOptions;
 import dev.attune.infra.replay.OfflineReplay;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
@@ -35,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,7 +60,7 @@ public final class EvalTrainerCommand implements Callable<Integer> {
   @Option(names = "--eval", description = "Evaluation questions, never traffic (default: the default demo's).") Integer eval;
   @Option(names = "--rounds", defaultValue = "query,full", split = ",", description = "Round kinds to train side by side: query, full (default: ${DEFAULT-VALUE}).")
   List<String> rounds;
-  @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5", description = AttuneCli.BASE_MODEL) String baseModel;
+  @CommandLine.Mixin BaseModelOption baseModel;
   @Option(names = "--tasks", description = "Properties file with <task>.instruction and <task>.distillation (NONE, KL, STABILISED); default: the built-in catalogue.")
   Path tasksFile;
   @Option(names = "--work-dir", defaultValue = ".attune/eval-trainer") Path workDir;
@@ -82,8 +82,8 @@ public final class EvalTrainerCommand implements Callable<Integer> {
     QuerySplit split = QuerySplit.of(data.queries(), eval != null ? eval : demo.evalQueries(), 0, traffic != null ? traffic : demo.replayQueries());
     TrainerConfig config = training.over(demo.training());
     List<RoundKind> kinds = rounds.stream().map(EvalTrainerCommand::kind).toList();
-    ModelSpec spec = ModelSpec.resolve(baseModel);
-    AttuneCli.deleteTree(workDir);
+    ModelSpec spec = baseModel.spec();
+    Lifecycle.deleteTree(workDir);
     ModelRegistry registry = new ModelRegistry(workDir.resolve("models"), spec);
     Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
     Truncation serving = Truncation.SERVING;

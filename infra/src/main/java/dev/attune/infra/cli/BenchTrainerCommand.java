@@ -1,7 +1,9 @@
-package dev.attune.infra.bench;
+package dev.attune.infra.cli;
 
+import dev.attune.infra.bench.PeakMemory;
 import ai.djl.Device;
 import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.bench.BenchExamples;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.serving.Corpus;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,8 +34,8 @@ import picocli.CommandLine.Option;
  * batch of each encoder are warm-up and not counted.
  */
 @Command(name = "bench-trainer", description = "Training examples/s and peak memory, and re-embedding passages/s with ONNX Runtime vs DJL eager.")
-public final class TrainerBench implements Callable<Integer> {
-  @Option(names = "--base-model", defaultValue = "bge-small-en-v1.5") String baseModel;
+final class BenchTrainerCommand implements Callable<Integer> {
+  @CommandLine.Mixin BaseModelOption baseModel;
   @Option(names = "--batch", defaultValue = "32", description = "Queries per step (default: ${DEFAULT-VALUE}).") int batch;
   @Option(names = "--length", defaultValue = "128", description = "Token length of queries and passages (default: ${DEFAULT-VALUE}).") int length;
   @Option(names = "--negatives", defaultValue = "1", description = "Negatives per query next to its positive (default: ${DEFAULT-VALUE}).") int negatives;
@@ -42,7 +45,7 @@ public final class TrainerBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelSpec spec = ModelSpec.resolve(baseModel);
+    ModelSpec spec = baseModel.spec();
     Path dir = Files.createTempDirectory("attune-bench-trainer");
     Path modelDir = spec.materializeBase(dir.resolve("base"));
     BeirDataset data = BeirDataset.bundled();
@@ -50,7 +53,7 @@ public final class TrainerBench implements Callable<Integer> {
     System.out.printf("bench-trainer: %s on %s, %d cores, max heap %d MB%n", spec.name(), device, Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
 
-    List<TrainingExample> examples = examples(data, batch * (steps + 1), negatives);
+    List<TrainingExample> examples = BenchExamples.examples(data, batch * (steps + 1), negatives);
     TrainerConfig config = TrainerConfig.defaults().withBatch(batch, 1, negatives).withLengths(length, length)
         .withMaxSteps(steps + 1).withSchedule(1, 2e-5f, 0);
     List<Long> stepNanos = new ArrayList<>();
@@ -80,32 +83,6 @@ public final class TrainerBench implements Callable<Integer> {
     System.out.printf("re-embedding %d passages (limit %d tokens, length-sorted batches of 32): ONNX Runtime %.1f passages/s, DJL eager %.1f passages/s (%.2fx)%n",
         texts.size(), embedLength, onnx, djl, onnx / djl);
     return 0;
-  }
-
-  /** Question, its labeled passage as (human-labelled) positive, random other passages as negatives with lower teacher scores, its answers. */
-  public static List<TrainingExample> examples(BeirDataset data, int count, int negatives) {
-    Map<String, Corpus.Passage> byId = new java.util.HashMap<>();
-    data.corpus().passages().forEach(p -> byId.put(p.id(), p));
-    List<Corpus.Passage> all = data.corpus().passages();
-    Random random = new Random(7);
-    List<TrainingExample> out = new ArrayList<>();
-    for (RetrievalMetrics.Judged q : data.queries()) {
-      if (out.size() == count) break;
-      Corpus.Passage positive = byId.get(q.relevant().iterator().next());
-      List<TrainingPassage> candidates = new ArrayList<>();
-      candidates.add(new TrainingPassage(positive.id(), positive.title(), positive.text(), 1, -0.5));
-      List<String> negativeIds = new ArrayList<>();
-      while (negativeIds.size() < negatives) {
-        Corpus.Passage p = all.get(random.nextInt(all.size()));
-        if (p.id().equals(positive.id()) || negativeIds.contains(p.id())) continue;
-        negativeIds.add(p.id());
-        candidates.add(new TrainingPassage(p.id(), p.title(), p.text(), 1 + negativeIds.size(), -3.0));
-      }
-      out.add(TrainingExample.newBuilder().setExampleId(q.queryId()).setCreatedAtMs(0).setTask("qa").setQuery(q.text())
-          .setRetrieverVersion("retriever-v0").setPositives(List.of(positive.id())).setHumanLabels(List.of(positive.id()))
-          .setHardNegatives(negativeIds).setAnswers(q.answers()).setCandidates(candidates).build());
-    }
-    return out;
   }
 
   private static double passagesPerSecond(Encoder encoder, List<String> texts) {

@@ -1,4 +1,4 @@
-package dev.attune.infra.bridge;
+package dev.attune.infra.cli;
 
 import dev.attune.trainers.bridge.BridgeConfig;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.attune.infra;
+package dev.attune.infra.cli;
 
 import dev.attune.schemas.Limits;
 import picocli.CommandLine.Option;

@@ -1,7 +1,8 @@
-package dev.attune.infra.bridge;
+package dev.attune.infra.cli;
 
+import dev.attune.infra.bridge.BridgeTable;
+import dev.attune.infra.bridge.OfflineSilver;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.replay.LlmOptions;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.serving.Corpus;
@@ -71,7 +72,7 @@ public final class EvalBridgeCommand implements Callable<Integer> {
           BertEncoder.load(encoder.version(), registry.dir(0), ModelSpec.BGE_SMALL_EN_V15, config.maxPassageTokens(), BertEncoder.defaultDevice()),
           registry.dir(0), Tasks.defaults().instructions())) {
         Path dir = workDir.resolve("bridge-v1");
-        dev.attune.infra.AttuneCli.deleteTree(dir);
+        Lifecycle.deleteTree(dir);
         BridgeService.Comparison comparison = BridgeService.trainAndCompare(config, "bridge-v1", model, train, heldOut, embeddings,
             llm.reward(scorer), dir, null, RetrieverTrainer.StepListener.NONE, bridge.topK(), Map.of(), ModelSpec.BGE_SMALL_EN_V15,
             Tasks.defaults().instructions());

@@ -1,0 +1,39 @@
+package dev.attune.infra.cli;
+
+import dev.attune.streams.assembler.AssemblerConfig;
+import dev.attune.streams.assembler.EpisodeAssembler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code attune assemble}: the Kafka Streams assembler alone; options left out keep {@link AssemblerConfig#defaults}. */
+@Command(name = "assemble", description = "Run the Kafka Streams episode assembler against an external Kafka.")
+final class AssembleCommand implements Callable<Integer> {
+  @CommandLine.Mixin KafkaOptions kafka;
+  @Option(names = "--state-dir", defaultValue = ".attune/streams") Path stateDir;
+  @Option(names = "--replication-factor", description = "Replication of the internal topics (default: the assembler's, 1).") Integer replication;
+  @Option(names = "--window", description = "Event-time episode window (ISO-8601) (default: the assembler's, PT30S).") Duration window;
+  @Option(names = "--grace", description = "Grace for late events after the window (ISO-8601) (default: the assembler's, PT10S).") Duration grace;
+  @Option(names = "--missing-llm-feedback",
+      description = "EMIT_HUMAN_ONLY or DEAD_LETTER for episodes closed without LLM feedback (default: the assembler's, EMIT_HUMAN_ONLY).")
+  AssemblerConfig.MissingLlmFeedback missingLlm;
+  @CommandLine.Mixin LimitsOptions limits;
+
+  @Override
+  public Integer call() throws Exception {
+    AssemblerConfig d = AssemblerConfig.defaults(kafka.bootstrap, stateDir);
+    AssemblerConfig config = new AssemblerConfig(d.bootstrapServers(), d.applicationId(), d.topics(),
+        window == null ? d.window() : window, grace == null ? d.grace() : grace, missingLlm == null ? d.missingLlmFeedback() : missingLlm,
+        d.closedRetention(), d.closeCheckInterval(), d.closeWhenComplete(), stateDir, replication == null ? d.replicationFactor() : replication,
+        limits.limits(), d.restarts());
+    CompletableFuture<String> gaveUp = new CompletableFuture<>();
+    var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2),
+        failure -> gaveUp.complete("assembler gave up after " + config.restarts().attempts() + " restarts: " + failure));
+    System.out.println("assembler RUNNING");
+    return Lifecycle.runUntilStopped(() -> streams.close(Duration.ofSeconds(30)), gaveUp);
+  }
+}

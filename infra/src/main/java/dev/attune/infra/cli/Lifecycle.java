@@ -1,0 +1,38 @@
+package dev.attune.infra.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/** How a long-running command lives and ends, and the work directories commands start clean. */
+final class Lifecycle {
+  private Lifecycle() {}
+
+  static void blockUntilInterrupted(AutoCloseable resource) throws Exception {
+    runUntilStopped(resource, new CompletableFuture<>());
+  }
+
+  /**
+   * Runs until the process is interrupted (exit code 0) or {@code failure} completes with why the
+   * stage gave up (exit code 1, so an orchestrator restarts it); closes {@code resource} either way.
+   */
+  static int runUntilStopped(AutoCloseable resource, CompletableFuture<String> failure) throws Exception {
+    CompletableFuture<String> stop = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.complete(null)));
+    String why;
+    try {
+      why = (String) CompletableFuture.anyOf(stop, failure).get();
+    } finally {
+      resource.close();
+    }
+    if (why == null) return 0;
+    System.err.println(why);
+    return 1;
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(dir)) return;
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+    }
+  }
+}

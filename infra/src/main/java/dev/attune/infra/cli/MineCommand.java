@@ -1,0 +1,56 @@
+package dev.attune.infra.cli;
+
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.PreferenceMiningJob;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code attune mine}: the Flink mining job on a local MiniCluster, resumed from its checkpoints, exiting when it fails for good. */
+@Command(name = "mine", description = "Run the Flink preference-mining job on a local MiniCluster against an external Kafka (or submit the streams job jar to a cluster).")
+final class MineCommand implements Callable<Integer> {
+  @CommandLine.Mixin KafkaOptions kafka;
+  @Option(names = "--work-dir", defaultValue = ".attune/mine", description = "Where the job keeps its state (default: ${DEFAULT-VALUE}).") Path workDir;
+  @Option(names = "--checkpoint-dir", description = "Checkpoints, kept across restarts and resumed from on start (default: <work-dir>/checkpoints).") Path checkpointDir;
+  @CommandLine.Mixin LimitsOptions limits;
+
+  @Override
+  public Integer call() throws Exception {
+    MiningJobConfig defaults = MiningJobConfig.defaults(kafka.bootstrap);
+    MiningJobConfig config = defaults.withRules(defaults.rules().withLimits(limits.limits()));
+    Path checkpoints = checkpointDir != null ? checkpointDir : workDir.resolve("checkpoints");
+    var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults());
+    System.out.println("mining job " + job.getJobID() + " running, checkpoints in " + checkpoints);
+    // The job ends only by failing for good (its restarts spent) or by being cancelled: either way this process ends.
+    CompletableFuture<String> ended = job.getJobExecutionResult()
+        .handle((result, failure) -> "mining job ended: " + (failure == null ? "finished" : failure.getMessage()));
+    var states = reportStates(job);
+    return Lifecycle.runUntilStopped(() -> {
+      states.shutdownNow();
+      if (!ended.isDone()) job.cancel().get();
+    }, ended);
+  }
+
+  /** Prints each change of the job's state (a restart after a failure shows as RESTARTING), for whoever watches the process. */
+  private static java.util.concurrent.ScheduledExecutorService reportStates(org.apache.flink.core.execution.JobClient job) {
+    var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mining-job-state");
+      t.setDaemon(true);
+      return t;
+    });
+    String[] last = {null};
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        String now = job.getJobStatus().get().name();
+        if (!now.equals(last[0])) System.out.println("mining job " + (last[0] == null ? "" : last[0] + " -> ") + now);
+        last[0] = now;
+      } catch (Exception e) {
+        // The job is gone; its end is reported through the execution result.
+      }
+    }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    return timer;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.attune.infra.cli;
+
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.infra.replay.Replayer;
+import dev.attune.trainers.eval.LlmScorer;
+import dev.attune.trainers.model.Progress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code attune replay}: drives a running service with a BEIR query set and an LLM scorer. */
+@Command(name = "replay", description = "Drive a running service with a BEIR query set and an LLM scorer.")
+final class ReplayCommand implements Callable<Integer> {
+  @Option(names = "--service", defaultValue = "http://localhost:8080") URI service;
+  @Option(names = "--queries", description = "BEIR directory; default: the bundled SQuAD dev.") Path queries;
+  @Option(names = "--limit", defaultValue = "500") int limit;
+  @Option(names = "--k", defaultValue = "10") int k;
+  @CommandLine.Mixin LlmOptions llm;
+
+  @Override
+  public Integer call() throws Exception {
+    BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
+    var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
+    try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
+      var summary = new Replayer(service, scorer, k).replay(sample, Progress.every("replay", sample.size(), 10_000));
+      System.out.printf("replayed %d queries, %d feedback events, %d failures%n", summary.queries(), summary.feedbackEvents(), summary.failures());
+      return summary.failures() == 0 ? 0 : 1;
+    }
+  }
+}
