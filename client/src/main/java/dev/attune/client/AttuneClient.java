@@ -59,10 +59,17 @@ public final class AttuneClient {
 
   /**
    * The LLM's view of the passages: a score per passage id of kind {@code signalKind}
-   * (ANSWER_LOG_LIKELIHOOD, CROSS_ATTENTION or DOWNSTREAM_REWARD), and optionally its answer.
+   * (ANSWER_LOG_LIKELIHOOD, CROSS_ATTENTION or DOWNSTREAM_REWARD), and optionally its answer;
+   * {@code abstained} true when the LLM declared it could not answer (its scores then make no
+   * positive), which is not the same as leaving the answer out.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record LlmFeedback(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward) {}
+  public record LlmFeedback(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward,
+      Boolean abstained) {
+    public LlmFeedback(String llmId, String signalKind, Map<String, Double> scores, String answer, Double sequenceReward) {
+      this(llmId, signalKind, scores, answer, sequenceReward, null);
+    }
+  }
 
   /** Human labels: passages judged relevant, and accepted answers. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

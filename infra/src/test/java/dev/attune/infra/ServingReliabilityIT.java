@@ -123,12 +123,16 @@ class ServingReliabilityIT {
         "{\"requestId\":\"r-partly\",\"llm\":{\"llmId\":\"m\",\"scores\":{\"p1\":-1.0}},\"human\":{\"answers\":[null]}}");
     assertThat(partly.statusCode()).isEqualTo(400);
     assertThat(partly.body()).contains("answer is null");
-    HttpResponse<String> good = post("/v1/feedback", "{\"requestId\":\"r-good\",\"llm\":{\"llmId\":\"m\",\"scores\":{\"p1\":-1.0}}}");
+    HttpResponse<String> good = post("/v1/feedback",
+        "{\"requestId\":\"r-good\",\"llm\":{\"llmId\":\"m\",\"scores\":{\"p1\":-1.0},\"abstained\":true}}");
     assertThat(good.statusCode()).isEqualTo(202);
-    Set<String> llmRequests = new HashSet<>();
+    Map<String, Boolean> abstainedByRequest = new java.util.HashMap<>();
     AvroCodec<LlmFeedbackEvent> codec = AvroCodec.of(LlmFeedbackEvent.class);
-    StageCounts.readAll(kafka.bootstrapServers(), TOPICS.llmFeedback().name(), v -> llmRequests.add(codec.decode(v).getRequestId()));
-    assertThat(llmRequests).contains("r-good").doesNotContain("r-partly");
+    StageCounts.readAll(kafka.bootstrapServers(), TOPICS.llmFeedback().name(), v -> {
+      LlmFeedbackEvent e = codec.decode(v);
+      abstainedByRequest.put(e.getRequestId(), e.getAbstained());
+    });
+    assertThat(abstainedByRequest).containsEntry("r-good", true).doesNotContainKey("r-partly");
   }
 
   @Test

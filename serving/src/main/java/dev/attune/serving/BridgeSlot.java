@@ -1,5 +1,8 @@
 package dev.attune.serving;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import ai.djl.Device;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelVersion;
@@ -25,6 +28,7 @@ import java.util.function.Function;
  * k as is.
  */
 public final class BridgeSlot implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeSlot.class);
   public static final String NONE = ModelRegistry.name(ModelKind.BRIDGE, 0);
   private static final int CACHED_TEXTS = 50_000;
 
@@ -62,7 +66,7 @@ public final class BridgeSlot implements AutoCloseable {
       lock.writeLock().unlock();
     }
     if (old != null) old.close();
-    System.out.printf("serving: bridge %s live%n", name);
+    LOG.info(String.format(Locale.ROOT, "bridge %s live", name));
   }
 
   /** The bridge with its encoder: its own fine-tuned one, or the retriever it names (opened here, owned by the bridge). */

@@ -1,5 +1,8 @@
 package dev.attune.serving;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import dev.attune.serving.store.StoredPassage;
 import dev.attune.serving.store.VectorStore;
 import dev.attune.trainers.model.Encoder;
@@ -38,6 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * whatever a crash left half-built.
  */
 public final class IndexManager implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(IndexManager.class);
   /** Build and catch-up settings. */
   public record Config(int maxPassageTokens, int embedBatch, int upsertBatch, Duration catchUpTimeout, IndexVerifier.Config verify) {
     public static Config defaults(int maxPassageTokens) {
@@ -163,7 +167,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
       try {
         return new ServingState(encoder(desiredModel), desiredModel, index);
       } catch (RuntimeException e) {
-        System.err.printf("serving: cannot open %s to serve on restored index %s (%s); serving %s itself%n", desiredModel, index, e.getMessage(), index);
+        LOG.warn(String.format(Locale.ROOT, "cannot open %s to serve on restored index %s (%s); serving %s itself", desiredModel, index, e.getMessage(), index));
       }
     }
     return new ServingState(encoder(index), index, index);
@@ -174,14 +178,14 @@ public final class IndexManager implements Runnable, AutoCloseable {
     Map<String, String> meta = store.metadata(index);
     String model = meta.get(MODEL);
     if (!COMPLETE.equals(meta.get(STATE)) || model == null || !model.equals(index) || !models.knows(model)) {
-      System.err.printf("serving: index %s is not usable after restart (state %s, model %s); rebuilding%n", index, meta.get(STATE), model);
+      LOG.warn(String.format(Locale.ROOT, "index %s is not usable after restart (state %s, model %s); rebuilding", index, meta.get(STATE), model));
       return false;
     }
     Map<Integer, Long> seen = CorpusFollower.decode(meta.get(OFFSETS));
     List<CorpusFollower.Change> missed = history.stream()
         .filter(c -> c.offset() >= seen.getOrDefault(c.partition(), 0L)).toList();
     apply(index, missed);
-    System.out.printf("serving: restored index %s, caught up %d corpus changes%n", index, missed.size());
+    LOG.info(String.format(Locale.ROOT, "restored index %s, caught up %d corpus changes", index, missed.size()));
     return true;
   }
 
@@ -259,7 +263,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
           listener.swapped(swap);
           p.result().complete(swap);
         } catch (RuntimeException e) {
-          System.err.printf("serving: swap to %s failed, still serving %s: %s%n", p.model(), current().modelVersion(), e.getMessage());
+          LOG.warn(String.format(Locale.ROOT, "swap to %s failed, still serving %s: %s", p.model(), current().modelVersion(), e.getMessage()));
           listener.failed(p.model(), e);
           p.result().completeExceptionally(e);
         }
@@ -272,7 +276,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
         unapplied.clear();
       } catch (RuntimeException e) {
         // Kept and retried on the next round: a store hiccup must not lose corpus changes.
-        System.err.println("serving: applying " + unapplied.size() + " corpus changes failed, will retry: " + e.getMessage());
+        LOG.warn("applying " + unapplied.size() + " corpus changes failed, will retry: " + e.getMessage());
       }
     }
   }
@@ -305,8 +309,8 @@ public final class IndexManager implements Runnable, AutoCloseable {
         for (String v : store.versions()) if (!v.equals(index)) store.drop(v);
       }
       SwapKind how = kept && kind == SwapKind.BUILD ? SwapKind.QUERY_ENCODER : kind;
-      System.out.printf("serving: now on %s searching index %s (%d passages, %d embedded, %d changes caught up, smoke recall %.2f)%n",
-          model, index, verified.points(), embedded, caughtUp, verified.smokeRecall());
+      LOG.info(String.format(Locale.ROOT, "now on %s searching index %s (%d passages, %d embedded, %d changes caught up, smoke recall %.2f)",
+          model, index, verified.points(), embedded, caughtUp, verified.smokeRecall()));
       return new Swap(how, from == null ? "-" : from.modelVersion(), model, index, verified.points(), embedded, caughtUp, verified.smokeRecall(),
           (System.nanoTime() - start) / 1e9);
     } catch (RuntimeException e) {

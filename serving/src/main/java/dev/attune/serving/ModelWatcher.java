@@ -1,5 +1,8 @@
 package dev.attune.serving;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.ModelKind;
@@ -27,6 +30,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * history makes a restarted server land on the same answer as one that never stopped.
  */
 public final class ModelWatcher implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelWatcher.class);
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroCodec<ModelVersion> codec;
   private final ModelKind kind;
@@ -80,11 +84,11 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
       readOnce();
       String now = desired();
       if (!now.equals(before)) {
-        System.out.printf("serving: %s decision changed %s -> %s%n", kind.name().toLowerCase(java.util.Locale.ROOT), before, now);
+        LOG.info(String.format(Locale.ROOT, "%s decision changed %s -> %s", kind.name().toLowerCase(java.util.Locale.ROOT), before, now));
         try {
           onChange.accept(now);
         } catch (RuntimeException e) {
-          System.err.println("serving: cannot act on " + now + ": " + e.getMessage());
+          LOG.warn("cannot act on " + now + ": " + e.getMessage());
         }
       }
     }
@@ -97,7 +101,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
       try {
         v = codec.decode(r.value());
       } catch (EventDecodingException e) {
-        System.err.println("serving: skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
+        LOG.warn("skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
         continue;
       }
       if (v.getKind() != kind) continue;

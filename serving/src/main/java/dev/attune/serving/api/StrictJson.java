@@ -60,9 +60,11 @@ final class StrictJson {
     } catch (MismatchedInputException e) {
       String field = path(e);
       String expected = expected(e.getTargetType());
-      throw new BadRequestResponse(field.isEmpty()
-          ? "body must be a JSON object"
-          : "field '" + field + "' must be " + expected);
+      if (field.isEmpty()) {
+        boolean trailing = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token");
+        throw new BadRequestResponse(trailing ? "body has content after its JSON object" : "body must be a JSON object");
+      }
+      throw new BadRequestResponse("field '" + field + "' must be " + expected);
     } catch (JsonMappingException e) {
       throw new BadRequestResponse("field '" + path(e) + "' is invalid");
     } catch (JacksonException e) {

@@ -20,12 +20,13 @@ public class EpisodePreferences {
     this.llmTopK = new HashMap<>(llmTopK);
   }
 
-  /** Human labels and each LLM's top-K, over the passages the corpus still holds. */
+  /** Human labels and each LLM's top-K (none for a flat signal), over the passages the corpus still holds. */
   public static EpisodePreferences of(
       FeedbackEpisode episode, TeacherSignal signal, Function<String, CorpusUpdate> passages, int k) {
     List<String> human = episode.getRelevantPassageIds().stream().filter(id -> !passages.apply(id).deleted).toList();
     Map<String, List<String>> topK = new HashMap<>();
-    signal.perLlm().forEach((llm, scores) -> {
+    // A flat signal's top K is arbitrary: it would only add noise to the overlap statistics.
+    if (!signal.flat()) signal.perLlm().forEach((llm, scores) -> {
       Map<String, Double> live = new LinkedHashMap<>();
       scores.forEach((id, s) -> {
         if (!passages.apply(id).deleted) live.put(id, s);

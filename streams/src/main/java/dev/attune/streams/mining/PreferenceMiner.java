@@ -181,7 +181,8 @@ public final class PreferenceMiner extends KeyedBroadcastProcessFunction<String,
       return true;
     }
     out.collect(new KeyedBytes(episode.getRequestId(), example));
-    for (SilverSequence s : SilverSearch.sequences(episode, signal, state::get, config.silver(), now)) {
+    // A flat signal ranks nothing, so it makes no silver label either; it still reaches the teacher distributions.
+    for (SilverSequence s : signal.flat() ? List.<SilverSequence>of() : SilverSearch.sequences(episode, signal, state::get, config.silver(), now)) {
       ctx.output(SILVER, new KeyedBytes(episode.getRequestId(), silver.encode(s)));
     }
     if (signal.kind() != null) {

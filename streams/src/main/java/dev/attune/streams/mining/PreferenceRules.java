@@ -60,7 +60,8 @@ public final class PreferenceRules {
     signal.mean().forEach((id, score) -> {
       if (live.apply(id)) teacher.put(id, score);
     });
-    List<String> topK = TeacherSignal.topK(teacher, config.positivesTopK());
+    // A flat distribution is kept (the LLM's measurement) but ranks nothing: no LLM positive, so no LLM-dispreferred negative.
+    List<String> topK = signal.flat() ? List.of() : TeacherSignal.topK(teacher, config.positivesTopK());
 
     Set<String> relevant = new LinkedHashSet<>(episode.getRelevantPassageIds());
     List<String> labeled = relevant.stream().filter(live::apply).toList();

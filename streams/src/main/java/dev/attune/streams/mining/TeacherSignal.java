@@ -15,15 +15,22 @@ import java.util.Set;
 /**
  * The LLM feedback of one episode that teaches: the events of the first signal kind in the priority
  * list that the episode has, with scores averaged per passage (overall and per LLM). Feedback whose
- * LLM abstained is left out, and a distribution too flat to say which passage helped ({@link
- * MiningConfig#maxTeacherEntropy()}) teaches nothing: both give the empty signal, with the reason.
+ * LLM abstained is left out (all of it abstaining gives the empty signal, with the reason). A
+ * distribution too flat to say which passage helped ({@link MiningConfig#maxTeacherEntropy()}) is
+ * kept as the LLM's measurement but marked {@code flat}: it makes no positive.
  *
  * @param kind the chosen kind, or null when the episode has no LLM feedback that teaches
  * @param mean passage id → mean score over the chosen events, in first-scored order
  * @param perLlm llm id → (passage id → mean score of that LLM)
- * @param silence why an episode with LLM feedback has no signal (abstained, flat), else null
+ * @param silence why an episode with LLM feedback has no signal (the LLM abstained), or why its
+ *     signal cannot rank (flat), else null
  */
 public record TeacherSignal(SignalKind kind, Map<String, Double> mean, Map<String, Map<String, Double>> perLlm, String silence) {
+
+  /** Whether the signal is too flat to say which passage helped: it makes no LLM positive. */
+  public boolean flat() {
+    return kind != null && silence != null;
+  }
 
   public static TeacherSignal of(FeedbackEpisode episode, MiningConfig config) {
     boolean abstained = false;
@@ -47,13 +54,11 @@ public record TeacherSignal(SignalKind kind, Map<String, Double> mean, Map<Strin
       }
       Map<String, Double> mean = means(all);
       double entropy = normalisedEntropy(mean, config.teacherTemperature());
-      if (entropy >= config.maxTeacherEntropy()) {
-        return silent(String.format(Locale.ROOT, "the %s distribution is flat (normalised entropy %.4f >= %.4f)",
-            kind, entropy, config.maxTeacherEntropy()));
-      }
+      String flat = entropy < config.maxTeacherEntropy() ? null
+          : String.format(Locale.ROOT, "the %s distribution is flat (normalised entropy %.4f >= %.4f)", kind, entropy, config.maxTeacherEntropy());
       Map<String, Map<String, Double>> perLlm = new LinkedHashMap<>();
       byLlm.forEach((llm, scores) -> perLlm.put(llm, means(scores)));
-      return new TeacherSignal(kind, mean, perLlm, null);
+      return new TeacherSignal(kind, mean, perLlm, flat);
     }
     return silent(abstained ? "the LLM abstained (declared no answer)" : null);
   }

@@ -1,5 +1,8 @@
 package dev.attune.trainers.bridge;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.ModelKind;
@@ -55,6 +58,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * its descendants keep that encoder, so their weights stay meaningful.
  */
 public final class BridgeService {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeService.class);
   private final BridgeServiceConfig config;
   private final ModelRegistry registry;
   private final SequenceReward reward;
@@ -105,7 +109,7 @@ public final class BridgeService {
             else if (r.offset() >= state.consumed(r.partition())) fresh.add(new Read(r.partition(), r.offset(), e));
           } catch (EventDecodingException e) {
             // The miner dead-letters bad input; a record that still fails to decode is skipped, not fatal.
-            System.err.println("bridge trainer: skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+            LOG.warn("skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
           }
         }
       }
@@ -117,8 +121,8 @@ public final class BridgeService {
       }
       if (round == null) {
         if (fresh.size() < config.minExamples() || heldOut.isEmpty()) {
-          System.out.printf("bridge trainer: %d new silver sequences (%d needed) and %d held out; no round%n",
-              fresh.size(), config.minExamples(), heldOut.size());
+          LOG.info(String.format(Locale.ROOT, "%d new silver sequences (%d needed) and %d held out; no round",
+              fresh.size(), config.minExamples(), heldOut.size()));
           return Optional.empty();
         }
         Map<Integer, Long> from = new TreeMap<>();
@@ -155,9 +159,9 @@ public final class BridgeService {
     // A fine-tuned lineage carries its encoder along: start from the parent's, else the retriever's.
     Path encoderDir = parentDir != null && Files.isDirectory(parentDir.resolve(BridgeModel.ENCODER_DIR))
         ? parentDir.resolve(BridgeModel.ENCODER_DIR) : retrieverDir(retrievers, encoderName);
-    System.out.printf("bridge trainer: round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings (%s)%n",
+    LOG.info(String.format(Locale.ROOT, "round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings (%s)",
         name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName,
-        settings.encoderLearningRate() > 0 ? "fine-tuned" : "frozen");
+        settings.encoderLearningRate() > 0 ? "fine-tuned" : "frozen"));
     Map<String, String> instructions = config.tasks().instructions();
     try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens());
         CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
@@ -183,7 +187,7 @@ public final class BridgeService {
       metrics.put("last_reward", result.lastReward());
       String reason = verdict.reason().replace("serving", round.parentVersion() == 0 ? "retriever top-" + config.topK() : parentName)
           + "; reward " + reward.name();
-      System.out.printf("bridge trainer: %s %s -> %s%n", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED");
+      LOG.info(String.format(Locale.ROOT, "%s %s -> %s", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED"));
       List<OffsetRange> lineage = new ArrayList<>();
       round.until().forEach((partition, until) -> {
         long from = round.from().getOrDefault(partition, 0L);

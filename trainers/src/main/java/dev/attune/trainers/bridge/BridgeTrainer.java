@@ -1,5 +1,8 @@
 package dev.attune.trainers.bridge;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -40,6 +43,7 @@ import java.util.Random;
  * takes the same steps as one that was never stopped.
  */
 public final class BridgeTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeTrainer.class);
   private static final String RL_STATE = "trainer.reinforce";
   private final BridgeConfig config;
 
@@ -113,7 +117,7 @@ public final class BridgeTrainer {
         steps = at.steps();
         firstLoss = at.firstLoss();
         lastLoss = at.lastLoss();
-        System.out.printf("bridge trainer: resuming at batch %d of %d from %s%n", position, total, checkpoint.dir());
+        LOG.info(String.format(Locale.ROOT, "resuming at batch %d of %d from %s", position, total, checkpoint.dir()));
       }
       int resumedAt = position;
       Progress progress = Progress.every("training bridge", total, 10_000);

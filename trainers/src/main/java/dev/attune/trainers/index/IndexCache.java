@@ -1,5 +1,8 @@
 package dev.attune.trainers.index;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import dev.attune.trainers.model.Encoder;
 import dev.attune.trainers.model.Progress;
 import java.io.BufferedInputStream;
@@ -31,6 +34,7 @@ import java.util.stream.Stream;
  * a restarted trainer embeds nothing again.
  */
 public final class IndexCache {
+  private static final Logger LOG = LoggerFactory.getLogger(IndexCache.class);
   private static final int FORMAT = 0xA77E0001;
 
   private record Entry(long textHash, float[] vector) {}
@@ -92,8 +96,8 @@ public final class IndexCache {
     entries.keySet().retainAll(corpus.keySet());
     last = new Filled(cached, stored, missing.size(), before - entries.size());
     if (stored + missing.size() + last.dropped() > 0) save(model, entries);
-    System.out.printf("trainer: index %s, %d passages: %d from the trainer's copy, %d read from serving's store, %d embedded, %d dropped%n",
-        model, corpus.size(), cached, stored, missing.size(), last.dropped());
+    LOG.info(String.format(Locale.ROOT, "index %s, %d passages: %d from the trainer's copy, %d read from serving's store, %d embedded, %d dropped",
+        model, corpus.size(), cached, stored, missing.size(), last.dropped()));
     List<String> ids = new ArrayList<>(corpus.keySet());
     float[][] vectors = new float[ids.size()][];
     for (int i = 0; i < ids.size(); i++) vectors[i] = entries.get(ids.get(i)).vector();
@@ -162,7 +166,7 @@ public final class IndexCache {
       return entries;
     } catch (IOException e) {
       // A damaged copy costs one re-fill, never a wrong vector.
-      System.err.printf("trainer: ignoring unreadable index cache %s (%s)%n", f, e.getMessage());
+      LOG.warn(String.format(Locale.ROOT, "ignoring unreadable index cache %s (%s)", f, e.getMessage()));
       return new LinkedHashMap<>();
     }
   }

@@ -1,5 +1,8 @@
 package dev.attune.trainers.train;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -27,6 +30,7 @@ import java.util.Optional;
  * the same examples continues from the last save instead of starting over.
  */
 public final class RetrieverTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(RetrieverTrainer.class);
   public static final int MAX_NON_FINITE_IN_A_ROW = 3;
   public static final float MAX_GRADIENT_NORM = 1.0f;
   private final TrainerConfig config;
@@ -100,8 +104,8 @@ public final class RetrieverTrainer {
     int stepCap = stepCap(batches);
     int planned = Math.min(plan.size(), stepCap);
     if (planned < plan.size()) {
-      System.out.printf("trainer: the step cap stops the run after %d of %d batches (%d epochs of %d); raise maxSteps (--steps) to train them all%n",
-          planned, plan.size(), config.epochs(), batches.epochLength());
+      LOG.info(String.format(Locale.ROOT, "the step cap stops the run after %d of %d batches (%d epochs of %d); raise maxSteps (--steps) to train them all",
+          planned, plan.size(), config.epochs(), batches.epochLength()));
     }
     // PyTorch's grad mode is per thread and on by default in threads the engine did not start; off,
     // only the gradient collector's scope records graphs and the optimiser may update in place.
@@ -121,7 +125,7 @@ public final class RetrieverTrainer {
         steps = at.steps();
         first = at.firstLoss();
         last = at.lastLoss();
-        System.out.printf("trainer: resuming at batch %d of %d (%d steps done) from %s%n", position, plan.size(), steps, checkpoint.dir());
+        LOG.info(String.format(Locale.ROOT, "resuming at batch %d of %d (%d steps done) from %s", position, plan.size(), steps, checkpoint.dir()));
       }
       int resumedAt = position;
       progress.advance(steps);
@@ -182,10 +186,10 @@ public final class RetrieverTrainer {
       if (!finite) {
         List<String> bad = optimizer.nonFiniteGradients();
         // Parameters are listed by layer, so the last one shows how high in the encoder the overflow starts.
-        System.out.printf("trainer: update skipped: loss %s, %s%n", lossValue, Double.isFinite(lossValue)
+        LOG.info(String.format(Locale.ROOT, "update skipped: loss %s, %s", lossValue, Double.isFinite(lossValue)
             ? "gradient not finite in " + bad.size() + " of " + trained.size() + " parameters (" + bad.get(0) + " .. "
                 + bad.get(bad.size() - 1) + ")"
-            : "loss not finite");
+            : "loss not finite"));
       }
       return finite ? lossValue : Double.NaN;
     }

@@ -1,5 +1,8 @@
 package dev.attune.trainers.train;
 
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.ModelKind;
@@ -61,6 +64,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code attune train}.
  */
 public final class TrainerService implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
   private final TrainerServiceConfig config;
   private final ModelRegistry registry;
   private final Consumer<ModelVersion> onDecision;
@@ -158,8 +162,8 @@ public final class TrainerService implements Runnable {
           RoundSchedule.Planned planned = config.schedule().next(models);
           state = state.start(new TrainerState.Round(registry.nextVersion(), models.servingVersion(), planned.kind(), from, until));
           state.save(stateDir);
-          System.out.printf("trainer: next round %s is %s (%s)%n", ModelRegistry.name(state.round().version()),
-              planned.kind() == RoundKind.FULL ? "full" : "query-side", planned.why());
+          LOG.info(String.format(Locale.ROOT, "next round %s is %s (%s)", ModelRegistry.name(state.round().version()),
+              planned.kind() == RoundKind.FULL ? "full" : "query-side", planned.why()));
         }
       }
     } catch (InterruptedException e) {
@@ -186,7 +190,7 @@ public final class TrainerService implements Runnable {
       }
     } catch (EventDecodingException e) {
       // The miner dead-letters bad records and writes only valid examples; skip, don't stop.
-      System.err.println("trainer: skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+      LOG.warn("skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
     }
   }
 
@@ -202,9 +206,9 @@ public final class TrainerService implements Runnable {
     Path candidateDir = registry.dir(round.version());
     TrainerConfig training = config.training();
     long start = System.nanoTime();
-    System.out.printf("trainer: %s round for %s: %d examples at offsets %s..%s, %d held out, from %s (index %s)%n",
+    LOG.info(String.format(Locale.ROOT, "%s round for %s: %d examples at offsets %s..%s, %d held out, from %s (index %s)",
         kind == RoundKind.FULL ? "full" : "query-side", name, examples.size(), round.from(), round.until(), heldOut.size(), parentName,
-        ModelRegistry.name(index));
+        ModelRegistry.name(index)));
     Map<String, String> embeddingTexts = new LinkedHashMap<>();
     Map<String, String> llmTexts = new HashMap<>();
     corpus.forEach((id, p) -> {
@@ -241,7 +245,7 @@ public final class TrainerService implements Runnable {
     metrics.put("train_seconds", trainSeconds);
     metrics.put("round_seconds", (System.nanoTime() - start) / 1e9);
     metrics.put("llm_scores_asked", (double) compared.spent().asked());
-    System.out.printf("trainer: %s %s -> %s%n", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED");
+    LOG.info(String.format(Locale.ROOT, "%s %s -> %s", name, reason, verdict.promote() ? "PROMOTED" : "REJECTED"));
     List<OffsetRange> lineage = new ArrayList<>();
     round.until().forEach((partition, until) -> {
       long from = round.from().getOrDefault(partition, 0L);
