@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +30,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class ModelWatcher implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelWatcher.class);
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
   private final AvroCodec<ModelVersion> codec;
   private final ModelKind kind;
   private final Consumer<ModelVersion> onPromoted;
@@ -42,11 +41,14 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
 
   /** {@code onPromoted} learns where each promoted version's artifacts are, before it may be served; waits for the topic to exist. */
   public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("isolation.level", "read_committed");
-    props.put("enable.auto.commit", "false");
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()),
+        topic, kind, onPromoted);
+  }
+
+  /** Reads the topic through {@code consumer}, which it owns from now on. */
+  ModelWatcher(org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer, Topic<ModelVersion> topic, ModelKind kind,
+      Consumer<ModelVersion> onPromoted) {
+    this.consumer = consumer;
     this.codec = topic.codec();
     this.kind = kind;
     this.onPromoted = onPromoted;
