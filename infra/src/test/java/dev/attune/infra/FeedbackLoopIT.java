@@ -16,7 +16,7 @@ import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topic;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.Corpus;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;

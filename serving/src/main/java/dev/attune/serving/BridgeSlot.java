@@ -3,13 +3,12 @@ package dev.attune.serving;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
-import ai.djl.Device;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelVersion;
-import dev.attune.trainers.bridge.Bridge;
-import dev.attune.trainers.bridge.CandidateEmbeddings;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.models.bridge.Bridge;
+import dev.attune.models.bridge.CandidateEmbeddings;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -79,7 +78,7 @@ public final class BridgeSlot implements AutoCloseable {
           throw new IllegalStateException("bridge " + name + " reads " + encoder + " embeddings, which this server does not know");
         }
         return CandidateEmbeddings.owning(retrievers.open(encoder), instructions, maxQueryTokens, maxPassageTokens, CACHED_TEXTS);
-      }, instructions, maxQueryTokens, maxPassageTokens, Device.cpu());
+      }, instructions, maxQueryTokens, maxPassageTokens);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load bridge " + name + " from " + dir, e);
     }

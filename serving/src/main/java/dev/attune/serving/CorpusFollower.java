@@ -7,7 +7,7 @@ import dev.attune.schemas.Limits;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topic;
-import dev.attune.trainers.train.KafkaAccess;
+import dev.attune.schemas.KafkaAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

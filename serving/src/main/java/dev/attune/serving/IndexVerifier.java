@@ -2,7 +2,7 @@ package dev.attune.serving;
 
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
-import dev.attune.trainers.model.Encoder;
+import dev.attune.models.encoder.Encoder;
 import java.util.Comparator;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package dev.attune.serving;
 
 import dev.attune.schemas.ModelVersion;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

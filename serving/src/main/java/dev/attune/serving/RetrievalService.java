@@ -10,7 +10,7 @@ import dev.attune.serving.store.SearchFilter;
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
 import dev.attune.serving.store.VersionedHits;
-import dev.attune.trainers.bridge.BridgeExample;
+import dev.attune.models.bridge.BridgeExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

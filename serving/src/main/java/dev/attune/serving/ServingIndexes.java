@@ -1,7 +1,7 @@
 package dev.attune.serving;
 
 import dev.attune.serving.store.VectorStore;
-import dev.attune.trainers.index.StoredIndex;
+import dev.attune.models.index.StoredIndex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.attune.serving.store.LuceneVectorStore;
 import dev.attune.serving.store.StoredPassage;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -22,10 +22,10 @@ import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.serving.store.StoredPassage;
 import dev.attune.serving.store.VectorStore;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.task.Tasks;
-import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.task.Tasks;
+import dev.attune.models.registry.ModelRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,7 +158,7 @@ public final class SwapBench {
         List<Corpus.Passage> chunk = passages.subList(start, Math.min(passages.size(), start + 4096));
         List<Corpus.Passage> toEmbed = chunk.stream().filter(p -> embedded.contains(p.id())).toList();
         float[][] vectors = encoder.embed(toEmbed.stream().map(Corpus.Passage::embeddingText).toList(), ServingNode.MAX_PASSAGE_TOKENS, 32,
-            dev.attune.trainers.model.Progress.silent());
+            dev.attune.models.encoder.Progress.silent());
         java.util.Map<String, float[]> byId = new java.util.HashMap<>();
         for (int i = 0; i < toEmbed.size(); i++) byId.put(toEmbed.get(i).id(), vectors[i]);
         List<StoredPassage> stored = new ArrayList<>(chunk.size());
@@ -167,7 +167,7 @@ public final class SwapBench {
           if (v == null) {
             v = new float[encoder.dimension()];
             for (int d = 0; d < v.length; d++) v[d] = (float) random.nextGaussian();
-            dev.attune.trainers.model.Encoder.normalize(v);
+            dev.attune.models.encoder.Encoder.normalize(v);
           }
           stored.add(new StoredPassage(p.id(), p.title(), p.text(), v));
         }

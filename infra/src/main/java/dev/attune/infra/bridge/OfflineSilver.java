@@ -9,7 +9,7 @@ import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.SilverSearch;
 import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.model.Encoder;
+import dev.attune.models.encoder.Encoder;
 import java.util.ArrayList;
 import java.util.List;
 

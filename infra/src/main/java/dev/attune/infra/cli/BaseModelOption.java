@@ -1,6 +1,6 @@
 package dev.attune.infra.cli;
 
-import dev.attune.trainers.model.ModelSpec;
+import dev.attune.models.encoder.ModelSpec;
 import picocli.CommandLine.Option;
 
 /** The pretrained model a command starts from, declared once for every command that takes one. */

@@ -8,17 +8,17 @@ import dev.attune.schemas.SilverSequence;
 import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.bridge.BridgeConfig;
-import dev.attune.trainers.bridge.BridgeExample;
+import dev.attune.models.bridge.BridgeExample;
 import dev.attune.trainers.bridge.BridgeModel;
 import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeTrainer;
-import dev.attune.trainers.bridge.CandidateEmbeddings;
+import dev.attune.models.bridge.CandidateEmbeddings;
 import dev.attune.trainers.bridge.PointerDecoder;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.task.Tasks;
-import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.task.Tasks;
+import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ public final class EvalBridgeCommand implements Callable<Integer> {
       List<BridgeExample> train = new ArrayList<>();
       List<BridgeExample> heldOut = new ArrayList<>();
       for (SilverSequence s : silver) {
-        BridgeExample e = BridgeExample.of(s, config);
+        BridgeExample e = config.example(s);
         if (!BridgeTrainer.usable(e)) continue;
         (TrainerServiceConfig.heldOut(e.id(), holdout) ? heldOut : train).add(e);
       }

@@ -3,7 +3,7 @@ package dev.attune.infra.cli;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.replay.Replayer;
 import dev.attune.trainers.eval.LlmScorer;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Progress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -19,7 +19,7 @@ import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.LlmJudge;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

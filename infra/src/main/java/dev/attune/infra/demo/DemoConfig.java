@@ -2,8 +2,8 @@ package dev.attune.infra.demo;
 
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.trainers.bridge.BridgeConfig;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.RetrieverPromotion;
 import dev.attune.trainers.train.RoundSchedule;
 import dev.attune.trainers.train.TrainerConfig;

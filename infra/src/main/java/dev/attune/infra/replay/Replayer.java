@@ -5,7 +5,7 @@ import dev.attune.trainers.eval.LlmScorer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Progress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,7 +2,7 @@ package dev.attune.infra.replay;
 
 import dev.attune.trainers.eval.LlmScorer;
 
-import dev.attune.trainers.bridge.BridgeExample;
+import dev.attune.models.bridge.BridgeExample;
 import dev.attune.trainers.bridge.SequenceReward;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -3,7 +3,7 @@ package dev.attune.infra.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.attune.trainers.bridge.BridgeExample;
+import dev.attune.models.bridge.BridgeExample;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.BridgeExample;
+import dev.attune.schemas.SilverSequence;
+
 /**
  * Shape and training of the bridge (see {@link PointerDecoder} and {@link BridgeTrainer}).
  *
@@ -41,6 +44,11 @@ public record BridgeConfig(
     if (!(baselineMomentum >= 0 && baselineMomentum < 1)) throw new IllegalArgumentException("baselineMomentum (" + baselineMomentum + ") must be in [0, 1)");
     if (!(encoderLearningRate >= 0)) throw new IllegalArgumentException("encoderLearningRate (" + encoderLearningRate + ") must be >= 0");
     if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0");
+  }
+
+  /** A mined silver sequence as this bridge reads it: its first {@link #candidates}, the sequence cut to what it may emit. */
+  public BridgeExample example(SilverSequence s) {
+    return BridgeExample.of(s, candidates, maxLength, maxRepeats);
   }
 
   private static void positive(String name, int value) {

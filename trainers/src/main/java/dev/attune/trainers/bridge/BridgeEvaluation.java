@@ -1,5 +1,8 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.Bridge;
+import dev.attune.models.bridge.BridgeExample;
+
 import dev.attune.trainers.eval.RetrievalMetrics;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,10 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.Bridge;
+import dev.attune.models.bridge.BridgeExample;
+import dev.attune.models.bridge.BridgeInputs;
+import dev.attune.models.bridge.CandidateEmbeddings;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.attune.trainers.model.BertEncoder;
@@ -15,12 +20,10 @@ import java.util.Map;
  * What the bridge trainer trains: the decoder, and, when configured, the retriever encoder that
  * represents queries and candidates for it. Frozen, the embeddings come from {@link
  * CandidateEmbeddings} (computed once under ONNX Runtime); fine-tuned, every step runs the DJL BERT
- * with gradients and the encoder is saved with the bridge ({@value #ENCODER_DIR}/, same ONNX graph,
+ * with gradients and the encoder is saved with the bridge ({@value Bridge#ENCODER_DIR}/, same ONNX graph,
  * new weights), so serving reads the bridge's own encoder.
  */
 public final class BridgeModel implements AutoCloseable {
-  /** Subdirectory of a bridge holding its own fine-tuned encoder. */
-  public static final String ENCODER_DIR = "encoder";
   private final PointerDecoder decoder;
   private final BertEncoder encoder;
   private final Path encoderTemplate;
@@ -96,10 +99,10 @@ public final class BridgeModel implements AutoCloseable {
     return new NDArray[] {q, c.reshape(batch.size(), n, encoder.dimension())};
   }
 
-  /** Writes the decoder, and the fine-tuned encoder into {@code dir}/{@value #ENCODER_DIR}. */
+  /** Writes the decoder, and the fine-tuned encoder into {@code dir}/{@value Bridge#ENCODER_DIR}. */
   public void save(Path dir) throws IOException {
     decoder.save(dir);
-    if (encoder != null) encoder.save(encoderTemplate, dir.resolve(ENCODER_DIR));
+    if (encoder != null) encoder.save(encoderTemplate, dir.resolve(Bridge.ENCODER_DIR));
   }
 
   @Override

@@ -1,5 +1,9 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.Bridge;
+import dev.attune.models.bridge.BridgeExample;
+import dev.attune.models.bridge.CandidateEmbeddings;
+
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
@@ -11,18 +15,18 @@ import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.OffsetRange;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.train.KafkaAccess;
-import dev.attune.trainers.train.ModelLog;
-import dev.attune.trainers.train.ModelRegistry;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.models.registry.ModelLog;
+import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.train.PromotionPolicy;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import dev.attune.trainers.train.TrainerState;
 import dev.attune.trainers.train.TrainingCheckpoint;
 import ai.djl.Device;
-import dev.attune.trainers.model.ModelSpec;
+import dev.attune.models.encoder.ModelSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -103,7 +107,7 @@ public final class BridgeService {
               retrievers.apply(v);
               continue;
             }
-            BridgeExample e = BridgeExample.of(AvroCodec.of(SilverSequence.class).decode(r.value()), config.bridge());
+            BridgeExample e = config.bridge().example(AvroCodec.of(SilverSequence.class).decode(r.value()));
             if (!BridgeTrainer.usable(e)) continue;
             if (TrainerServiceConfig.heldOut(e.id(), config.holdoutPercent())) heldOut.add(e);
             else if (r.offset() >= state.consumed(r.partition())) fresh.add(new Read(r.partition(), r.offset(), e));
@@ -157,8 +161,8 @@ public final class BridgeService {
       encoderName = parent == null ? ModelRegistry.name(retrievers.servingVersion()) : parent.layout().encoder();
     }
     // A fine-tuned lineage carries its encoder along: start from the parent's, else the retriever's.
-    Path encoderDir = parentDir != null && Files.isDirectory(parentDir.resolve(BridgeModel.ENCODER_DIR))
-        ? parentDir.resolve(BridgeModel.ENCODER_DIR) : retrieverDir(retrievers, encoderName);
+    Path encoderDir = parentDir != null && Files.isDirectory(parentDir.resolve(Bridge.ENCODER_DIR))
+        ? parentDir.resolve(Bridge.ENCODER_DIR) : retrieverDir(retrievers, encoderName);
     LOG.info(String.format(Locale.ROOT, "round for %s: %d silver sequences at offsets %s..%s, %d held out, from %s, reading %s embeddings (%s)",
         name, examples.size(), round.from(), round.until(), heldOut.size(), parentName, encoderName,
         settings.encoderLearningRate() > 0 ? "fine-tuned" : "frozen"));
@@ -166,7 +170,7 @@ public final class BridgeService {
     try (Encoder encoder = new OnnxEncoder(encoderName, retrieverDir(retrievers, encoderName), registry.spec(), settings.maxPassageTokens());
         CandidateEmbeddings embeddings = new CandidateEmbeddings(encoder, instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), 200_000);
         Bridge serving = parentDir == null ? null : Bridge.open(parentName, parentDir, registry.spec(), frozen(embeddings), instructions,
-            settings.maxQueryTokens(), settings.maxPassageTokens(), device);
+            settings.maxQueryTokens(), settings.maxPassageTokens());
         BridgeModel candidate = candidate(parentDir, encoderDir, encoder.dimension(), encoderName, device)) {
       Map<String, Bridge> others = new LinkedHashMap<>();
       if (serving != null) others.put(parentName + " (serving)", serving);
@@ -254,9 +258,8 @@ public final class BridgeService {
     embeddings.prepare(heldOut);
     BridgeTrainer.Result result = new BridgeTrainer(settings).train(candidate, examples, embeddings, reward, checkpoint, supervisedDir, listener);
     candidate.save(dir);
-    Device device = candidate.decoder().manager().getDevice();
-    try (Bridge supervised = Bridge.open(name, supervisedDir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), device);
-        Bridge reinforced = Bridge.open(name, dir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens(), device)) {
+    try (Bridge supervised = Bridge.open(name, supervisedDir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens());
+        Bridge reinforced = Bridge.open(name, dir, spec, frozen(embeddings), instructions, settings.maxQueryTokens(), settings.maxPassageTokens())) {
       Map<String, Bridge> compared = new LinkedHashMap<>(others);
       compared.put(name + SUPERVISED, supervised);
       compared.put(name + REINFORCED, reinforced);

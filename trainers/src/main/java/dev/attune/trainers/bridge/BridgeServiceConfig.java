@@ -1,7 +1,7 @@
 package dev.attune.trainers.bridge;
 
 import dev.attune.schemas.Topics;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.PromotionPolicy;
 
 /**

@@ -1,5 +1,10 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.DecoderLayout;
+import dev.attune.models.bridge.BridgeExample;
+import dev.attune.models.bridge.CandidateEmbeddings;
+import dev.attune.models.bridge.DecoderSteps;
+
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
@@ -9,7 +14,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Progress;
 import dev.attune.trainers.train.AdamW;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainingCheckpoint;
@@ -161,7 +166,7 @@ public final class BridgeTrainer {
   }
 
   private static void snapshot(BridgeModel model, Path dir) throws IOException {
-    if (dir != null && !Files.exists(dir.resolve(PointerDecoder.WEIGHTS_FILE))) model.save(dir);
+    if (dir != null && !Files.exists(dir.resolve(DecoderLayout.WEIGHTS_FILE))) model.save(dir);
   }
 
   private static void save(TrainingCheckpoint checkpoint, BridgeModel model, AdamW stage, RewardBaseline baseline, double firstReward,

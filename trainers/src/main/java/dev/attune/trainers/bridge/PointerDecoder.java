@@ -6,17 +6,16 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.attune.trainers.train.TensorFile;
+import dev.attune.models.bridge.BridgeInputs;
+import dev.attune.models.bridge.DecoderLayout;
+import dev.attune.models.bridge.DecoderSteps;
+import dev.attune.models.bridge.GreedyDecoder;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 
 /**
@@ -33,41 +32,41 @@ import java.util.Random;
  * </pre>
  *
  * The state is a function of the prefix, so one forward pass scores every step of a given sequence
- * (teacher forcing, and the log-probability of a sampled sequence for REINFORCE).
+ * (teacher forcing, and the log-probability of a sampled sequence for REINFORCE). Serving decodes a
+ * saved decoder with {@link GreedyDecoder} (plain Java, no PyTorch); {@code GreedyDecoderTest} keeps
+ * the two in step.
  */
 public final class PointerDecoder implements AutoCloseable {
-  static final String WEIGHTS_FILE = "bridge.bin";
-  static final String CONFIG_FILE = "bridge.properties";
-
-  /** Shape of a decoder; {@code encoder} names the retriever whose embeddings it reads. */
-  public record Layout(int dimension, int candidates, int maxLength, int maxRepeats, int hidden, String encoder) {}
-
-  private final Layout shape;
+  private final DecoderLayout shape;
   private final NDManager manager;
   private final Map<String, NDArray> params = new LinkedHashMap<>();
 
-  private PointerDecoder(Layout shape, Device device, Map<String, float[]> weights) {
+  private PointerDecoder(DecoderLayout shape, Device device, Map<String, float[]> weights) {
     this.shape = shape;
     this.manager = NDManager.newBaseManager(device);
-    shapes().forEach((name, s) -> {
+    shape.shapes().forEach((name, dims) -> {
       float[] values = weights.get(name);
-      if (values == null || values.length != s.size()) {
+      if (values == null || values.length != DecoderLayout.size(dims)) {
         manager.close();
-        throw new IllegalArgumentException("bridge weights have no tensor of size " + s.size() + " for " + name);
+        throw new IllegalArgumentException("bridge weights have no tensor of size " + DecoderLayout.size(dims) + " for " + name);
       }
-      params.put(name, manager.create(values, s));
+      params.put(name, manager.create(values, shape(dims)));
     });
+  }
+
+  private static Shape shape(int[] dims) {
+    return new Shape(java.util.Arrays.stream(dims).asLongStream().toArray());
   }
 
   /** A fresh decoder with Xavier-uniform matrices and zero biases, seeded. */
   public static PointerDecoder create(int dimension, BridgeConfig config, String encoder, Device device) {
-    Layout shape = new Layout(dimension, config.candidates(), config.maxLength(), config.maxRepeats(), config.hidden(), encoder);
+    DecoderLayout shape = new DecoderLayout(dimension, config.candidates(), config.maxLength(), config.maxRepeats(), config.hidden(), encoder);
     Random random = new Random(config.seed());
     Map<String, float[]> weights = new LinkedHashMap<>();
-    shapes(shape).forEach((name, s) -> {
-      float[] values = new float[Math.toIntExact(s.size())];
+    shape.shapes().forEach((name, dims) -> {
+      float[] values = new float[DecoderLayout.size(dims)];
       if (!name.endsWith("bias")) {
-        long fanIn = s.get(0), fanOut = s.dimension() == 1 ? 1 : s.get(1);
+        long fanIn = dims[0], fanOut = dims.length == 1 ? 1 : dims[1];
         float bound = (float) Math.sqrt(6.0 / (fanIn + fanOut));
         for (int i = 0; i < values.length; i++) values[i] = (random.nextFloat() * 2 - 1) * bound;
       }
@@ -77,64 +76,23 @@ public final class PointerDecoder implements AutoCloseable {
   }
 
   public static PointerDecoder load(Path dir, Device device) throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(dir.resolve(CONFIG_FILE))) {
-      p.load(r);
-    }
-    Layout shape = new Layout(integer(p, "dimension"), integer(p, "candidates"), integer(p, "maxLength"), integer(p, "maxRepeats"),
-        integer(p, "hidden"), p.getProperty("encoder"));
-    return new PointerDecoder(shape, device, TensorFile.read(dir.resolve(WEIGHTS_FILE)));
+    DecoderLayout shape = DecoderLayout.read(dir);
+    return new PointerDecoder(shape, device, shape.readWeights(dir));
   }
 
-  private static int integer(Properties p, String key) {
-    String value = p.getProperty(key);
-    if (value == null) throw new IllegalArgumentException(CONFIG_FILE + " has no " + key);
-    return Integer.parseInt(value.trim());
-  }
-
-  /** Writes weights and shape into {@code dir} (created if needed). */
+  /** Writes weights and shape into {@code dir} (created if needed), as {@link GreedyDecoder} reads them. */
   public void save(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    shape.write(dir, weights());
+  }
+
+  /** The current weights, copied off the device. */
+  public Map<String, float[]> weights() {
     Map<String, float[]> weights = new LinkedHashMap<>();
     params.forEach((name, a) -> weights.put(name, a.toFloatArray()));
-    TensorFile.write(dir.resolve(WEIGHTS_FILE), weights);
-    Properties p = new Properties();
-    p.setProperty("dimension", String.valueOf(shape.dimension()));
-    p.setProperty("candidates", String.valueOf(shape.candidates()));
-    p.setProperty("maxLength", String.valueOf(shape.maxLength()));
-    p.setProperty("maxRepeats", String.valueOf(shape.maxRepeats()));
-    p.setProperty("hidden", String.valueOf(shape.hidden()));
-    p.setProperty("encoder", shape.encoder());
-    try (Writer w = Files.newBufferedWriter(dir.resolve(CONFIG_FILE))) {
-      p.store(w, "Attune bridge: pointer decoder over retrieved candidates");
-    }
+    return weights;
   }
 
-  private Map<String, Shape> shapes() {
-    return shapes(shape);
-  }
-
-  private static Map<String, Shape> shapes(Layout s) {
-    int d = s.dimension(), h = s.hidden();
-    Map<String, Shape> out = new LinkedHashMap<>();
-    out.put("candidate.weight", new Shape(2L * d, h));
-    out.put("candidate.similarity", new Shape(h));
-    out.put("candidate.rank", new Shape(s.candidates(), h));
-    out.put("candidate.bias", new Shape(h));
-    out.put("stop", new Shape(h));
-    out.put("state.query", new Shape(d, h));
-    out.put("state.prefix", new Shape(h, h));
-    out.put("state.step", new Shape(s.maxLength() + 1L, h));
-    out.put("state.bias", new Shape(h));
-    out.put("score.option", new Shape(h, h));
-    out.put("score.state", new Shape(h, h));
-    out.put("score.copies", new Shape(h));
-    out.put("score.last", new Shape(h));
-    out.put("score.v", new Shape(h, 1));
-    return out;
-  }
-
-  public Layout layout() {
+  public DecoderLayout layout() {
     return shape;
   }
 

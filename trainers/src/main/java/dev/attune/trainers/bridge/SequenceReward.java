@@ -1,5 +1,7 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.BridgeExample;
+
 import java.util.List;
 
 /**

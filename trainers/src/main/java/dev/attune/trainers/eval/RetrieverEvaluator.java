@@ -1,8 +1,8 @@
 package dev.attune.trainers.eval;
 
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.Progress;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.Progress;
+import dev.attune.models.task.Tasks;
 import java.util.List;
 import java.util.Map;
 

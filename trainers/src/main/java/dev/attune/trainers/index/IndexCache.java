@@ -1,10 +1,13 @@
 package dev.attune.trainers.index;
 
+import dev.attune.models.index.IndexSnapshot;
+import dev.attune.models.index.StoredIndex;
+
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.Progress;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

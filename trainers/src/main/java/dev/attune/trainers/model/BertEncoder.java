@@ -1,5 +1,11 @@
 package dev.attune.trainers.model;
 
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxGraph;
+import dev.attune.models.encoder.TextTokenizer;
+import dev.attune.models.encoder.TokenBatch;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

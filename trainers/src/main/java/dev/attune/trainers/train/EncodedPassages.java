@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.task.TaskSpec;
+import dev.attune.models.task.TaskSpec;
 import java.util.List;
 
 /**

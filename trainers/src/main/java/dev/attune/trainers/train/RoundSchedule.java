@@ -1,5 +1,8 @@
 package dev.attune.trainers.train;
 
+import dev.attune.models.registry.ModelLog;
+import dev.attune.models.registry.ModelRegistry;
+
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import java.util.List;

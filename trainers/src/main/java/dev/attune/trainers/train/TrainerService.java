@@ -1,5 +1,9 @@
 package dev.attune.trainers.train;
 
+import dev.attune.models.registry.ModelLog;
+import dev.attune.models.registry.ModelRegistry;
+import dev.attune.schemas.KafkaAccess;
+
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
@@ -17,13 +21,13 @@ import dev.attune.trainers.eval.LlmJudge;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.index.IndexCache;
-import dev.attune.trainers.index.IndexSnapshot;
-import dev.attune.trainers.index.StoredIndex;
+import dev.attune.models.index.IndexSnapshot;
+import dev.attune.models.index.StoredIndex;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.model.Progress;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.encoder.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.attune.trainers.train;
 
 import dev.attune.schemas.Topics;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.trainers.model.Truncation;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.encoder.Truncation;
+import dev.attune.models.task.Tasks;
 import java.util.List;
 
 /**

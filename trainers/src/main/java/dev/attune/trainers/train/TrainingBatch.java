@@ -2,7 +2,7 @@ package dev.attune.trainers.train;
 
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
-import dev.attune.trainers.task.TaskSpec;
+import dev.attune.models.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,5 +1,7 @@
 package dev.attune.trainers.train;
 
+import dev.attune.models.TensorFile;
+
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.io.Reader;

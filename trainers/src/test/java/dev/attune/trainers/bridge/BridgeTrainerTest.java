@@ -1,5 +1,11 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.Bridge;
+import dev.attune.models.bridge.DecoderLayout;
+import dev.attune.models.bridge.GreedyDecoder;
+import dev.attune.models.bridge.BridgeExample;
+import dev.attune.models.bridge.CandidateEmbeddings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,9 +13,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.attune.trainers.model.BertEncoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainingCheckpoint;
 import java.nio.file.Path;
@@ -91,7 +97,7 @@ class BridgeTrainerTest {
     BridgeConfig config = config(40, 0, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
       BridgeTrainer.Result result = new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples, embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
-      List<List<Integer>> chosen = new Bridge("bridge-v1", decoder, embeddings).select(examples);
+      List<List<Integer>> chosen = new Bridge("bridge-v1", new GreedyDecoder(decoder.layout(), decoder.weights()), embeddings).select(examples);
 
       assertThat(result.supervisedSteps()).isEqualTo(80);
       assertThat(result.lastLoss()).isLessThan(result.firstLoss() / 4);
@@ -104,7 +110,7 @@ class BridgeTrainerTest {
     BridgeConfig config = config(0, 100, 0);
     try (PointerDecoder decoder = PointerDecoder.create(encoder.dimension(), config, "retriever-v0", Device.cpu())) {
       BridgeTrainer.Result result = new BridgeTrainer(config).train(BridgeModel.frozen(decoder), examples(), embeddings, REWARD, null, null, RetrieverTrainer.StepListener.NONE);
-      Map<String, Double> after = BridgeEvaluation.evaluate(examples(), new Bridge("bridge-v1", decoder, embeddings).select(examples()), REWARD);
+      Map<String, Double> after = BridgeEvaluation.evaluate(examples(), new Bridge("bridge-v1", new GreedyDecoder(decoder.layout(), decoder.weights()), embeddings).select(examples()), REWARD);
 
       assertThat(result.reinforceSteps()).isEqualTo(200);
       assertThat(result.lastReward()).isGreaterThan(result.firstReward() + 0.3);
@@ -137,7 +143,7 @@ class BridgeTrainerTest {
 
       assertThat(resumed.resumedAt()).as("the checkpoint after batch 6 (an RL batch)").isEqualTo(6);
       assertThat(seen).containsExactly(6, 7, 8, 9);
-      assertThat(state.resolve("supervised").resolve(PointerDecoder.WEIGHTS_FILE)).as("saved as the supervised stage ended").exists();
+      assertThat(state.resolve("supervised").resolve(DecoderLayout.WEIGHTS_FILE)).as("saved as the supervised stage ended").exists();
       assertThat(weights(decoder)).containsExactly(unbroken, org.assertj.core.api.Assertions.within(1e-5f));
     }
   }
@@ -160,7 +166,7 @@ class BridgeTrainerTest {
       // fine-tuned: the note of 2026-12-02 names it); the others are applied.
       assertThat(result.supervisedSteps() + result.reinforceSteps()).isBetween(1, 6);
       assertThat(model.parameters().get(probe).toFloatArray()).isNotEqualTo(before);
-      assertThat(out.resolve(BridgeModel.ENCODER_DIR).resolve(ModelSpec.ONNX_FILE)).exists();
+      assertThat(out.resolve(Bridge.ENCODER_DIR).resolve(ModelSpec.ONNX_FILE)).exists();
       List<List<Integer>> inMemory;
       try (NDManager scope = model.decoder().manager().newSubManager()) {
         NDArray[] qc = model.embed(scope, examples(), null, config);
@@ -168,8 +174,8 @@ class BridgeTrainerTest {
       }
       try (Bridge saved = Bridge.open("bridge-v1", out, ModelSpec.BGE_SMALL_EN_V15, name -> {
             throw new AssertionError("a bridge with its own encoder must not ask for " + name);
-          }, Tasks.defaults().instructions(), 32, 64, Device.cpu())) {
-        assertThat(saved.select(examples())).as("ONNX Runtime on the written-back encoder decodes like the DJL model").isEqualTo(inMemory);
+          }, Tasks.defaults().instructions(), 32, 64)) {
+        assertThat(saved.select(examples())).as("ONNX Runtime on the written-back encoder and the plain-Java decoder decode like the DJL model").isEqualTo(inMemory);
       }
     }
   }

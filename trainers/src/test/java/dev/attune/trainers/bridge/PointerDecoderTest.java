@@ -1,5 +1,8 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.models.bridge.BridgeInputs;
+import dev.attune.models.bridge.DecoderSteps;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,10 +1,13 @@
 package dev.attune.trainers.index;
 
+import dev.attune.models.index.IndexSnapshot;
+import dev.attune.models.index.StoredIndex;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.attune.trainers.model.Encoder;
-import dev.attune.trainers.model.ModelSpec;
-import dev.attune.trainers.model.OnnxEncoder;
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

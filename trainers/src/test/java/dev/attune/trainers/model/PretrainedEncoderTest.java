@@ -1,11 +1,17 @@
 package dev.attune.trainers.model;
 
+import dev.attune.models.encoder.Encoder;
+import dev.attune.models.encoder.ModelSpec;
+import dev.attune.models.encoder.OnnxEncoder;
+import dev.attune.models.encoder.OnnxGraph;
+import dev.attune.models.encoder.Progress;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
-import dev.attune.trainers.task.Tasks;
+import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
 import java.nio.file.Files;

@@ -2,15 +2,17 @@ package dev.attune.trainers.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.attune.models.registry.ModelLog;
+import dev.attune.models.registry.ModelRegistry;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
+import dev.attune.schemas.ModelVersion;
 import org.junit.jupiter.api.Test;
 
 class RoundScheduleTest {
   private static void decide(ModelLog log, int version, Integer index, ModelStatus status) {
-    var v = ModelLogTest.version(version, status);
-    v.setIndexVersion(index);
-    log.apply(v);
+    log.apply(ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(version).setName(ModelRegistry.name(version))
+        .setArtifactUri("file:///m/" + version).setCreatedAtMs(version).setStatus(status).setIndexVersion(index).build());
   }
 
   @Test

@@ -3,8 +3,8 @@ package dev.attune.trainers.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.schemas.TrainingExample;
-import dev.attune.trainers.task.Distillation;
-import dev.attune.trainers.task.TaskSpec;
+import dev.attune.models.task.Distillation;
+import dev.attune.models.task.TaskSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
