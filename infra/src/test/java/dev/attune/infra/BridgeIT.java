@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.attune.client.AttuneClient;
 import dev.attune.infra.bridge.OfflineSilver;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.infra.replay.ScorerReward;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelKind;

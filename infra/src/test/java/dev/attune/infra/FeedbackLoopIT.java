@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.demo.DemoConfig;
 import dev.attune.infra.demo.LocalStack;
-import dev.attune.infra.demo.StageCounts;
+import dev.attune.testkit.StageCounts;
 import dev.attune.infra.replay.Replayer;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.AvroCodec;

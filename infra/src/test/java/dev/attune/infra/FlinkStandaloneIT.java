@@ -1,11 +1,11 @@
 package dev.attune.infra;
 
+import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.attune.infra.demo.StageCounts;
-import dev.attune.infra.flink.StandaloneFlinkCluster;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.StandaloneFlinkCluster;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
@@ -74,7 +74,7 @@ class FlinkStandaloneIT {
   private static List<TrainingExample> examples(String bootstrap) {
     AvroCodec<TrainingExample> codec = AvroCodec.of(TrainingExample.class);
     List<TrainingExample> out = new ArrayList<>();
-    StageCounts.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> out.add(codec.decode(v)));
+    TopicReader.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> out.add(codec.decode(v)));
     return out;
   }
 

@@ -1,11 +1,12 @@
 package dev.attune.infra;
 
+import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.infra.cli.AttuneCli;
-import dev.attune.infra.demo.StageCounts;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.StageCounts;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.DeadLetterReason;
@@ -170,14 +171,14 @@ class MinerRestartIT {
   private static List<String> exampleIds(String bootstrap) {
     AvroCodec<TrainingExample> codec = AvroCodec.of(TrainingExample.class);
     List<String> ids = new ArrayList<>();
-    StageCounts.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> ids.add(codec.decode(v).getExampleId()));
+    TopicReader.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> ids.add(codec.decode(v).getExampleId()));
     return ids;
   }
 
   private static List<DeadLetter> deadLetters(String bootstrap) {
     AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
     List<DeadLetter> letters = new ArrayList<>();
-    StageCounts.readAll(bootstrap, TOPICS.deadLetters().name(), v -> letters.add(codec.decode(v)));
+    TopicReader.readAll(bootstrap, TOPICS.deadLetters().name(), v -> letters.add(codec.decode(v)));
     return letters;
   }
 }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.attune.client.AttuneClient;
 import dev.attune.infra.bench.BenchExamples;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;

@@ -8,7 +8,7 @@ import dev.attune.client.AttuneClient;
 import dev.attune.client.AttuneClientException;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.demo.LocalStack;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;

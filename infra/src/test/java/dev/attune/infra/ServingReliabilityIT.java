@@ -1,11 +1,11 @@
 package dev.attune.infra;
 
+import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.demo.StageCounts;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.Limits;
 import dev.attune.schemas.LlmFeedbackEvent;
@@ -128,7 +128,7 @@ class ServingReliabilityIT {
     assertThat(good.statusCode()).isEqualTo(202);
     Map<String, Boolean> abstainedByRequest = new java.util.HashMap<>();
     AvroCodec<LlmFeedbackEvent> codec = AvroCodec.of(LlmFeedbackEvent.class);
-    StageCounts.readAll(kafka.bootstrapServers(), TOPICS.llmFeedback().name(), v -> {
+    TopicReader.readAll(kafka.bootstrapServers(), TOPICS.llmFeedback().name(), v -> {
       LlmFeedbackEvent e = codec.decode(v);
       abstainedByRequest.put(e.getRequestId(), e.getAbstained());
     });
@@ -236,7 +236,7 @@ class ServingReliabilityIT {
     assertThat(all).extracting(Outcome::millis).as("none hung").allSatisfy(ms -> assertThat(ms).isLessThan(PUBLISH_TIMEOUT.toMillis() + 1_000));
     Set<String> committed = new HashSet<>();
     AvroCodec<QueryEvent> codec = AvroCodec.of(QueryEvent.class);
-    StageCounts.readAll(kafka.bootstrapServers(), TOPICS.queries().name(), v -> committed.add(codec.decode(v).getRequestId()));
+    TopicReader.readAll(kafka.bootstrapServers(), TOPICS.queries().name(), v -> committed.add(codec.decode(v).getRequestId()));
     assertThat(all).filteredOn(o -> o.status() == 200).extracting(Outcome::requestId).as("every 200 has its query event")
         .allSatisfy(requestId -> assertThat(committed).contains(requestId));
   }

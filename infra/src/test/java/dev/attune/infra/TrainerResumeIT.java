@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.attune.infra.bench.BenchExamples;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.OffsetRange;

@@ -1,7 +1,7 @@
 package dev.attune.infra.bench;
 
-import dev.attune.infra.demo.StageCounts;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.schemas.TopicReader;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
@@ -121,7 +121,7 @@ public final class MiningBench {
             double episodesPerSecond = config.requests() / ((lastEpisode - start) / 1e9);
             double examplesPerSecond = config.requests() / ((lastExample[0] - start) / 1e9);
             double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            long dead = StageCounts.readAll(bootstrap, TOPICS.deadLetters().name(), v -> {});
+            long dead = TopicReader.readAll(bootstrap, TOPICS.deadLetters().name(), v -> {});
             Result result = new Result(ceiling[0], ceiling[1], episodesPerSecond, examplesPerSecond,
                 percentile(sorted, 0.50), percentile(sorted, 0.99), dead);
             print(result, out);

@@ -2,7 +2,7 @@ package dev.attune.infra.bench;
 
 import dev.attune.client.AttuneClient;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;

@@ -1,5 +1,6 @@
 package dev.attune.infra.cli;
 
+import dev.attune.schemas.TopicReader;
 import dev.attune.schemas.Topics;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
@@ -20,7 +21,7 @@ final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Topics outputs = Topics.withPrefix(outputPrefix);
-    dev.attune.infra.kafka.EmbeddedKafka.createTopics(kafka.bootstrap, outputs.all(), 1, (short) 1);
+    dev.attune.testkit.EmbeddedKafka.createTopics(kafka.bootstrap, outputs.all(), 1, (short) 1);
     MiningJobConfig config = MiningJobConfig.defaults(kafka.bootstrap).asBackfill(
         new dev.attune.streams.mining.Backfill(dev.attune.streams.mining.OffsetSpec.parse(from), dev.attune.streams.mining.OffsetSpec.parse(to)),
         outputs, "attune-backfill-" + System.currentTimeMillis());
@@ -28,8 +29,8 @@ final class BackfillCommand implements Callable<Integer> {
     // A fresh run each time: a backfill is a bounded re-mine, cheap to repeat.
     java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("attune-backfill-checkpoints");
     new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults()).getJobExecutionResult().get();
-    long examples = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.trainingExamples().name(), v -> {});
-    long dead = dev.attune.infra.demo.StageCounts.readAll(kafka.bootstrap, outputs.deadLetters().name(), v -> {});
+    long examples = TopicReader.readAll(kafka.bootstrap, outputs.trainingExamples().name(), v -> {});
+    long dead = TopicReader.readAll(kafka.bootstrap, outputs.deadLetters().name(), v -> {});
     System.out.printf("backfill done: %d examples, %d dead letters in %s%n", examples, dead, outputPrefix);
     return 0;
   }

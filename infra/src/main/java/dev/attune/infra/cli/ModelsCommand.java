@@ -1,6 +1,6 @@
 package dev.attune.infra.cli;
 
-import dev.attune.infra.demo.StageCounts;
+import dev.attune.schemas.TopicReader;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topics;
@@ -31,7 +31,7 @@ final class ModelsCommand {
 
   static ModelLog read(String bootstrap, Topics topics, ModelKind kind) {
     ModelLog log = new ModelLog(kind);
-    StageCounts.readAll(bootstrap, topics.modelVersions().name(), bytes -> log.apply(topics.modelVersions().codec().decode(bytes)));
+    TopicReader.readAll(bootstrap, topics.modelVersions().name(), bytes -> log.apply(topics.modelVersions().codec().decode(bytes)));
     return log;
   }
 

@@ -1,5 +1,7 @@
 package dev.attune.infra.demo;
 
+import dev.attune.testkit.StageCounts;
+
 import dev.attune.client.AttuneClient;
 import dev.attune.infra.bridge.BridgeTable;
 import dev.attune.infra.data.BeirDataset;

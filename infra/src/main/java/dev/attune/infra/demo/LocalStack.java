@@ -1,6 +1,6 @@
 package dev.attune.infra.demo;
 
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;

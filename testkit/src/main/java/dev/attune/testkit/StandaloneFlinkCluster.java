@@ -1,4 +1,4 @@
-package dev.attune.infra.flink;
+package dev.attune.testkit;
 
 import java.io.File;
 import java.io.IOException;

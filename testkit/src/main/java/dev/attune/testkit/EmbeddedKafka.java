@@ -1,4 +1,4 @@
-package dev.attune.infra.kafka;
+package dev.attune.testkit;
 
 import dev.attune.schemas.Topic;
 import java.io.ByteArrayOutputStream;

@@ -1,10 +1,11 @@
-package dev.attune.infra;
+package dev.attune.streams;
 
+import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.attune.infra.demo.StageCounts;
-import dev.attune.infra.kafka.EmbeddedKafka;
+import dev.attune.testkit.StageCounts;
+import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.EpisodeCandidate;
@@ -344,7 +345,7 @@ class MiningPipelineIT {
   private static <T extends SpecificRecord> List<T> read(String bootstrap, Topic<T> topic) {
     AvroCodec<T> codec = topic.codec();
     List<T> out = new ArrayList<>();
-    StageCounts.readAll(bootstrap, topic.name(), v -> out.add(codec.decode(v)));
+    TopicReader.readAll(bootstrap, topic.name(), v -> out.add(codec.decode(v)));
     return out;
   }
 }
