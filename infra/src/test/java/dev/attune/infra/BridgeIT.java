@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.client.AttuneClient;
-import dev.attune.infra.bridge.OfflineSilver;
+import dev.attune.infra.offline.OfflineSilver;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.infra.replay.ScorerReward;

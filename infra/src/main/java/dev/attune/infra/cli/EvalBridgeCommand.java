@@ -1,7 +1,7 @@
 package dev.attune.infra.cli;
 
-import dev.attune.infra.bridge.BridgeTable;
-import dev.attune.infra.bridge.OfflineSilver;
+import dev.attune.infra.demo.BridgeTable;
+import dev.attune.infra.offline.OfflineSilver;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.schemas.SilverSequence;

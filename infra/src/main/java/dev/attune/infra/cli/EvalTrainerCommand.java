@@ -1,11 +1,11 @@
 package dev.attune.infra.cli;
 
-import dev.attune.infra.train.OfflineExamples;
+import dev.attune.infra.offline.OfflineExamples;
 import dev.attune.infra.bench.PeakMemory;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.data.QuerySplit;
 import dev.attune.infra.demo.DemoConfig;
-import dev.attune.infra.replay.OfflineReplay;
+import dev.attune.infra.offline.OfflineReplay;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
 import dev.attune.streams.mining.MiningConfig;

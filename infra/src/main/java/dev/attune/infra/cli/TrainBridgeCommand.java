@@ -56,7 +56,7 @@ final class TrainBridgeCommand implements Callable<Integer> {
   }
 
   private static void round(dev.attune.trainers.bridge.BridgeService service) throws Exception {
-    service.runRound().ifPresent(o -> dev.attune.infra.bridge.BridgeTable.print(
+    service.runRound().ifPresent(o -> dev.attune.infra.demo.BridgeTable.print(
         o.decision().getName() + " " + o.decision().getStatus() + ": " + o.decision().getReason(), o.table(), System.out));
   }
 }

@@ -3,7 +3,6 @@ package dev.attune.infra.demo;
 import dev.attune.testkit.StageCounts;
 
 import dev.attune.client.AttuneClient;
-import dev.attune.infra.bridge.BridgeTable;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.data.QuerySplit;
 import dev.attune.infra.replay.ScorerReward;

@@ -1,4 +1,4 @@
-package dev.attune.infra.train;
+package dev.attune.infra.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.attune.infra.bridge;
+package dev.attune.infra.demo;
 
 import dev.attune.trainers.bridge.BridgeEvaluation;
 import java.io.PrintStream;

@@ -1,11 +1,10 @@
-package dev.attune.infra.train;
+package dev.attune.infra.offline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.replay.OfflineReplay;
 import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;

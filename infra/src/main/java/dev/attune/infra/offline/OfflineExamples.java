@@ -1,6 +1,5 @@
-package dev.attune.infra.train;
+package dev.attune.infra.offline;
 
-import dev.attune.infra.replay.OfflineReplay;
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.LlmFeedbackEvent;

@@ -1,8 +1,7 @@
-package dev.attune.infra.bridge;
+package dev.attune.infra.offline;
 
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.trainers.eval.LlmScorer;
-import dev.attune.infra.replay.OfflineReplay;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.serving.Corpus;

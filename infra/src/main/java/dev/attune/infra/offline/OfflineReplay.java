@@ -1,4 +1,4 @@
-package dev.attune.infra.replay;
+package dev.attune.infra.offline;
 
 import dev.attune.trainers.eval.LlmScorer;
 
