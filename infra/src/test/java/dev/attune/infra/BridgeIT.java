@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.streams.mining.rules.SilverSearchConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -21,7 +22,6 @@ import dev.attune.serving.EventPublisher;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
-import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.bridge.BridgeConfig;
 import dev.attune.trainers.bridge.BridgeService;
 import dev.attune.trainers.bridge.BridgeServiceConfig;

@@ -1,5 +1,12 @@
 package dev.attune.streams;
 
+import dev.attune.streams.mining.Backfill;
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.rules.NegativeRules;
+import dev.attune.streams.mining.rules.RankRange;
+import dev.attune.streams.mining.OffsetSpec;
+import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,13 +37,6 @@ import dev.attune.schemas.TrainingExample;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.streams.Restarts;
-import dev.attune.streams.mining.Backfill;
-import dev.attune.streams.mining.MiningConfig;
-import dev.attune.streams.mining.MiningJobConfig;
-import dev.attune.streams.mining.NegativeRules;
-import dev.attune.streams.mining.RankRange;
-import dev.attune.streams.mining.OffsetSpec;
-import dev.attune.streams.mining.PreferenceMiningJob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.attune.infra.bench;
 
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.schemas.TopicReader;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
@@ -16,8 +18,6 @@ import dev.attune.schemas.Topic;
 import dev.attune.schemas.Topics;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
-import dev.attune.streams.mining.MiningJobConfig;
-import dev.attune.streams.mining.PreferenceMiningJob;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.attune.infra.cli;
 
-import dev.attune.schemas.TopicReader;
-import dev.attune.schemas.Topics;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
+import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.Topics;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

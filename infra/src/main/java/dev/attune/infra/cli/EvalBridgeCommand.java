@@ -1,12 +1,12 @@
 package dev.attune.infra.cli;
 
+import dev.attune.streams.mining.rules.SilverSearchConfig;
 import dev.attune.infra.demo.BridgeTable;
 import dev.attune.infra.offline.OfflineSilver;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.bridge.BridgeConfig;
 import dev.attune.models.bridge.BridgeExample;
 import dev.attune.trainers.bridge.BridgeModel;

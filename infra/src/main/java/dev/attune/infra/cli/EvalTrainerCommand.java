@@ -1,5 +1,6 @@
 package dev.attune.infra.cli;
 
+import dev.attune.streams.mining.rules.MiningConfig;
 import dev.attune.infra.offline.OfflineExamples;
 import dev.attune.infra.bench.PeakMemory;
 import dev.attune.infra.data.BeirDataset;
@@ -8,7 +9,6 @@ import dev.attune.infra.demo.DemoConfig;
 import dev.attune.infra.offline.OfflineReplay;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.MiningConfig;
 import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.LlmJudge;
 import dev.attune.trainers.eval.LlmScorer;

@@ -1,11 +1,11 @@
 package dev.attune.infra.cli;
 
+import dev.attune.streams.mining.rules.SilverSearchConfig;
 import dev.attune.infra.replay.OpenAiCompatibleScorer;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.infra.replay.ScorerReward;
 import dev.attune.trainers.eval.LlmScorer;
 
-import dev.attune.streams.mining.SilverSearchConfig;
 import java.net.URI;
 import java.util.List;
 import picocli.CommandLine.Option;

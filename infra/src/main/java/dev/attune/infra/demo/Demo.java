@@ -1,5 +1,6 @@
 package dev.attune.infra.demo;
 
+import dev.attune.streams.mining.rules.SilverSearchConfig;
 import dev.attune.testkit.StageCounts;
 
 import dev.attune.client.AttuneClient;
@@ -97,7 +98,7 @@ public final class Demo {
     }
     BridgeServiceConfig bridgeConfig = new BridgeServiceConfig(stack.bootstrapServers(), stack.topics(), 10, 20,
         BridgeServiceConfig.defaultPromotion(), 5, config.bridge(), config.tasks());
-    var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer, dev.attune.streams.mining.SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE).runRound();
+    var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer, SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE).runRound();
     if (outcome.isEmpty() || outcome.get().decision().getStatus() != ModelStatus.PROMOTED) return new BridgeReport(outcome.orElse(null), null);
     String name = outcome.get().decision().getName();
     long swapDeadline = System.currentTimeMillis() + 60_000L;

@@ -1,5 +1,7 @@
 package dev.attune.infra.demo;
 
+import dev.attune.streams.mining.MiningJobConfig;
+import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.PassageEvent;
@@ -15,8 +17,6 @@ import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
-import dev.attune.streams.mining.MiningJobConfig;
-import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.eval.LlmScorer;

@@ -1,5 +1,9 @@
 package dev.attune.infra.offline;
 
+import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.PreferenceRules;
+import dev.attune.streams.mining.rules.TeacherSignal;
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.LlmFeedbackEvent;
@@ -8,10 +12,6 @@ import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.CorpusUpdate;
-import dev.attune.streams.mining.MiningConfig;
-import dev.attune.streams.mining.PreferenceRules;
-import dev.attune.streams.mining.TeacherSignal;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

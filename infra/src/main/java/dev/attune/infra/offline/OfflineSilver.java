@@ -1,12 +1,12 @@
 package dev.attune.infra.offline;
 
+import dev.attune.streams.mining.rules.SilverSearch;
+import dev.attune.streams.mining.rules.SilverSearchConfig;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.SilverSearch;
-import dev.attune.streams.mining.SilverSearchConfig;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.models.encoder.Encoder;
 import java.util.ArrayList;

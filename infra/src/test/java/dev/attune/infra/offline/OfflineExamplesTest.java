@@ -1,5 +1,7 @@
 package dev.attune.infra.offline;
 
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.PreferenceRules;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +10,6 @@ import dev.attune.infra.data.BeirDataset;
 import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.MiningConfig;
-import dev.attune.streams.mining.PreferenceRules;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.attune.infra.offline;
 
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.TeacherSignal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.serving.Corpus;
-import dev.attune.streams.mining.MiningConfig;
-import dev.attune.streams.mining.TeacherSignal;
 import dev.attune.trainers.eval.Bm25Baseline;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.attune.streams.mining;
 
+import dev.attune.streams.mining.rules.MiningConfig;
+
 import dev.attune.schemas.Topics;
 import java.time.Duration;
 import java.util.Objects;

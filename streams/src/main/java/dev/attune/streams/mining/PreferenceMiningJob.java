@@ -1,5 +1,19 @@
 package dev.attune.streams.mining;
 
+import dev.attune.streams.mining.operators.CorpusDecoder;
+import dev.attune.streams.mining.operators.DeadLetterOutput;
+import dev.attune.streams.mining.operators.KafkaRecords;
+import dev.attune.streams.mining.operators.KeyedBytes;
+import dev.attune.streams.mining.operators.PreferenceMiner;
+import dev.attune.streams.mining.operators.RawRecord;
+import dev.attune.streams.mining.operators.StatisticsAggregation;
+import dev.attune.streams.mining.operators.TeacherAggregation;
+import dev.attune.streams.mining.operators.WindowedAggregator;
+import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.PreferenceStatistics;
+import dev.attune.streams.mining.rules.TeacherAccumulator;
+
 import dev.attune.streams.Restarts;
 import java.nio.file.Path;
 import java.util.Optional;

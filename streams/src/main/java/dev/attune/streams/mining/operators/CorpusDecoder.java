@@ -1,4 +1,6 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
+
+import dev.attune.streams.mining.rules.CorpusUpdate;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
@@ -12,12 +14,12 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /** Decodes the corpus topic; bad records go to the dead-letter side output. */
-final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate> {
+public final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate> {
   private final Limits limits;
   private transient AvroCodec<PassageEvent> codec;
   private transient EventValidator validator;
 
-  CorpusDecoder(Limits limits) {
+  public CorpusDecoder(Limits limits) {
     this.limits = limits;
   }
 

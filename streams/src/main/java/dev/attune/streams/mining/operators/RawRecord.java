@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
 
 /** A Kafka record as read, before decoding; a Flink POJO so bad bytes survive to the dead-letter sink. */
 public class RawRecord {

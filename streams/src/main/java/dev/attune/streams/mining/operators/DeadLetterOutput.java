@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
@@ -6,8 +6,8 @@ import dev.attune.schemas.DeadLetters;
 import org.apache.flink.util.OutputTag;
 
 /** The side output every mining function dead-letters through, and how records are put on it. */
-final class DeadLetterOutput {
-  static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters") {};
+public final class DeadLetterOutput {
+  public static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters") {};
   static final String STAGE = "miner";
   private static final AvroCodec<DeadLetter> CODEC = AvroCodec.of(DeadLetter.class);
 

@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.rules;
 
 import dev.attune.schemas.EpisodeCandidate;
 import dev.attune.schemas.FeedbackEpisode;

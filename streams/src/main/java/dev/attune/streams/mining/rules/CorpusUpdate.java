@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.rules;
 
 /** The latest state of one passage, broadcast to every mining task. */
 public class CorpusUpdate {

@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class PreferenceRulesTest {
-  static final Map<String, CorpusUpdate> CORPUS =
+public class PreferenceRulesTest {
+  public static final Map<String, CorpusUpdate> CORPUS =
       Map.of(
           "p1", new CorpusUpdate("p1", false, "T", "Hamlet is a tragedy."),
           "p2", new CorpusUpdate("p2", false, "T", "Macbeth is short."),
@@ -22,7 +22,7 @@ class PreferenceRulesTest {
           "p4", new CorpusUpdate("p4", false, "T", "The author, Shakespeare, lived in London."),
           "p5", new CorpusUpdate("p5", false, "T", "A labeled passage."));
 
-  static FeedbackEpisode episode() {
+  public static FeedbackEpisode episode() {
     List<EpisodeCandidate> candidates = new ArrayList<>();
     for (var p : Events.retrieval("r1").getCandidates()) {
       candidates.add(new EpisodeCandidate(p.getPassageId(), p.getRank(), p.getScore()));

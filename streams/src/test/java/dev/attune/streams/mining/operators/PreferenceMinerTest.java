@@ -1,4 +1,8 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
+
+import dev.attune.streams.mining.rules.PreferenceRulesTest;
+import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.mining.rules.MiningConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
 
 import java.io.Serializable;
 import org.apache.flink.api.common.functions.OpenContext;

@@ -1,16 +1,19 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
+
+import dev.attune.streams.mining.rules.TeacherAccumulator;
+import dev.attune.streams.mining.rules.TeacherObservation;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.TeacherDistribution;
 
 /** Windows of teacher observations per (task, query, LLM, kind) → {@link TeacherDistribution}s. */
-final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator> {
+public final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator> {
   private final double temperature;
   private final int maxRecordBytes;
   private transient AvroCodec<TeacherDistribution> codec;
 
   /** {@code maxRecordBytes} bounds a window: the distribution record carries every passage's text. */
-  TeacherAggregation(double temperature, int maxRecordBytes) {
+  public TeacherAggregation(double temperature, int maxRecordBytes) {
     this.temperature = temperature;
     this.maxRecordBytes = maxRecordBytes;
   }

@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -9,10 +9,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Byte-level adapters between Kafka records and the mining job's POJOs. */
-final class KafkaRecords {
+public final class KafkaRecords {
   private KafkaRecords() {}
 
-  static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+  public static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
       out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value()));
@@ -24,10 +24,10 @@ final class KafkaRecords {
     }
   }
 
-  static final class KeyedSerializer implements KafkaRecordSerializationSchema<KeyedBytes> {
+  public static final class KeyedSerializer implements KafkaRecordSerializationSchema<KeyedBytes> {
     private final String topic;
 
-    KeyedSerializer(String topic) {
+    public KeyedSerializer(String topic) {
       this.topic = topic;
     }
 

@@ -1,4 +1,12 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
+
+import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.mining.rules.EpisodePreferences;
+import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.PreferenceRules;
+import dev.attune.streams.mining.rules.SilverSearch;
+import dev.attune.streams.mining.rules.TeacherObservation;
+import dev.attune.streams.mining.rules.TeacherSignal;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetterReason;

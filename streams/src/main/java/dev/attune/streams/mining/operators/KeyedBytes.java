@@ -1,4 +1,4 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
 
 /** An encoded record ready for a Kafka sink. Avro stays out of Flink's type system this way. */
 public class KeyedBytes {

@@ -1,11 +1,14 @@
-package dev.attune.streams.mining;
+package dev.attune.streams.mining.operators;
+
+import dev.attune.streams.mining.rules.EpisodePreferences;
+import dev.attune.streams.mining.rules.PreferenceStatistics;
 
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.PreferenceStats;
 
 /** Windows of all episodes' preferences (one key) → {@link PreferenceStats}. */
-final class StatisticsAggregation implements WindowedAggregator.Aggregation<EpisodePreferences, PreferenceStatistics> {
-  static final String KEY = "all";
+public final class StatisticsAggregation implements WindowedAggregator.Aggregation<EpisodePreferences, PreferenceStatistics> {
+  public static final String KEY = "all";
   private transient AvroCodec<PreferenceStats> codec;
 
   @Override
