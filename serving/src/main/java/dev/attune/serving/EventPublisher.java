@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,7 +47,7 @@ public final class EventPublisher implements AutoCloseable {
     }
   }
 
-  private final KafkaProducer<String, byte[]> producer;
+  private final Producer<String, byte[]> producer;
   private final Duration timeout;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -70,6 +71,12 @@ public final class EventPublisher implements AutoCloseable {
     props.put("request.timeout.ms", String.valueOf(half - 1));
     props.put("delivery.timeout.ms", String.valueOf(half));
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Over a given producer (Kafka's {@code MockProducer} in unit tests). */
+  EventPublisher(Producer<String, byte[]> producer, Duration timeout) {
+    this.producer = producer;
+    this.timeout = timeout;
   }
 
   /** Sends one event without waiting (bulk loads; {@link #flush} before relying on it). */

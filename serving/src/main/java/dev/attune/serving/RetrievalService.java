@@ -1,11 +1,15 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
+import dev.attune.schemas.PassageScore;
 import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.RankedPassage;
 import dev.attune.schemas.RetrievalEvent;
+import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.Topics;
+import dev.attune.schemas.Violation;
 import dev.attune.serving.store.SearchFilter;
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
@@ -47,11 +51,12 @@ public final class RetrievalService implements AutoCloseable {
   private final Topics topics;
   private final Map<String, String> taskInstructions;
   private final BridgeSlot bridges;
+  private final EventValidator validator;
   private final int maxQueryTokens;
   private final AtomicLong pinnedReads = new AtomicLong();
 
   public RetrievalService(VectorStore store, Supplier<ServingState> state, EventPublisher publisher, Topics topics,
-      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges) {
+      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges, EventValidator validator) {
     this.store = store;
     this.state = state;
     this.publisher = publisher;
@@ -59,6 +64,7 @@ public final class RetrievalService implements AutoCloseable {
     this.taskInstructions = taskInstructions;
     this.maxQueryTokens = maxQueryTokens;
     this.bridges = bridges;
+    this.validator = validator;
   }
 
   public Map<String, String> tasks() {
@@ -161,15 +167,56 @@ public final class RetrievalService implements AutoCloseable {
   }
 
   /**
-   * Publishes a request's feedback (either part may be null) and waits until the broker acknowledged
-   * it. When that fails the caller answers 503 and the client retries; a part that did get through is
-   * then a duplicate or, alone, dead-lettered by the assembler: counted, never lost.
+   * What the LLM made of a request's passages, as the caller reports it.
+   *
+   * @param scores passage id → score; a null score is kept as NaN so the validator names it
    */
-  public void feedback(LlmFeedbackEvent llm, HumanFeedbackEvent human) {
+  public record LlmFeedback(String llmId, SignalKind signalKind, Map<String, Double> scores, String answer, Double sequenceReward,
+      boolean abstained) {}
+
+  /** What a person said about a request: the relevant passages and the answers. */
+  public record HumanFeedback(List<String> relevantPassageIds, List<String> answers) {}
+
+  /** The ids of the events one feedback call published; null for a part not given. */
+  public record FeedbackEvents(String llmEventId, String humanEventId) {}
+
+  /**
+   * Records a request's feedback (either part may be null, not both): builds its events, as {@link
+   * #retrieve} builds the query and retrieval events, validates every part before anything is
+   * published (so a bad part publishes nothing), and waits until the broker acknowledged them. When
+   * that fails the caller answers 503 and the client retries; a part that did get through is then a
+   * duplicate or, alone, dead-lettered by the assembler: counted, never lost.
+   *
+   * @throws IllegalArgumentException naming the bad part and field
+   * @throws EventPublisher.PublishException when the broker did not acknowledge in time
+   */
+  public FeedbackEvents feedback(String requestId, LlmFeedback llm, HumanFeedback human) {
+    if (requestId == null || requestId.isBlank()) throw new IllegalArgumentException("requestId is empty");
+    if (llm == null && human == null) throw new IllegalArgumentException("give llm or human feedback");
+    long now = System.currentTimeMillis();
     List<EventPublisher.Outgoing<?>> events = new ArrayList<>();
-    if (llm != null) events.add(new EventPublisher.Outgoing<>(topics.llmFeedback(), llm.getRequestId(), llm));
-    if (human != null) events.add(new EventPublisher.Outgoing<>(topics.humanFeedback(), human.getRequestId(), human));
+    LlmFeedbackEvent llmEvent = null;
+    HumanFeedbackEvent humanEvent = null;
+    if (llm != null) {
+      List<PassageScore> scores = new ArrayList<>();
+      if (llm.scores() != null) llm.scores().forEach((id, score) -> scores.add(new PassageScore(id, score == null ? Double.NaN : score)));
+      llmEvent = LlmFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
+          .setLlmId(llm.llmId() == null ? "" : llm.llmId()).setSignalKind(llm.signalKind()).setPassageScores(scores)
+          .setAnswer(llm.answer()).setSequenceReward(llm.sequenceReward()).setAbstained(llm.abstained()).build();
+      Violation reason = validator.validate(llmEvent).orElse(null);
+      if (reason != null) throw new IllegalArgumentException("llm feedback: " + reason);
+      events.add(new EventPublisher.Outgoing<>(topics.llmFeedback(), requestId, llmEvent));
+    }
+    if (human != null) {
+      humanEvent = HumanFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
+          .setRelevantPassageIds(human.relevantPassageIds() == null ? List.of() : human.relevantPassageIds())
+          .setAnswers(human.answers() == null ? List.of() : human.answers()).build();
+      Violation reason = validator.validate(humanEvent).orElse(null);
+      if (reason != null) throw new IllegalArgumentException("human feedback: " + reason);
+      events.add(new EventPublisher.Outgoing<>(topics.humanFeedback(), requestId, humanEvent));
+    }
     publisher.publishAll(events);
+    return new FeedbackEvents(llmEvent == null ? null : llmEvent.getEventId(), humanEvent == null ? null : humanEvent.getEventId());
   }
 
   @Override

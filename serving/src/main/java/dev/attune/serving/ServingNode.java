@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.api.RetrievalApi;
@@ -53,7 +54,7 @@ public final class ServingNode implements AutoCloseable {
     CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), config.api().limits());
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers(), config.api().publishTimeout()), config.topics(),
-        config.tasks(), config.maxQueryTokens(), bridges);
+        config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()));
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
     indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
     broker = new BrokerProbe(config.bootstrapServers(), BROKER_CHECK);

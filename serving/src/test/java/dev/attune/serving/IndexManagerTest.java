@@ -1,6 +1,7 @@
 package dev.attune.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.attune.schemas.ModelKind;
@@ -67,6 +68,8 @@ class IndexManagerTest {
   /** Wraps the real Lucene store and records every call that writes to it, once the write is done. */
   final class CountingStore implements VectorStore {
     final List<String> writes = new CopyOnWriteArrayList<>();
+    /** Injected fault: the real store cannot be made to fail one version's writes on demand. */
+    volatile String failUpsertsTo;
     private LuceneVectorStore delegate;
 
     void open(Path dir) {
@@ -74,7 +77,11 @@ class IndexManagerTest {
     }
 
     @Override public void create(String version, int dimension) { delegate.create(version, dimension); writes.add("create " + version); }
-    @Override public void upsert(String version, List<StoredPassage> passages) { delegate.upsert(version, passages); writes.add("upsert " + version + " " + passages.size()); }
+    @Override public void upsert(String version, List<StoredPassage> passages) {
+      if (version.equals(failUpsertsTo)) throw new IllegalStateException("injected: the store refuses writes to " + version);
+      delegate.upsert(version, passages);
+      writes.add("upsert " + version + " " + passages.size());
+    }
     @Override public void delete(String version, List<String> ids) { delegate.delete(version, ids); writes.add("delete " + version + " " + ids); }
     @Override public long count(String version) { return delegate.count(version); }
     @Override public List<SearchHit> search(String version, float[] query, int k, SearchFilter filter) { return delegate.search(version, query, k, filter); }
@@ -195,5 +202,32 @@ class IndexManagerTest {
     assertThat(back.kind()).as("the previous version comes back at once").isEqualTo(IndexManager.SwapKind.ROLLBACK);
     assertThat(m.current()).extracting(ServingState::modelVersion, ServingState::indexVersion).containsExactly("retriever-v2", "retriever-v1");
     assertThat(store.active()).contains("retriever-v1");
+  }
+
+  @Test
+  void a_build_that_fails_keeps_the_live_version_and_leaves_no_index_behind() throws Exception {
+    IndexManager m = start("retriever-v1");
+    store.failUpsertsTo = "retriever-v3";
+
+    assertThatThrownBy(() -> m.requestSwap("retriever-v3").get()).hasRootCauseMessage("injected: the store refuses writes to retriever-v3");
+
+    assertThat(m.current()).extracting(ServingState::modelVersion, ServingState::indexVersion).containsExactly("retriever-v1", "retriever-v1");
+    assertThat(m.building()).isEmpty();
+    assertThat(store.versions()).as("the half-built index is dropped").containsExactly("retriever-v1");
+    assertThat(store.active()).contains("retriever-v1");
+
+    // The manager is not stuck: the next request is served.
+    store.failUpsertsTo = null;
+    assertThat(m.requestSwap("retriever-v3").get().kind()).isEqualTo(IndexManager.SwapKind.BUILD);
+    assertThat(m.current().modelVersion()).isEqualTo("retriever-v3");
+  }
+
+  @Test
+  void there_is_nothing_to_roll_back_to_before_a_second_version() {
+    IndexManager m = start("retriever-v1");
+
+    assertThat(m.previous()).isEmpty();
+    assertThatThrownBy(m::rollback).isInstanceOf(IllegalStateException.class).hasMessage("no previous version to roll back to");
+    assertThat(m.current().modelVersion()).isEqualTo("retriever-v1");
   }
 }

@@ -1,12 +1,8 @@
 package dev.attune.serving.api;
 
-import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.Limits;
 import dev.attune.serving.BrokerProbe;
 import dev.attune.serving.EventPublisher;
-import dev.attune.schemas.HumanFeedbackEvent;
-import dev.attune.schemas.LlmFeedbackEvent;
-import dev.attune.schemas.PassageScore;
 import dev.attune.schemas.SignalKind;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.RetrievalService;
@@ -101,7 +97,6 @@ public final class RetrievalApi {
       c.showJavalinBanner = false;
       c.http.maxRequestSize = config.limits().maxEventBytes();
     });
-    EventValidator validator = new EventValidator(config.limits());
     app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
     app.before("/v1/*", ctx -> authenticate(ctx, config));
     app.after(ctx -> {
@@ -123,7 +118,7 @@ public final class RetrievalApi {
     app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
     app.get("/v1/version", ctx -> version(indexes, service, ctx));
     app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config));
-    app.post("/v1/feedback", ctx -> feedback(service, validator, ctx));
+    app.post("/v1/feedback", ctx -> feedback(service, ctx));
     app.post("/v1/admin/rollback", ctx -> {
       if (indexes.previous().isEmpty()) throw new ConflictResponse("no previous version to roll back to");
       IndexManager.Swap swap = indexes.rollback();
@@ -214,40 +209,26 @@ public final class RetrievalApi {
     return new SearchFilter(Set.copyOf(titles), Set.copyOf(ids));
   }
 
-  /** Builds and validates both parts before anything is published, so a bad part publishes nothing. */
-  private static void feedback(RetrievalService service, EventValidator validator, Context ctx) {
+  /** Maps the JSON onto the service's feedback; the service builds, validates and publishes the events. */
+  private static void feedback(RetrievalService service, Context ctx) {
     FeedbackRequest req = body(ctx, FeedbackRequest.class);
-    if (req.requestId() == null || req.requestId().isBlank()) throw new BadRequestResponse("requestId is empty");
-    if (req.llm() == null && req.human() == null) throw new BadRequestResponse("give llm or human feedback");
-    long now = System.currentTimeMillis();
-    Map<String, String> ids = new LinkedHashMap<>();
-    LlmFeedbackEvent llm = null;
-    HumanFeedbackEvent human = null;
+    RetrievalService.LlmFeedback llm = null;
     if (req.llm() != null) {
       LlmJson l = req.llm();
       SignalKind kind;
       try {
         kind = SignalKind.valueOf(l.signalKind() == null ? "ANSWER_LOG_LIKELIHOOD" : l.signalKind());
       } catch (IllegalArgumentException e) {
-        throw new BadRequestResponse("unknown signalKind '" + l.signalKind() + "'");
+        throw new BadRequestResponse("unknown signalKind '" + l.signalKind() + "'; known: " + java.util.Arrays.toString(SignalKind.values()));
       }
-      List<PassageScore> scores = new ArrayList<>();
-      if (l.scores() != null) l.scores().forEach((id, s) -> scores.add(new PassageScore(id, s == null ? Double.NaN : s)));
-      llm = LlmFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(req.requestId())
-          .setTimestampMs(now).setLlmId(l.llmId() == null ? "" : l.llmId()).setSignalKind(kind).setPassageScores(scores)
-          .setAnswer(l.answer()).setSequenceReward(l.sequenceReward()).setAbstained(Boolean.TRUE.equals(l.abstained())).build();
-      validator.validate(llm).ifPresent(d -> { throw new BadRequestResponse("llm feedback: " + d); });
+      llm = new RetrievalService.LlmFeedback(l.llmId(), kind, l.scores(), l.answer(), l.sequenceReward(), Boolean.TRUE.equals(l.abstained()));
     }
-    if (req.human() != null) {
-      HumanJson h = req.human();
-      human = HumanFeedbackEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(req.requestId())
-          .setTimestampMs(now).setRelevantPassageIds(h.relevantPassageIds() == null ? List.of() : h.relevantPassageIds())
-          .setAnswers(h.answers() == null ? List.of() : h.answers()).build();
-      validator.validate(human).ifPresent(d -> { throw new BadRequestResponse("human feedback: " + d); });
-    }
-    service.feedback(llm, human);
-    if (llm != null) ids.put("llmEventId", llm.getEventId());
-    if (human != null) ids.put("humanEventId", human.getEventId());
+    RetrievalService.HumanFeedback human = req.human() == null ? null
+        : new RetrievalService.HumanFeedback(req.human().relevantPassageIds(), req.human().answers());
+    RetrievalService.FeedbackEvents published = service.feedback(req.requestId(), llm, human);
+    Map<String, String> ids = new LinkedHashMap<>();
+    if (published.llmEventId() != null) ids.put("llmEventId", published.llmEventId());
+    if (published.humanEventId() != null) ids.put("humanEventId", published.humanEventId());
     ctx.status(HttpStatus.ACCEPTED).json(ids);
   }
 }
