@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--queries", description = "BEIR directory (corpus.jsonl, queries.jsonl, qrels/dev.tsv); default: the bundled SQuAD dev.") Path queries;
   @Option(names = "--model", defaultValue = "0", split = ",", description = "Model version numbers, e.g. 0,3 (default: ${DEFAULT-VALUE}, the pretrained base).") List<Integer> models;
-  @Option(names = "--models-dir", defaultValue = ".attune/demo/models") Path modelsDir;
+  @CommandLine.Mixin ModelsDirOption modelsDir;
   @CommandLine.Mixin BaseModelOption baseModel;
   @Option(names = "--tasks", description = "Task catalogue (properties); default: the built-in one.") Path tasksFile;
   @Option(names = "--articles", defaultValue = "0", description = "Only the first N articles (0 = all).") int articles;
@@ -33,7 +33,7 @@ final class EvalCommand implements Callable<Integer> {
     BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
     if (articles > 0) data = data.firstArticles(articles);
     ModelSpec spec = baseModel.spec();
-    ModelRegistry registry = new ModelRegistry(modelsDir, spec);
+    ModelRegistry registry = new ModelRegistry(modelsDir.path, spec);
     Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
     var passages = data.corpus().passages();
     List<String> ids = passages.stream().map(p -> p.id()).toList();

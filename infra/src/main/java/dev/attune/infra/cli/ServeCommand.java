@@ -21,7 +21,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080") int port;
   @Option(names = "--host", defaultValue = "0.0.0.0") String host;
   @Option(names = "--work-dir", defaultValue = ".attune/serve") Path workDir;
-  @Option(names = "--models-dir", defaultValue = ".attune/serve/models", description = "Where the pretrained base is unpacked (default: ${DEFAULT-VALUE}).") Path modelsDir;
+  @CommandLine.Mixin ModelsDirOption modelsDir;
   @Option(names = "--token-env", defaultValue = "ATTUNE_API_TOKEN", description = "Environment variable holding the bearer token /v1/ calls must present; unset = no authentication (default: ${DEFAULT-VALUE}).") String tokenEnv;
   @CommandLine.Mixin BaseModelOption baseModel;
   @Option(names = "--bridge-by-default", description = "Pass /v1/retrieve requests that do not say \"bridge\" through the serving bridge.") boolean bridgeByDefault;
@@ -32,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
     String token = System.getenv(tokenEnv);
-    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir,
+    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir.path,
         baseModel.spec(), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
         ServingNode.MAX_PASSAGE_TOKENS),
         new IndexManager.Listener() {});

@@ -19,7 +19,7 @@ import picocli.CommandLine;
 @Command(name = "train-bridge", description = "Run one bridge round against an external Kafka: train on the new silver sequences, judge on held-out ones, publish a BRIDGE model version; resumes an unfinished round.")
 final class TrainBridgeCommand implements Callable<Integer> {
   @CommandLine.Mixin KafkaOptions kafka;
-  @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
+  @CommandLine.Mixin ModelsDirOption modelsDir;
   @Option(names = "--min-examples", defaultValue = "50", description = "New silver sequences a round needs (default: ${DEFAULT-VALUE}).") int minExamples;
   @Option(names = "--holdout", defaultValue = "20", description = "Percent of silver sequences held out for the decision (default: ${DEFAULT-VALUE}).") int holdout;
   @Option(names = "--margin", defaultValue = "0.0", description = "Held-out utility gain over the serving bridge (or top-k) required to promote (default: ${DEFAULT-VALUE}).") double margin;
@@ -35,7 +35,7 @@ final class TrainBridgeCommand implements Callable<Integer> {
     try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
       var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
           new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
-      var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir, baseModel.spec()),
+      var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir.path, baseModel.spec()),
           llm.reward(scorer), RetrieverTrainer.StepListener.NONE);
       if (every == null) {
         round(service);

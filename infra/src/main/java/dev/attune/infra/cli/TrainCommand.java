@@ -26,7 +26,7 @@ import picocli.CommandLine;
 @Command(name = "train", description = "Run the trainer service against an external Kafka; it resumes from its state in --models-dir.")
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Mixin KafkaOptions kafka;
-  @Option(names = "--models-dir", defaultValue = ".attune/models") Path modelsDir;
+  @CommandLine.Mixin ModelsDirOption modelsDir;
   @CommandLine.Mixin BaseModelOption baseModel;
   @Option(names = "--trigger", defaultValue = "400", description = "Train every N new examples (default: ${DEFAULT-VALUE}).") int trigger;
   @CommandLine.Mixin TrainingOptions training;
@@ -50,13 +50,13 @@ final class TrainCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--store qdrant-local would start an empty Qdrant; give the Qdrant serving uses with --store qdrant");
     }
     // Serving's Lucene store lives inside its process: without a reachable Qdrant the trainer embeds each index once itself.
-    try (StoreChoice store = storeOptions.open(modelsDir.resolve("qdrant"));
+    try (StoreChoice store = storeOptions.open(modelsDir.path.resolve("qdrant"));
         var servingStore = store.qdrant() == null ? null : new QdrantVectorStore(store.qdrant());
         LlmScorer scorer = llm.open(BeirDataset.fromDirectoryOrBundled(corpus).corpus().passages().stream().map(p -> p.text()).toList())) {
       TrainerService trainer = new TrainerService(
           new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
               tasks, referenceSet, rounds.schedule(), Truncation.SERVING, llmBudget),
-          new ModelRegistry(modelsDir, baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
+          new ModelRegistry(modelsDir.path, baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
           v -> {}, RetrieverTrainer.StepListener.NONE);
       trainer.run();
     }
