@@ -47,7 +47,7 @@ class BridgeIT {
   @TempDir Path work;
 
   @Test
-  void should_train_decide_serve_and_swap_a_bridge() throws Exception {
+  void train_decide_serve_and_swap_a_bridge() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
       Topics topics = Topics.defaults();
       EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);

@@ -41,7 +41,7 @@ class FeedbackLoopIT {
   @TempDir Path work;
 
   @Test
-  void should_train_promote_and_swap_while_accounting_for_every_event() throws Exception {
+  void train_promote_and_swap_while_accounting_for_every_event() throws Exception {
     DemoConfig config = DemoConfig.tiny(work);
     BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
     List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());

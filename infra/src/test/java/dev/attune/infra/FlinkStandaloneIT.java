@@ -42,7 +42,7 @@ class FlinkStandaloneIT {
   @TempDir Path work;
 
   @Test
-  void should_run_the_job_jar_on_a_standalone_cluster() throws Exception {
+  void run_the_job_jar_on_a_standalone_cluster() throws Exception {
     Path jobJar = Path.of(System.getProperty("attune.streams.jobJar", "../streams/target/attune-streams-0.1.0-SNAPSHOT-job.jar"));
     assertThat(jobJar).as("build the streams module first (mvn package)").exists();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {

@@ -51,7 +51,7 @@ class MinerRestartIT {
   @TempDir Path work;
 
   @Test
-  void should_resume_waiting_episodes_and_duplicate_detection_after_a_kill_9() throws Exception {
+  void resume_waiting_episodes_and_duplicate_detection_after_a_kill_9() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"));
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
             new StringSerializer(), new ByteArraySerializer())) {

@@ -48,7 +48,7 @@ class QueryRoundIT {
   @TempDir Path work;
 
   @Test
-  void should_swap_a_query_side_round_without_writing_the_index_then_re_embed_for_a_full_round() throws Exception {
+  void swap_a_query_side_round_without_writing_the_index_then_re_embed_for_a_full_round() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
       Topics topics = Topics.defaults();
       EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);

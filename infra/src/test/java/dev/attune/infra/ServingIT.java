@@ -114,7 +114,7 @@ class ServingIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"lucene", "qdrant"})
-  void should_swap_under_traffic_catch_up_corpus_changes_and_roll_back_instantly(String store) throws Exception {
+  void swap_under_traffic_catch_up_corpus_changes_and_roll_back_instantly(String store) throws Exception {
     Setup s = setup(store);
     List<IndexManager.Swap> swaps = new CopyOnWriteArrayList<>();
     try (ServingNode node = ServingNode.start(s.config(), new IndexManager.Listener() {
@@ -192,7 +192,7 @@ class ServingIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"lucene", "qdrant"})
-  void should_restart_on_the_recorded_version_catch_up_and_drop_a_crashed_build(String store) throws Exception {
+  void restart_on_the_recorded_version_catch_up_and_drop_a_crashed_build(String store) throws Exception {
     Setup s = setup(store);
     try (ServingNode node = ServingNode.start(s.config(), new IndexManager.Listener() {})) {
       assertThatThrownBy(() -> new AttuneClient(node.uri(), TOKEN, Duration.ofSeconds(10)).rollback())

@@ -94,7 +94,7 @@ class ServingReliabilityIT {
   }
 
   @Test
-  void should_answer_every_bad_body_with_a_4xx_that_names_the_problem_without_java_classes() throws Exception {
+  void answer_every_bad_body_with_a_4xx_that_names_the_problem_without_java_classes() throws Exception {
     String deep = "{\"query\":\"x\",\"filters\":{\"titles\":" + "[".repeat(40) + "]".repeat(40) + "}}";
     Map<String, String> retrieve = new java.util.LinkedHashMap<>();
     retrieve.put("{\"query\": ", "not valid JSON");
@@ -136,7 +136,7 @@ class ServingReliabilityIT {
   }
 
   @Test
-  void should_wait_for_topics_that_do_not_exist_yet_then_start_on_them() throws Exception {
+  void wait_for_topics_that_do_not_exist_yet_then_start_on_them() throws Exception {
     Topics late = Topics.withPrefix("late.");
     int port;
     try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
@@ -192,7 +192,7 @@ class ServingReliabilityIT {
   private record Outcome(int status, long millis, String requestId) {}
 
   @Test
-  void should_fail_fast_with_503_and_lose_no_acknowledged_event_while_the_broker_is_down() throws Exception {
+  void fail_fast_with_503_and_lose_no_acknowledged_event_while_the_broker_is_down() throws Exception {
     ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);
     Pattern id = Pattern.compile("\"requestId\":\"([^\"]+)\"");

@@ -45,7 +45,7 @@ class TrainerResumeIT {
   @TempDir Path work;
 
   @Test
-  void should_resume_a_killed_round_without_repeating_or_skipping_examples() throws Exception {
+  void resume_a_killed_round_without_repeating_or_skipping_examples() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
       Topics topics = Topics.defaults();
       EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 2, (short) 1);

@@ -30,7 +30,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_round_trip_single_object_encoding() {
+  void round_trip_single_object_encoding() {
     byte[] bytes = codec.encode(retrieval());
 
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
@@ -39,7 +39,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_classify_truncated_bytes() {
+  void classify_truncated_bytes() {
     byte[] bytes = codec.encode(retrieval());
     byte[] truncated = Arrays.copyOf(bytes, bytes.length - 5);
 
@@ -50,7 +50,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_classify_another_records_fingerprint_as_unknown_schema() {
+  void classify_another_records_fingerprint_as_unknown_schema() {
     byte[] query =
         AvroCodec.of(HumanFeedbackEvent.class)
             .encode(new HumanFeedbackEvent("e", "r", 1L, List.of("p1"), List.of()));
@@ -62,7 +62,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_classify_plain_text_as_bad_header() {
+  void classify_plain_text_as_bad_header() {
     assertThatThrownBy(() -> codec.decode("hello".getBytes()))
         .isInstanceOfSatisfying(
             EventDecodingException.class,
@@ -70,7 +70,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_reject_oversized_payload_before_decoding() {
+  void reject_oversized_payload_before_decoding() {
     assertThatThrownBy(() -> codec.decode(new byte[AvroCodec.MAX_PAYLOAD_BYTES + 1]))
         .isInstanceOfSatisfying(
             EventDecodingException.class,
@@ -78,7 +78,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_reject_negative_rank_and_nan_score() {
+  void reject_negative_rank_and_nan_score() {
     RetrievalEvent negative = retrieval();
     negative.getCandidates().set(0, new RankedPassage("p1", -1, 0.9f));
     RetrievalEvent nan = retrieval();
@@ -98,7 +98,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_decode_a_model_version_written_before_the_index_pairing_existed() throws Exception {
+  void decode_a_model_version_written_before_the_index_pairing_existed() throws Exception {
     Schema before = AvroCodec.history(ModelVersion.class).get(0);
     GenericRecord old = new GenericData.Record(before);
     old.put("kind", new GenericData.EnumSymbol(before.getField("kind").schema(), "RETRIEVER"));
@@ -125,14 +125,14 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_keep_every_earlier_training_example_schema_readable() {
+  void keep_every_earlier_training_example_schema_readable() {
     assertThat(AvroCodec.history(TrainingExample.class)).singleElement()
         .satisfies(s -> assertThat(s.getField("humanLabels")).isNull());
     assertThat(TrainingExample.getClassSchema().getField("humanLabels")).isNotNull();
   }
 
   @Test
-  void should_keep_llm_feedback_and_the_episodes_holding_it_readable_from_before_abstention() {
+  void keep_llm_feedback_and_the_episodes_holding_it_readable_from_before_abstention() {
     for (Class<?> type : List.of(LlmFeedbackEvent.class, FeedbackEpisode.class, PendingEpisode.class)) {
       assertThat(AvroCodec.history(type)).as(type.getSimpleName()).singleElement()
           .satisfies(s -> assertThat(s.toString()).doesNotContain("abstained"));
@@ -141,7 +141,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_decode_llm_feedback_written_before_abstention_as_not_abstained() throws Exception {
+  void decode_llm_feedback_written_before_abstention_as_not_abstained() throws Exception {
     Schema before = AvroCodec.history(LlmFeedbackEvent.class).get(0);
     GenericRecord old = new GenericData.Record(before);
     old.put("eventId", "l1");
@@ -165,7 +165,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_reject_what_exceeds_the_limits_as_oversized() {
+  void reject_what_exceeds_the_limits_as_oversized() {
     EventValidator small = new EventValidator(new Limits(64, 128, 5, 8, 1));
     QueryEvent longQuery = QueryEvent.newBuilder().setEventId("e").setRequestId("r").setTimestampMs(1).setTask("qa")
         .setQuery("a query of more than five characters").setRetrieverVersion("retriever-v0").setIndexVersion("retriever-v0").build();
@@ -181,7 +181,7 @@ class AvroCodecTest {
   }
 
   @Test
-  void should_name_a_missing_key_and_a_key_that_is_not_the_request_id() {
+  void name_a_missing_key_and_a_key_that_is_not_the_request_id() {
     assertThat(EventValidator.keyMatches(null, "r1", "requestId")).hasValueSatisfying(v -> assertThat(v.detail()).contains("no key"));
     assertThat(EventValidator.keyMatches("r2".getBytes(), "r1", "requestId")).hasValueSatisfying(v -> {
       assertThat(v.reason()).isEqualTo(DeadLetterReason.KEY_MISMATCH);

@@ -76,7 +76,7 @@ class IndexVerifierTest {
   }
 
   @Test
-  void should_pass_a_sound_index_and_refuse_nonsense_or_a_short_count() {
+  void pass_a_sound_index_and_refuse_nonsense_or_a_short_count() {
     IndexVerifier verifier = new IndexVerifier(new IndexVerifier.Config(5, 1, 0.8, 64));
     try (LuceneVectorStore store = new LuceneVectorStore(indexes)) {
       index(store, "good", bge, CORPUS.passages());
@@ -94,7 +94,7 @@ class IndexVerifierTest {
   }
 
   @Test
-  void should_query_with_the_opening_sentence() {
+  void query_with_the_opening_sentence() {
     assertThat(IndexVerifier.openingSentence("The Nile is the longest river in Africa. It flows north."))
         .isEqualTo("The Nile is the longest river in Africa.");
     assertThat(IndexVerifier.openingSentence("Short. Then more")).isEqualTo("Short. Then more");

@@ -47,7 +47,7 @@ class ModelWatcherTest {
   }
 
   @Test
-  void should_serve_the_latest_promoted_version_of_its_kind_skipping_what_it_cannot_read() {
+  void serve_the_latest_promoted_version_of_its_kind_skipping_what_it_cannot_read() {
     List<ModelVersion> promoted = new CopyOnWriteArrayList<>();
     ModelWatcher w = watcher(promoted);
     append(ModelKind.RETRIEVER, 1, ModelStatus.PROMOTED);
@@ -60,7 +60,7 @@ class ModelWatcherTest {
   }
 
   @Test
-  void should_report_each_change_of_decision_while_running() throws Exception {
+  void report_each_change_of_decision_while_running() throws Exception {
     List<String> changes = new CopyOnWriteArrayList<>();
     ModelWatcher w = watcher(new CopyOnWriteArrayList<>());
     append(ModelKind.RETRIEVER, 1, ModelStatus.PROMOTED);

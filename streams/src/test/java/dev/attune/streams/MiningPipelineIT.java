@@ -78,7 +78,7 @@ class MiningPipelineIT {
   @TempDir Path work;
 
   @Test
-  void should_mine_every_signal_exactly_once_and_account_for_every_bad_input() throws Exception {
+  void mine_every_signal_exactly_once_and_account_for_every_bad_input() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

@@ -16,13 +16,13 @@ class TrainingOptionsTest {
   }
 
   @Test
-  void optionsLeftOutKeepTheCommandsSettings() {
+  void options_left_out_keep_the_commands_settings() {
     TrainerConfig base = TrainerConfig.defaults().withBatch(16, 1, 1).withMaxSteps(40);
     assertEquals(base, parse(base));
   }
 
   @Test
-  void optionsGivenReplaceTheirSettingOnly() {
+  void options_given_replace_their_setting_only() {
     TrainerConfig base = TrainerConfig.defaults();
     TrainerConfig c = parse(base, "--batch", "12", "--negatives", "4", "--learning-rate", "5e-5", "--temperature", "0.02",
         "--passage-tokens", "128", "--epochs", "2", "--steps", "90", "--query-tuning", "top:4", "--positive-order", "LLM_FIRST",

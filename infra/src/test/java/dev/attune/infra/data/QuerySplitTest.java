@@ -17,7 +17,7 @@ class QuerySplitTest {
   }
 
   @Test
-  void evaluationAndReferenceNeverBecomeTrafficAndEveryPartSpansTheCorpus() throws Exception {
+  void evaluation_and_reference_never_become_traffic_and_every_part_spans_the_corpus() throws Exception {
     BeirDataset data = BeirDataset.bundled().firstArticles(6);
     QuerySplit split = QuerySplit.of(data.queries(), 100, 50, 200);
     assertEquals(100, split.evaluation().size());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class OfflineExamplesTest {
 
   @Test
-  void replayedQuestionsAreMinedByTheMinersRulesAndNoneVanishes() throws Exception {
+  void replayed_questions_are_mined_by_the_miners_rules_and_none_vanishes() throws Exception {
     BeirDataset data = BeirDataset.bundled().firstArticles(1);
     List<Corpus.Passage> corpus = data.corpus().passages();
     RetrievalMetrics.Judged labeled = data.queries().get(0);

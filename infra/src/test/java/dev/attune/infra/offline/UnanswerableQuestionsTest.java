@@ -30,7 +30,7 @@ class UnanswerableQuestionsTest {
   private static final int ARTICLES = 6;
 
   @Test
-  void should_make_llm_positives_from_answerable_questions_and_none_from_unanswerable_ones() throws Exception {
+  void make_llm_positives_from_answerable_questions_and_none_from_unanswerable_ones() throws Exception {
     BeirDataset data = BeirDataset.bundled();
     List<Corpus.Passage> passages = data.corpus().passages();
     Map<String, String> titleOf = passages.stream().collect(Collectors.toMap(Corpus.Passage::id, Corpus.Passage::title));

@@ -15,7 +15,7 @@ class StrictJsonTest {
   }
 
   @Test
-  void should_bind_a_well_formed_body() {
+  void bind_a_well_formed_body() {
     RetrievalApi.RetrieveRequest r = read("{\"query\":\"who won\",\"k\":5,\"filters\":{\"titles\":[\"Super Bowl 50\"]},\"bridge\":true}");
 
     assertThat(r.query()).isEqualTo("who won");
@@ -38,13 +38,13 @@ class StrictJsonTest {
       "{\"query\":\"x\",\"filters\":{\"titles\":[1]}} | field 'filters.titles[0]' must be a string",
       "{\"query\":\"x\",\"limit\":3} | unknown field 'limit'",
       "{\"query\":\"x\"} {} | content after its JSON object"})
-  void should_refuse_a_bad_body_naming_the_field_and_no_java_class(String body, String message) {
+  void refuse_a_bad_body_naming_the_field_and_no_java_class(String body, String message) {
     assertThatThrownBy(() -> read(body)).isInstanceOf(BadRequestResponse.class)
         .hasMessageContaining(message).message().doesNotContain("java.", "com.fasterxml", "dev.attune");
   }
 
   @Test
-  void should_refuse_an_empty_body_and_nesting_deeper_than_any_request() {
+  void refuse_an_empty_body_and_nesting_deeper_than_any_request() {
     assertThatThrownBy(() -> read("")).hasMessageContaining("empty");
     String deep = "{\"query\":\"x\",\"filters\":{\"titles\":" + "[".repeat(StrictJson.MAX_NESTING) + "]".repeat(StrictJson.MAX_NESTING) + "}}";
     assertThatThrownBy(() -> read(deep)).isInstanceOf(BadRequestResponse.class).message().doesNotContain("com.fasterxml");

@@ -41,7 +41,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_return_nearest_first_with_cosine_scores() {
+  void return_nearest_first_with_cosine_scores() {
     store.create("v1", 2);
     store.upsert("v1", List.of(
         new StoredPassage("a", "A", "alpha", unit(1, 0)),
@@ -57,7 +57,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_replace_on_upsert_and_forget_on_delete() {
+  void replace_on_upsert_and_forget_on_delete() {
     store.create("v1", 2);
     store.upsert("v1", List.of(new StoredPassage("a", "A", "old", unit(1, 0))));
     store.upsert("v1", List.of(new StoredPassage("a", "A", "new", unit(1, 0)), new StoredPassage("b", "B", "b", unit(0, 1))));
@@ -69,7 +69,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_hand_back_every_live_passage_with_its_vector_in_chunks() {
+  void hand_back_every_live_passage_with_its_vector_in_chunks() {
     store.create("v1", 2);
     List<StoredPassage> written = new ArrayList<>();
     for (int i = 0; i < 7; i++) written.add(new StoredPassage("p" + i, i % 2 == 0 ? "T" : null, "text " + i, unit(1, i)));
@@ -90,7 +90,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_restrict_search_to_the_filter() {
+  void restrict_search_to_the_filter() {
     store.create("v1", 2);
     store.upsert("v1", List.of(
         new StoredPassage("a", "Paris", "a", unit(1, 0)),
@@ -107,7 +107,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_keep_versions_apart_and_refuse_to_drop_the_active_one() {
+  void keep_versions_apart_and_refuse_to_drop_the_active_one() {
     store.create("v1", 2);
     store.create("v2", 2);
     store.upsert("v2", List.of(new StoredPassage("x", "X", "x", unit(1, 0))));
@@ -124,7 +124,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_answer_through_the_active_version_and_say_which() {
+  void answer_through_the_active_version_and_say_which() {
     store.create("v1", 2);
     store.create("v2", 2);
     store.upsert("v1", List.of(new StoredPassage("one", "T", "one", unit(1, 0))));
@@ -142,7 +142,7 @@ abstract class VectorStoreContract {
   }
 
   @Test
-  void should_keep_active_version_points_and_metadata_across_a_restart() {
+  void keep_active_version_points_and_metadata_across_a_restart() {
     store.create("v1", 2);
     store.upsert("v1", List.of(new StoredPassage("a", "A", "a", unit(1, 0))));
     store.setMetadata("v1", Map.of("state", "building", "offsets", "0:3"));
@@ -160,7 +160,7 @@ abstract class VectorStoreContract {
 
   /** Readers racing many activations never fail and never see a half-moved pointer. */
   @Test
-  void should_switch_atomically_under_concurrent_reads() throws Exception {
+  void switch_atomically_under_concurrent_reads() throws Exception {
     for (String v : List.of("v1", "v2")) {
       store.create(v, 2);
       store.upsert(v, List.of(new StoredPassage("p-" + v, "T", v, unit(1, 0))));

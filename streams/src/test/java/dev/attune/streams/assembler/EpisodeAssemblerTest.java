@@ -70,7 +70,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_emit_episode_once_all_four_kinds_arrived() {
+  void emit_episode_once_all_four_kinds_arrived() {
     sendAll("r1");
 
     List<FeedbackEpisode> out = episodes.readValuesToList();
@@ -85,7 +85,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_emit_without_human_labels_when_window_closes() {
+  void emit_without_human_labels_when_window_closes() {
     send(TOPICS.queries(), "r2", Events.query("r2"));
     send(TOPICS.retrievals(), "r2", Events.retrieval("r2"));
     send(TOPICS.llmFeedback(), "r2", Events.llm("r2"));
@@ -99,7 +99,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_every_held_event_of_an_unjoinable_request() {
+  void dead_letter_every_held_event_of_an_unjoinable_request() {
     send(TOPICS.llmFeedback(), "orphan", Events.llm("orphan"));
     send(TOPICS.humanFeedback(), "orphan", Events.human("orphan"));
 
@@ -112,7 +112,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_duplicate_event() {
+  void dead_letter_duplicate_event() {
     send(TOPICS.queries(), "r3", Events.query("r3"));
     send(TOPICS.queries(), "r3", Events.query("r3"));
 
@@ -120,7 +120,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_key_that_is_not_the_request_id() {
+  void dead_letter_key_that_is_not_the_request_id() {
     send(TOPICS.queries(), "other", Events.query("r4"));
 
     DeadLetter letter = deadLetters.readValue();
@@ -134,7 +134,7 @@ class EpisodeAssemblerTest {
 
   @ParameterizedTest
   @MethodSource("inputTopics")
-  void should_dead_letter_corrupt_record_then_keep_assembling(Topic<?> topic) {
+  void dead_letter_corrupt_record_then_keep_assembling(Topic<?> topic) {
     raw(topic).pipeInput("r5".getBytes(), new byte[] {(byte) 0xC3, 0x01, 1, 2, 3});
 
     sendAll("r5");
@@ -148,7 +148,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_empty_candidate_list() {
+  void dead_letter_empty_candidate_list() {
     var empty = Events.retrieval("r6");
     empty.getCandidates().clear();
 
@@ -171,7 +171,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_join_an_out_of_order_event_that_arrives_within_grace() {
+  void join_an_out_of_order_event_that_arrives_within_grace() {
     send(TOPICS.queries(), "r7", at(Events.query("r7"), 5_000));
     send(TOPICS.retrievals(), "r7", at(Events.retrieval("r7"), 0));
     send(TOPICS.llmFeedback(), "r7", at(Events.llm("r7"), 1_000));
@@ -187,7 +187,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_close_on_event_time_and_dead_letter_what_comes_after_grace_as_late() {
+  void close_on_event_time_and_dead_letter_what_comes_after_grace_as_late() {
     send(TOPICS.queries(), "r8", at(Events.query("r8"), 0));
     send(TOPICS.retrievals(), "r8", at(Events.retrieval("r8"), 0));
     send(TOPICS.llmFeedback(), "r8", at(Events.llm("r8"), 0));
@@ -204,7 +204,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_an_event_too_old_to_open_a_window_as_late() {
+  void dead_letter_an_event_too_old_to_open_a_window_as_late() {
     clockTo(100_000);
 
     send(TOPICS.queries(), "r9", at(Events.query("r9"), 0));
@@ -215,7 +215,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_a_replayed_event_of_a_closed_episode_as_duplicate() {
+  void dead_letter_a_replayed_event_of_a_closed_episode_as_duplicate() {
     sendAll("r10");
     assertThat(episodes.readValuesToList()).hasSize(1);
 
@@ -233,7 +233,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_emit_human_only_episode_by_default_when_llm_feedback_never_came() {
+  void emit_human_only_episode_by_default_when_llm_feedback_never_came() {
     sendWithoutLlm("r11");
 
     FeedbackEpisode e = episodes.readValue();
@@ -242,7 +242,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_human_only_episode_when_so_configured() {
+  void dead_letter_human_only_episode_when_so_configured() {
     start(AssemblerConfig.defaults("unused:9092", stateDir.resolve("strict"))
         .withMissingLlmFeedback(AssemblerConfig.MissingLlmFeedback.DEAD_LETTER));
 
@@ -254,7 +254,7 @@ class EpisodeAssemblerTest {
   }
 
   @Test
-  void should_dead_letter_an_event_that_would_grow_its_episode_past_the_record_limit_then_keep_assembling() {
+  void dead_letter_an_event_that_would_grow_its_episode_past_the_record_limit_then_keep_assembling() {
     start(AssemblerConfig.defaults("unused:9092", stateDir).withLimits(new Limits(3_000, 4_000, 2_000, 32_768, 1_000)));
     QueryEvent bigQuery = Events.query("big");
     bigQuery.setQuery("q".repeat(1_900));

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class StreamThreadRestartsTest {
   @Test
-  void should_replace_the_thread_a_bounded_number_of_times_then_shut_the_client_down() {
+  void replace_the_thread_a_bounded_number_of_times_then_shut_the_client_down() {
     StreamThreadRestarts handler = new StreamThreadRestarts(new Restarts(2, Duration.ZERO, Duration.ofMinutes(1)));
     RuntimeException failure = new RuntimeException("changelog write failed");
 
@@ -20,7 +20,7 @@ class StreamThreadRestartsTest {
   }
 
   @Test
-  void should_double_the_back_off_up_to_its_cap() {
+  void double_the_back_off_up_to_its_cap() {
     Restarts restarts = new Restarts(8, Duration.ofSeconds(1), Duration.ofSeconds(5));
 
     assertThat(restarts.backoff(1)).isEqualTo(Duration.ofSeconds(1));

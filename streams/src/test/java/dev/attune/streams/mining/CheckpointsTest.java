@@ -18,7 +18,7 @@ class CheckpointsTest {
   }
 
   @Test
-  void should_resume_from_the_newest_complete_checkpoint_of_any_earlier_run() throws Exception {
+  void resume_from_the_newest_complete_checkpoint_of_any_earlier_run() throws Exception {
     checkpoint("job-a", 7, 1_000, true);
     Path newest = checkpoint("job-b", 2, 2_000, true);
     checkpoint("job-b", 3, 3_000, false);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class OffsetSpecTest {
 
   @Test
-  void should_parse_every_form_of_position() {
+  void parse_every_form_of_position() {
     assertThat(OffsetSpec.parse("earliest")).isEqualTo(OffsetSpec.EARLIEST);
     assertThat(OffsetSpec.parse(" latest ")).isEqualTo(OffsetSpec.LATEST);
     assertThat(OffsetSpec.parse("timestamp:1763700000000"))
@@ -18,14 +18,14 @@ class OffsetSpecTest {
   }
 
   @Test
-  void should_reject_unknown_forms_with_the_accepted_ones_in_the_message() {
+  void reject_unknown_forms_with_the_accepted_ones_in_the_message() {
     assertThatThrownBy(() -> OffsetSpec.parse("yesterday")).hasMessageContaining("timestamp:<ms>");
     assertThatThrownBy(() -> OffsetSpec.parse("offsets:0")).hasMessageContaining("offsets:0");
     assertThatThrownBy(() -> OffsetSpec.parse("timestamp:soon")).hasMessageContaining("timestamp:soon");
   }
 
   @Test
-  void should_not_allow_a_backfill_to_stop_at_earliest() {
+  void not_allow_a_backfill_to_stop_at_earliest() {
     assertThatThrownBy(() -> new Backfill(OffsetSpec.EARLIEST, OffsetSpec.EARLIEST)).hasMessageContaining("earliest");
   }
 }

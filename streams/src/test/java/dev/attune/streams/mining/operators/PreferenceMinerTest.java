@@ -60,7 +60,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_emit_example_when_corpus_is_known() throws Exception {
+  void emit_example_when_corpus_is_known() throws Exception {
     loadCorpus();
 
     harness.processElement(episodeRecord(0), 10);
@@ -73,7 +73,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_wait_for_late_corpus_then_emit() throws Exception {
+  void wait_for_late_corpus_then_emit() throws Exception {
     harness.setProcessingTime(0);
     harness.processElement(episodeRecord(0), 10);
     assertThat(harness.extractOutputValues()).isEmpty();
@@ -86,7 +86,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_dead_letter_episode_whose_passages_never_arrive() throws Exception {
+  void dead_letter_episode_whose_passages_never_arrive() throws Exception {
     harness.setProcessingTime(0);
     harness.processElement(episodeRecord(7), 10);
 
@@ -100,7 +100,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_dead_letter_corrupt_episode_and_keep_mining() throws Exception {
+  void dead_letter_corrupt_episode_and_keep_mining() throws Exception {
     loadCorpus();
 
     harness.processElement(new RawRecord("attune.episodes", 0, 3, "r1".getBytes(), new byte[] {1, 2, 3}), 10);
@@ -111,7 +111,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_mine_a_duplicated_episode_once() throws Exception {
+  void mine_a_duplicated_episode_once() throws Exception {
     loadCorpus();
 
     harness.processElement(episodeRecord(0), 10);
@@ -122,7 +122,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_emit_silver_sequence_teacher_observation_and_preferences_with_the_example() throws Exception {
+  void emit_silver_sequence_teacher_observation_and_preferences_with_the_example() throws Exception {
     loadCorpus();
 
     harness.processElement(episodeRecord(0), 10);
@@ -138,7 +138,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_drop_a_deleted_passage_instead_of_waiting_for_it() throws Exception {
+  void drop_a_deleted_passage_instead_of_waiting_for_it() throws Exception {
     loadCorpus();
     harness.processBroadcastElement(new CorpusUpdate("p2", true, null, null), 0);
 
@@ -150,7 +150,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_give_waiting_episodes_their_last_try_at_the_end_of_a_bounded_run() throws Exception {
+  void give_waiting_episodes_their_last_try_at_the_end_of_a_bounded_run() throws Exception {
     harness.close();
     harness = harness(true);
     harness.setProcessingTime(0);
@@ -178,7 +178,7 @@ class PreferenceMinerTest {
   }
 
   @Test
-  void should_dead_letter_episodes_that_break_the_contract_with_the_reason() throws Exception {
+  void dead_letter_episodes_that_break_the_contract_with_the_reason() throws Exception {
     loadCorpus();
     FeedbackEpisode nan = withRequestId("r2", "p1");
     nan.setCandidates(PreferenceRulesTest.episode().getCandidates());

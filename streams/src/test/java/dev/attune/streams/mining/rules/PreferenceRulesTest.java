@@ -41,7 +41,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_take_human_labels_and_llm_top_k_as_positives() {
+  void take_human_labels_and_llm_top_k_as_positives() {
     TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getPositives()).containsExactly("p5", "p3", "p1");
@@ -49,7 +49,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_never_take_an_answer_bearing_passage_as_hard_negative() {
+  void never_take_an_answer_bearing_passage_as_hard_negative() {
     TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     // p2 (-9) and p4 (-8) are both far below the 2nd best (-2); p4 contains "Shakespeare".
@@ -57,7 +57,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_carry_teacher_scores_and_text_for_every_named_passage() {
+  void carry_teacher_scores_and_text_for_every_named_passage() {
     TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
     assertThat(example.getCandidates())
@@ -70,7 +70,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_average_teacher_scores_over_llms_of_one_signal_kind_only() {
+  void average_teacher_scores_over_llms_of_one_signal_kind_only() {
     FeedbackEpisode e = episode();
     var second = Events.llm("r1");
     second.setEventId("l2");
@@ -93,7 +93,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_fall_back_to_the_next_signal_kind_in_priority() {
+  void fall_back_to_the_next_signal_kind_in_priority() {
     FeedbackEpisode e = episode();
     var attention = Events.llm("r1");
     attention.setSignalKind(SignalKind.CROSS_ATTENTION);
@@ -119,7 +119,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_sample_ance_negatives_from_the_rank_range_reproducibly_and_guarded() {
+  void sample_ance_negatives_from_the_rank_range_reproducibly_and_guarded() {
     MiningConfig rules = MiningConfig.defaults().withNegatives(new NegativeRules(4, new RankRange(1, 10), 1.0, 2, new RankRange(2, 7)));
 
     TrainingExample first = mine(episodeWithTail(), PreferenceRulesTest::lookup, rules, 5L).example();
@@ -132,7 +132,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_leave_deleted_passages_out_of_every_role() {
+  void leave_deleted_passages_out_of_every_role() {
     java.util.Map<String, CorpusUpdate> corpus = new java.util.HashMap<>(CORPUS);
     corpus.put("p3", new CorpusUpdate("p3", true, null, null));
     corpus.put("p2", new CorpusUpdate("p2", true, null, null));
@@ -145,7 +145,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_make_no_llm_positive_from_a_flat_distribution_or_an_abstention() {
+  void make_no_llm_positive_from_a_flat_distribution_or_an_abstention() {
     FeedbackEpisode flat = episode();
     flat.setRelevantPassageIds(List.of());
     flat.getLlmFeedback().get(0).getPassageScores().forEach(p -> p.setScore(-4.0));
@@ -164,7 +164,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_reject_episode_without_any_preference() {
+  void reject_episode_without_any_preference() {
     FeedbackEpisode e = episode();
     e.setRelevantPassageIds(List.of());
     e.setLlmFeedback(List.of());
@@ -173,7 +173,7 @@ public class PreferenceRulesTest {
   }
 
   @Test
-  void should_mine_human_only_episode_with_sampled_negatives() {
+  void mine_human_only_episode_with_sampled_negatives() {
     FeedbackEpisode e = episodeWithTail();
     e.setLlmFeedback(List.of());
 

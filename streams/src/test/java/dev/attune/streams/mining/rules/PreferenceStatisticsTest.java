@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class PreferenceStatisticsTest {
 
   @Test
-  void should_report_human_llm_overlap_llm_pair_overlap_and_label_copying() {
+  void report_human_llm_overlap_llm_pair_overlap_and_label_copying() {
     PreferenceStatistics stats = new PreferenceStatistics();
     stats.add(new EpisodePreferences(List.of("p5"), Map.of("a", List.of("p3", "p1"), "b", List.of("p5", "p3"))));
     stats.add(new EpisodePreferences(List.of(), Map.of("a", List.of("p1", "p2"))));
@@ -32,7 +32,7 @@ class PreferenceStatisticsTest {
   }
 
   @Test
-  void should_report_zeros_for_a_window_without_labels() {
+  void report_zeros_for_a_window_without_labels() {
     PreferenceStatistics stats = new PreferenceStatistics();
     stats.add(new EpisodePreferences(List.of(), Map.of("a", List.of("p1"))));
 

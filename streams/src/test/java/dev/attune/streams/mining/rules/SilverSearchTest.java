@@ -13,7 +13,7 @@ class SilverSearchTest {
   private static final SilverSearchConfig CONFIG = new SilverSearchConfig(0.2, 0.3, 8);
 
   @Test
-  void should_add_a_second_passage_while_it_pays_for_the_distraction() {
+  void add_a_second_passage_while_it_pays_for_the_distraction() {
     // [0]: 0.3. [0,1]: (1 - 0.7*0.75) * 0.8 = 0.38 beats [0,0]: (1 - 0.7*0.91) * 0.8 = 0.2904.
     // [0,1,0]: (1 - 0.525*0.91) * 0.64 = 0.33424 and [0,1,1]: 0.32920 are below 0.38: stop.
     SilverSearch.Result r = SilverSearch.search(new double[] {0.3, 0.25}, CONFIG);
@@ -25,7 +25,7 @@ class SilverSearchTest {
   }
 
   @Test
-  void should_repeat_a_passage_when_the_repeat_improves_utility() {
+  void repeat_a_passage_when_the_repeat_improves_utility() {
     // [0]: 0.1. [0,0]: (1 - 0.9*0.97) * 0.8 = 0.1016 > 0.1; [0,0,0]: (1 - 0.873*0.991) * 0.64 = 0.08631: stop.
     SilverSearch.Result r = SilverSearch.search(new double[] {0.1}, CONFIG);
 
@@ -34,21 +34,21 @@ class SilverSearchTest {
   }
 
   @Test
-  void should_stop_at_one_passage_when_nothing_improves_and_tie_break_on_rank() {
+  void stop_at_one_passage_when_nothing_improves_and_tie_break_on_rank() {
     assertThat(SilverSearch.search(new double[] {0.5, 0.1, 0.0}, CONFIG).sequence()).containsExactly(0);
     assertThat(SilverSearch.search(new double[] {0.4, 0.4}, CONFIG).sequence()).startsWith(0);
     assertThat(SilverSearch.search(new double[] {0.0, 0.0}, CONFIG).sequence()).isEmpty();
   }
 
   @Test
-  void should_map_signals_to_answer_probabilities() {
+  void map_signals_to_answer_probabilities() {
     assertThat(SilverSearch.answerProbability(SignalKind.ANSWER_LOG_LIKELIHOOD, -1.0)).isCloseTo(Math.exp(-1), within(1e-12));
     assertThat(SilverSearch.answerProbability(SignalKind.DOWNSTREAM_REWARD, 1.7)).isEqualTo(1.0);
     assertThat(SilverSearch.answerProbability(SignalKind.CROSS_ATTENTION, 0.3)).isNull();
   }
 
   @Test
-  void should_emit_one_sequence_per_llm_over_retrieved_candidates_in_rank_order() {
+  void emit_one_sequence_per_llm_over_retrieved_candidates_in_rank_order() {
     FeedbackEpisode e = PreferenceRulesTest.episode();
     var other = dev.attune.streams.Events.llm("r1");
     other.setEventId("l2");
@@ -71,7 +71,7 @@ class SilverSearchTest {
   }
 
   @Test
-  void should_give_no_sequence_for_attention_signals() {
+  void give_no_sequence_for_attention_signals() {
     FeedbackEpisode e = PreferenceRulesTest.episode();
     e.getLlmFeedback().get(0).setSignalKind(SignalKind.CROSS_ATTENTION);
     TeacherSignal signal = TeacherSignal.of(e, MiningConfig.defaults());

@@ -27,13 +27,13 @@ class TeacherAccumulatorTest {
   }
 
   @Test
-  void should_key_repeated_queries_together_but_never_mix_llms() {
+  void key_repeated_queries_together_but_never_mix_llms() {
     assertThat(TeacherObservation.key("qa", "Who wrote  Hamlet ", "a", "K")).isEqualTo(TeacherObservation.key("qa", "who wrote hamlet", "a", "K"));
     assertThat(TeacherObservation.key("qa", "who wrote hamlet", "a", "K")).isNotEqualTo(TeacherObservation.key("qa", "who wrote hamlet", "b", "K"));
   }
 
   @Test
-  void should_average_per_passage_over_requests_and_normalise_with_temperature() {
+  void average_per_passage_over_requests_and_normalise_with_temperature() {
     TeacherObservation first = observation("r1", "who wrote hamlet", new String[] {"p1", "p2"}, new double[] {-1, -3});
     TeacherAccumulator acc = TeacherAccumulator.start(first, 100);
     acc.add(first);
