@@ -1,10 +1,9 @@
-package dev.attune.infra;
+package dev.attune.serving;
 
 import dev.attune.schemas.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.attune.infra.data.BeirDataset;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.Limits;
@@ -13,10 +12,6 @@ import dev.attune.schemas.PassageEvent;
 import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.Topics;
-import dev.attune.serving.Corpus;
-import dev.attune.serving.EventPublisher;
-import dev.attune.serving.IndexManager;
-import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.task.Tasks;
@@ -58,7 +53,7 @@ class ServingReliabilityIT {
   static void start() throws Exception {
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), TOPICS.all(), 1, (short) 1);
-    Corpus corpus = BeirDataset.bundled().firstArticles(1).corpus();
+    Corpus corpus = SamplePassages.corpus();
     try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
       for (Corpus.Passage p : corpus.passages()) {
         publisher.publish(TOPICS.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
@@ -168,7 +163,7 @@ class ServingReliabilityIT {
     List<dev.attune.schemas.Topic<?>> allButModels = new ArrayList<>(late.all());
     allButModels.remove(late.modelVersions());
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), allButModels, 1, (short) 1);
-    Corpus corpus = BeirDataset.bundled().firstArticles(1).corpus();
+    Corpus corpus = SamplePassages.corpus();
     try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
       for (Corpus.Passage p : corpus.passages().subList(0, 5)) {
         publisher.publish(late.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
