@@ -59,12 +59,12 @@ class BridgeIT {
         silver = OfflineSilver.of(data, data.queries().subList(0, 80), base, scorer, 10, SilverSearchConfig.defaults(), 48, 256);
       }
       Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
-      try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
         silver.forEach(s -> publisher.publish(topics.silverSequences(), s.getRequestId(), s));
         publisher.flush();
       }
 
-      BridgeServiceConfig config = new BridgeServiceConfig(kafka.bootstrapServers(), topics, 10, 20,
+      BridgeServiceConfig config = new BridgeServiceConfig(kafka.settings(), topics, 10, 20,
           new PromotionPolicy("utility", -1e9, 1.0), 5, BridgeConfig.defaults().withEpochs(10, 5).withCheckpointEvery(10), Tasks.defaults());
       ScorerReward reward = new ScorerReward(scorer, SilverSearchConfig.defaults().distraction());
       // Injected fault: the real round cannot be made to die at a chosen batch otherwise.
@@ -90,7 +90,7 @@ class BridgeIT {
       assertThat(decision.getTrainingExamples()).isBetween(10L, (long) silver.size());
       assertThat(trainer.runRound()).as("no new silver sequences, no round").isEmpty();
 
-      ServingNode.Config servingConfig = new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
+      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
           ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 48, 256);
       try (ServingNode node = ServingNode.start(servingConfig, new IndexManager.Listener() {})) {
         AttuneClient client = new AttuneClient(node.uri(), null, Duration.ofSeconds(30));
@@ -122,7 +122,7 @@ class BridgeIT {
         traffic.awaitMore(3);
         ModelLog log = new ModelLog(ModelKind.BRIDGE);
         log.apply(decision);
-        try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+        try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
           log.rollbackTo(0, "BridgeIT", System.currentTimeMillis()).forEach(v -> publisher.publish(topics.modelVersions(), v.getKind().name(), v));
           publisher.flush();
         }

@@ -54,7 +54,7 @@ class FeedbackLoopIT {
           topics.corpus(), topics.episodes());
       injectPoison(stack.bootstrapServers(), poisoned);
 
-      Replayer.Summary replay = new Replayer(stack.serviceUri(), scorer, config.k()).replay(traffic, Progress.silent());
+      Replayer.Summary replay = new Replayer(stack.serviceUri(), null, scorer, config.k()).replay(traffic, Progress.silent());
       assertThat(replay.failures()).isZero();
 
       await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
@@ -77,7 +77,7 @@ class FeedbackLoopIT {
       assertThat(stack.service().search("Which NFL team won Super Bowl 50?", "qa", 3).modelVersion()).isEqualTo("retriever-v1");
 
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-        StageCounts counts = StageCounts.read(stack.bootstrapServers(), topics);
+        StageCounts counts = StageCounts.read(stack.kafka(), topics);
         assertThat(counts.assemblerInputs(topics)).isEqualTo(4L * traffic.size() + 4);
         assertThat(counts.assemblerBalanced(topics)).as("assembler in = episodes + dead letters: %s", counts).isTrue();
         assertThat(counts.minerBalanced(topics)).as("miner in = examples + dead letters: %s", counts).isTrue();

@@ -1,7 +1,6 @@
 package dev.attune.infra;
 
-import dev.attune.schemas.PassageEvent;
-import dev.attune.schemas.PassageOp;
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Topics;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.serving.Corpus;
@@ -20,17 +19,13 @@ final class Fixtures {
   private Fixtures() {}
 
   static void publishCorpus(String bootstrap, Topics topics, Corpus corpus) {
-    try (EventPublisher publisher = new EventPublisher(bootstrap)) {
-      for (Corpus.Passage p : corpus.passages()) {
-        publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(0).build());
-      }
-      publisher.flush();
+    try (EventPublisher publisher = new EventPublisher(KafkaSettings.of(bootstrap))) {
+      publisher.publishCorpus(topics.corpus(), corpus.passages());
     }
   }
 
   static void publishExamples(String bootstrap, Topics topics, List<TrainingExample> examples) {
-    try (EventPublisher publisher = new EventPublisher(bootstrap)) {
+    try (EventPublisher publisher = new EventPublisher(KafkaSettings.of(bootstrap))) {
       for (TrainingExample e : examples) publisher.publish(topics.trainingExamples(), e.getExampleId(), e);
       publisher.flush();
     }

@@ -1,6 +1,7 @@
 package dev.attune.infra;
 
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,7 +19,6 @@ import dev.attune.schemas.SignalKind;
 import dev.attune.schemas.Topics;
 import dev.attune.schemas.TrainingExample;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +74,7 @@ class FlinkStandaloneIT {
   private static List<TrainingExample> examples(String bootstrap) {
     AvroCodec<TrainingExample> codec = AvroCodec.of(TrainingExample.class);
     List<TrainingExample> out = new ArrayList<>();
-    TopicReader.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> out.add(codec.decode(v)));
+    KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.trainingExamples().name(), v -> out.add(codec.decode(v)));
     return out;
   }
 

@@ -1,6 +1,7 @@
 package dev.attune.infra;
 
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -94,7 +95,7 @@ class MinerRestartIT {
         assertThat(deadLetters(bootstrap)).filteredOn(d -> d.getReason().equals(DeadLetterReason.DUPLICATE)).singleElement()
             .satisfies(d -> assertThat(new String(d.getKey().array(), StandardCharsets.UTF_8))
                 .as("mined before the kill, still known after it").isEqualTo("e1"));
-        assertThat(StageCounts.read(bootstrap, TOPICS).minerBalanced(TOPICS)).as("episodes in = examples + dead letters").isTrue();
+        assertThat(StageCounts.read(KafkaSettings.of(bootstrap), TOPICS).minerBalanced(TOPICS)).as("episodes in = examples + dead letters").isTrue();
 
         // And a broker outage that fails the job: it restarts from its checkpoint and the process lives on to mine again
         kafka.stop();
@@ -171,14 +172,14 @@ class MinerRestartIT {
   private static List<String> exampleIds(String bootstrap) {
     AvroCodec<TrainingExample> codec = AvroCodec.of(TrainingExample.class);
     List<String> ids = new ArrayList<>();
-    TopicReader.readAll(bootstrap, TOPICS.trainingExamples().name(), v -> ids.add(codec.decode(v).getExampleId()));
+    KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.trainingExamples().name(), v -> ids.add(codec.decode(v).getExampleId()));
     return ids;
   }
 
   private static List<DeadLetter> deadLetters(String bootstrap) {
     AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
     List<DeadLetter> letters = new ArrayList<>();
-    TopicReader.readAll(bootstrap, TOPICS.deadLetters().name(), v -> letters.add(codec.decode(v)));
+    KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.deadLetters().name(), v -> letters.add(codec.decode(v)));
     return letters;
   }
 }

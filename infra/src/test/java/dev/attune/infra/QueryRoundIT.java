@@ -55,7 +55,7 @@ class QueryRoundIT {
       BeirDataset data = BeirDataset.bundled().firstArticles(1);
       Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
       List<IndexManager.Swap> swaps = new CopyOnWriteArrayList<>();
-      ServingNode.Config servingConfig = new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
+      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
           ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(),
           Truncation.SERVING.queryTokens(), Truncation.SERVING.passageTokens());
       try (ServingNode node = ServingNode.start(servingConfig, new IndexManager.Listener() {
@@ -80,7 +80,7 @@ class QueryRoundIT {
         Fixtures.publishExamples(kafka.bootstrapServers(), topics, examples.subList(0, 24));
         List<ModelVersion> decisions = new CopyOnWriteArrayList<>();
         TrainerConfig training = TrainerConfig.defaults().withBatch(4, 1, 1).withLengths(32, 64).withMaxSteps(2).withSchedule(1, 2e-5f, 0);
-        TrainerServiceConfig config = new TrainerServiceConfig(kafka.bootstrapServers(), topics, 8, 20, new RetrieverPromotion(-1.0, 1.0, 0), 2,
+        TrainerServiceConfig config = new TrainerServiceConfig(kafka.settings(), topics, 8, 20, new RetrieverPromotion(-1.0, 1.0, 0), 2,
             training, Tasks.defaults(), List.of(), new RoundSchedule(RoundKind.QUERY_SIDE, 1, 0), Truncation.SERVING, 1000);
         UnigramLmScorer llm = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
         TrainerService trainer = new TrainerService(config, new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15),

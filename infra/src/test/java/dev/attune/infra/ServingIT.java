@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.attune.client.AttuneClient;
 import dev.attune.client.AttuneClientException;
 import dev.attune.infra.data.BeirDataset;
-import dev.attune.infra.demo.LocalStack;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
@@ -27,7 +26,6 @@ import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.task.Tasks;
 import dev.attune.models.registry.ModelRegistry;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -78,9 +76,9 @@ class ServingIT {
     Topics topics = Topics.withPrefix(prefix);
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
     QdrantVectorStore.Config q = store.equals("qdrant") ? QdrantVectorStore.Config.local(qdrant.grpcPort(), prefix.replace(".", "_") + "passages") : null;
-    ServingNode.Config config = new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
+    ServingNode.Config config = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
         ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, new RetrievalApi.Config(TOKEN, false), Tasks.defaults().instructions(), 64, 256);
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
       for (Corpus.Passage p : corpus.passages()) upsert(publisher, topics, p.id(), p.title(), p.text());
     }
     return new Setup(topics, config);
@@ -101,7 +99,7 @@ class ServingIT {
   /** A second model with the base weights copied to its own directory: the swap does all its real work. */
   private void promote(Topics topics, int version, ModelStatus status) {
     Path dir = new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15).cloneBase(version);
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
       publisher.publish(topics.modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(version)
           .setName(ModelRegistry.name(version)).setArtifactUri(dir.toUri().toString()).setCreatedAtMs(System.currentTimeMillis())
           .setStatus(status).build());
@@ -134,7 +132,7 @@ class ServingIT {
       Corpus.Passage doomed = corpus.passages().get(3);
       promote(s.topics(), 1, ModelStatus.PROMOTED);
       await().atMost(Duration.ofMinutes(1)).until(() -> node.indexes().building().isPresent());
-      try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
         upsert(publisher, s.topics(), "late-1", "Zebras", "Zebras of the Serengeti migrate across the Mara river every summer.");
         delete(publisher, s.topics(), doomed.id());
       }
@@ -203,7 +201,7 @@ class ServingIT {
       node.store().create("retriever-v9", 384);
       node.store().setMetadata("retriever-v9", Map.of("attune.state", "building", "attune.model", "retriever-v9"));
     }
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
       upsert(publisher, s.topics(), "while-down", "Glaciers", "Glaciers in Patagonia retreated by forty metres last year.");
     }
 
@@ -233,7 +231,7 @@ class ServingIT {
       assertThat(swaps).extracting(IndexManager.Swap::kind).endsWith(IndexManager.SwapKind.ROLLBACK);
 
       // A promoted model whose weights cannot be read: the build fails, is reported, and nothing changes.
-      try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+      try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
         publisher.publish(s.topics().modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(5)
             .setName("retriever-v5").setArtifactUri(work.resolve("nowhere").toUri().toString())
             .setCreatedAtMs(System.currentTimeMillis()).setStatus(ModelStatus.PROMOTED).build());

@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -105,7 +106,7 @@ class TrainerResumeIT {
   private static TrainerService trainer(String bootstrap, ModelRegistry registry, int rounds, RetrieverTrainer.StepListener listener,
       List<ModelVersion> decisions) {
     TrainerConfig training = TrainerConfig.defaults().withBatch(2, 1, 1).withLengths(24, 48).withMaxSteps(1).withSchedule(1, 2e-5f, 2);
-    return new TrainerService(new TrainerServiceConfig(bootstrap, Topics.defaults(), 8, 20, new RetrieverPromotion(-1.0, 1.0, 0),
+    return new TrainerService(new TrainerServiceConfig(KafkaSettings.of(bootstrap), Topics.defaults(), 8, 20, new RetrieverPromotion(-1.0, 1.0, 0),
         rounds, training, Tasks.defaults(), List.of()), registry, null, null, decisions::add, listener);
   }
 

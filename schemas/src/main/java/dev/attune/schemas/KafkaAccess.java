@@ -2,32 +2,31 @@ package dev.attune.schemas;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** How the trainers talk to Kafka: read committed data without a group, write idempotently. */
+/**
+ * Reading topics the way every Attune process does: find a topic's partitions (or wait for the topic
+ * to exist), and read partitions to the end they had when asked. Clients get their properties from
+ * {@link KafkaSettings}.
+ */
 public final class KafkaAccess {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaAccess.class);
 
   private KafkaAccess() {}
-
-  public static Properties consumerProperties(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("isolation.level", "read_committed");
-    props.put("enable.auto.commit", "false");
-    return props;
-  }
-
-  public static Properties producerProperties(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("enable.idempotence", "true");
-    return props;
-  }
 
   /** The topic's partitions; a clear error when it does not exist. */
   public static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, String bootstrapServers) {
@@ -59,6 +58,71 @@ public final class KafkaAccess {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(who + ": interrupted while waiting for topic " + topic, e);
       }
+    }
+  }
+
+  /**
+   * Hands {@code each} every record of {@code partitions} from the consumer's positions up to the end
+   * offsets they had when called (assign and seek first). Fails naming the partitions when that takes
+   * longer than {@code timeout}, rather than return part of them. Returns those end offsets.
+   */
+  public static <K, V> Map<TopicPartition, Long> readToEnd(Consumer<K, V> consumer, Collection<TopicPartition> partitions, Duration timeout,
+      java.util.function.Consumer<ConsumerRecord<K, V>> each) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("could not read " + partitions + " to their end " + end + " within " + timeout);
+      }
+      for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(200))) each.accept(r);
+    }
+    return end;
+  }
+
+  /**
+   * Reads a whole topic as it stands, with a consumer of its own, handing each value to {@code each};
+   * returns how many (the registry commands, backfill, benchmarks and tests).
+   */
+  public static int readAll(KafkaSettings kafka, String topic, java.util.function.Consumer<byte[]> each) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumer("reader"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitions(consumer, topic, kafka.bootstrapServers());
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      int[] n = {0};
+      readToEnd(consumer, partitions, Duration.ofSeconds(60), r -> {
+        each.accept(r.value());
+        n[0]++;
+      });
+      return n[0];
+    }
+  }
+
+  /**
+   * Creates each topic of {@code topics} that does not exist yet, with its settings (retention,
+   * compaction) and the given partitions and replication; returns the names it created. Existing
+   * topics are left as they are.
+   */
+  public static List<String> createTopics(KafkaSettings kafka, List<Topic<?>> topics, int partitions, short replication) {
+    try (Admin admin = Admin.create(kafka.admin("topics"))) {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (Topic<?> t : topics) {
+        if (!existing.contains(t.name())) missing.add(new NewTopic(t.name(), partitions, replication).configs(t.configs()));
+      }
+      try {
+        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        // Another process created one meanwhile: as good as created here.
+        if (!(e.getCause() instanceof TopicExistsException)) throw e;
+      }
+      return missing.stream().map(NewTopic::name).toList();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topics at " + kafka.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("no answer from " + kafka.bootstrapServers() + " within 30 s while creating topics", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
     }
   }
 }

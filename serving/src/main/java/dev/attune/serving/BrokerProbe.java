@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.KafkaSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -20,9 +21,11 @@ public final class BrokerProbe implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private volatile State state = new State(false, "not checked yet", 0);
 
-  public BrokerProbe(String bootstrapServers, Duration interval) {
-    this.admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
-        "request.timeout.ms", (int) interval.toMillis(), "default.api.timeout.ms", (int) interval.toMillis()));
+  public BrokerProbe(KafkaSettings kafka, Duration interval) {
+    Map<String, Object> props = kafka.admin("serving-probe");
+    props.put("request.timeout.ms", (int) interval.toMillis());
+    props.put("default.api.timeout.ms", (int) interval.toMillis());
+    this.admin = Admin.create(props);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "broker-probe");
       t.setDaemon(true);

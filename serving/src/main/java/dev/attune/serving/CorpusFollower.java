@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.EventValidator;
@@ -41,8 +42,8 @@ public final class CorpusFollower implements AutoCloseable {
   private volatile int size;
   private long skipped;
 
-  public CorpusFollower(String bootstrapServers, Topic<PassageEvent> topic, Limits limits) {
-    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()), topic, limits);
+  public CorpusFollower(KafkaSettings kafka, Topic<PassageEvent> topic, Limits limits) {
+    this(new KafkaConsumer<>(kafka.consumer("serving-corpus"), new StringDeserializer(), new ByteArrayDeserializer()), topic, limits);
   }
 
   /**
@@ -69,42 +70,40 @@ public final class CorpusFollower implements AutoCloseable {
   public List<Change> poll(Duration timeout) {
     assigned();
     List<Change> changes = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
-      PassageEvent e;
-      try {
-        e = codec.decode(r.value(), validator.limits().maxEventBytes());
-      } catch (EventDecodingException bad) {
-        // The mining job dead-letters corpus records it cannot decode, with the reason; serving counts and skips them.
-        skipped++;
-        continue;
-      }
-      if (validator.validate(e).isPresent()) {
-        skipped++;
-        continue;
-      }
-      if (e.getOp() == PassageOp.DELETE) {
-        passages.remove(e.getPassageId());
-        changes.add(new Change(e.getPassageId(), null, r.partition(), r.offset()));
-      } else {
-        Corpus.Passage p = new Corpus.Passage(e.getPassageId(), e.getTitle(), e.getText());
-        passages.put(p.id(), p);
-        changes.add(new Change(p.id(), p, r.partition(), r.offset()));
-      }
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) apply(r, changes);
+    return changes;
+  }
+
+  /** Applies one record to the corpus; a change goes to {@code changes}, an unusable record is counted and skipped. */
+  private void apply(ConsumerRecord<String, byte[]> r, List<Change> changes) {
+    PassageEvent e;
+    try {
+      e = codec.decode(r.value(), validator.limits().maxEventBytes());
+    } catch (EventDecodingException bad) {
+      // The mining job dead-letters corpus records it cannot decode, with the reason; serving counts and skips them.
+      skipped++;
+      return;
+    }
+    if (validator.validate(e).isPresent()) {
+      skipped++;
+      return;
+    }
+    if (e.getOp() == PassageOp.DELETE) {
+      passages.remove(e.getPassageId());
+      changes.add(new Change(e.getPassageId(), null, r.partition(), r.offset()));
+    } else {
+      Corpus.Passage p = new Corpus.Passage(e.getPassageId(), e.getTitle(), e.getText());
+      passages.put(p.id(), p);
+      changes.add(new Change(p.id(), p, r.partition(), r.offset()));
     }
     size = passages.size();
-    return changes;
   }
 
   /** Reads up to the end offsets as of now and returns every change on the way. */
   public List<Change> catchUp(Duration timeout) {
     assigned();
-    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    long deadline = System.nanoTime() + timeout.toNanos();
     List<Change> changes = new ArrayList<>();
-    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("corpus topic not read to its end within " + timeout);
-      changes.addAll(poll(Duration.ofMillis(200)));
-    }
+    KafkaAccess.readToEnd(consumer, partitions, timeout, r -> apply(r, changes));
     return changes;
   }
 

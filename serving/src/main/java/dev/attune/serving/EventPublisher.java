@@ -1,5 +1,8 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.KafkaSettings;
+import dev.attune.schemas.PassageEvent;
+import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.Topic;
 import java.time.Duration;
@@ -53,18 +56,15 @@ public final class EventPublisher implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
 
   /** A publisher for bulk loads, whose sends wait out a slow or briefly unreachable broker. */
-  public EventPublisher(String bootstrapServers) {
-    this(bootstrapServers, BULK_TIMEOUT);
+  public EventPublisher(KafkaSettings kafka) {
+    this(kafka, BULK_TIMEOUT);
   }
 
   /** {@code timeout} bounds a {@link #publishAll}: half for metadata (broker lookup), half for delivery. */
-  public EventPublisher(String bootstrapServers, Duration timeout) {
+  public EventPublisher(KafkaSettings kafka, Duration timeout) {
     this.timeout = timeout;
     long half = Math.max(timeout.toMillis() / 2, 2);
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrapServers);
-    props.put("enable.idempotence", "true");
-    props.put("acks", "all");
+    Properties props = kafka.producer("serving-publisher");
     props.put("linger.ms", "1");
     props.put("max.block.ms", String.valueOf(half));
     // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
@@ -77,6 +77,20 @@ public final class EventPublisher implements AutoCloseable {
   EventPublisher(Producer<String, byte[]> producer, Duration timeout) {
     this.producer = producer;
     this.timeout = timeout;
+  }
+
+  /**
+   * Upserts every passage of {@code passages} on the corpus topic (keyed by passage id) and waits
+   * until the broker has them all: loading a corpus, for the demo, the benches, tests and {@code
+   * attune corpus load}.
+   */
+  public void publishCorpus(Topic<PassageEvent> corpus, List<Corpus.Passage> passages) {
+    long now = System.currentTimeMillis();
+    for (Corpus.Passage p : passages) {
+      publish(corpus, p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT).setTitle(p.title()).setText(p.text())
+          .setTimestampMs(now).build());
+    }
+    flush();
   }
 
   /** Sends one event without waiting (bulk loads; {@link #flush} before relying on it). */

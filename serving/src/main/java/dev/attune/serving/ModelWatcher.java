@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.KafkaSettings;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
@@ -15,7 +16,6 @@ import dev.attune.models.registry.ModelRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,8 +40,8 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
   private Consumer<String> onChange = m -> {};
 
   /** {@code onPromoted} learns where each promoted version's artifacts are, before it may be served; waits for the topic to exist. */
-  public ModelWatcher(String bootstrapServers, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted) {
-    this(new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer()),
+  public ModelWatcher(KafkaSettings kafka, Topic<ModelVersion> topic, ModelKind kind, Consumer<ModelVersion> onPromoted) {
+    this(new KafkaConsumer<>(kafka.consumer("serving-models"), new StringDeserializer(), new ByteArrayDeserializer()),
         topic, kind, onPromoted);
   }
 
@@ -60,12 +60,7 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
 
   /** Reads the history to its current end and returns the model to serve. */
   public String catchUp(Duration timeout) {
-    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("model-versions topic not read to its end within " + timeout);
-      readOnce();
-    }
+    KafkaAccess.readToEnd(consumer, partitions, timeout, this::apply);
     return desired();
   }
 
@@ -98,18 +93,20 @@ public final class ModelWatcher implements Runnable, AutoCloseable {
   }
 
   private void readOnce() {
-    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-      ModelVersion v;
-      try {
-        v = codec.decode(r.value());
-      } catch (EventDecodingException e) {
-        LOG.warn("skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
-        continue;
-      }
-      if (v.getKind() != kind) continue;
-      if (v.getStatus() == ModelStatus.PROMOTED && v.getVersion() != 0) onPromoted.accept(v);
-      log.apply(v);
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) apply(r);
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> r) {
+    ModelVersion v;
+    try {
+      v = codec.decode(r.value());
+    } catch (EventDecodingException e) {
+      LOG.warn("skipping undecodable model-versions record at offset " + r.offset() + ": " + e.getMessage());
+      return;
     }
+    if (v.getKind() != kind) return;
+    if (v.getStatus() == ModelStatus.PROMOTED && v.getVersion() != 0) onPromoted.accept(v);
+    log.apply(v);
   }
 
   /** Stops {@link #run}; the consumer is closed by the thread that used it. */

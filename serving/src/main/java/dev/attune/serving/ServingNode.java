@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.Topics;
@@ -28,7 +29,7 @@ public final class ServingNode implements AutoCloseable {
   public static final int MAX_PASSAGE_TOKENS = Truncation.SERVING.passageTokens();
 
   /** Which store holds the indexes; {@code qdrant} null means the embedded Lucene store. */
-  public record Config(String bootstrapServers, Topics topics, Path workDir, Path modelsDir, ModelSpec spec,
+  public record Config(KafkaSettings kafka, Topics topics, Path workDir, Path modelsDir, ModelSpec spec,
       QdrantVectorStore.Config qdrant, String host, int port, RetrievalApi.Config api, Map<String, String> tasks,
       int maxQueryTokens, int maxPassageTokens) {}
 
@@ -51,20 +52,20 @@ public final class ServingNode implements AutoCloseable {
     store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
     ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
     bridges = new BridgeSlot(catalog, config.spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
-    CorpusFollower follower = new CorpusFollower(config.bootstrapServers(), config.topics().corpus(), config.api().limits());
+    CorpusFollower follower = new CorpusFollower(config.kafka(), config.topics().corpus(), config.api().limits());
     // The service reads the manager's state through a method: the manager only exists a line later.
-    service = new RetrievalService(store, this::current, new EventPublisher(config.bootstrapServers(), config.api().publishTimeout()), config.topics(),
+    service = new RetrievalService(store, this::current, new EventPublisher(config.kafka(), config.api().publishTimeout()), config.topics(),
         config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()));
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
     indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
-    broker = new BrokerProbe(config.bootstrapServers(), BROKER_CHECK);
+    broker = new BrokerProbe(config.kafka(), BROKER_CHECK);
     // The API listens from the start, so a probe sees 503 (starting) rather than a closed port while
     // the topics are awaited and the first index is built.
     http = RetrievalApi.create(service, indexes, metrics, broker, config.api()).start(config.host(), config.port());
     try {
-      watcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
+      watcher = new ModelWatcher(config.kafka(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
       String desired = watcher.catchUp(STARTUP);
-      bridgeWatcher = new ModelWatcher(config.bootstrapServers(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register);
+      bridgeWatcher = new ModelWatcher(config.kafka(), config.topics().modelVersions(), ModelKind.BRIDGE, bridges::register);
       bridges.swap(bridgeWatcher.catchUp(STARTUP));
       indexes.start(desired);
     } catch (RuntimeException e) {

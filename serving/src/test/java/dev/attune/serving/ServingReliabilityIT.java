@@ -1,6 +1,6 @@
 package dev.attune.serving;
 
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,17 +54,14 @@ class ServingReliabilityIT {
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), TOPICS.all(), 1, (short) 1);
     Corpus corpus = SamplePassages.corpus();
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
-      for (Corpus.Passage p : corpus.passages()) {
-        publisher.publish(TOPICS.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
-      }
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
+      publisher.publishCorpus(TOPICS.corpus(), corpus.passages());
       // A blank passage: the miner dead-letters it, so serving must not index it either.
       publisher.publish(TOPICS.corpus(), "blank", PassageEvent.newBuilder().setPassageId("blank").setOp(PassageOp.UPSERT)
           .setTitle("T").setText("  ").setTimestampMs(System.currentTimeMillis()).build());
       publisher.flush();
     }
-    node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), TOPICS, work.resolve("serving"), work.resolve("models"),
+    node = ServingNode.start(new ServingNode.Config(kafka.settings(), TOPICS, work.resolve("serving"), work.resolve("models"),
         ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0,
         new RetrievalApi.Config(null, false, Limits.defaults(), PUBLISH_TIMEOUT), Tasks.defaults().instructions(), 64, 256),
         new IndexManager.Listener() {});
@@ -123,7 +120,7 @@ class ServingReliabilityIT {
     assertThat(good.statusCode()).isEqualTo(202);
     Map<String, Boolean> abstainedByRequest = new java.util.HashMap<>();
     AvroCodec<LlmFeedbackEvent> codec = AvroCodec.of(LlmFeedbackEvent.class);
-    TopicReader.readAll(kafka.bootstrapServers(), TOPICS.llmFeedback().name(), v -> {
+    KafkaAccess.readAll(kafka.settings(), TOPICS.llmFeedback().name(), v -> {
       LlmFeedbackEvent e = codec.decode(v);
       abstainedByRequest.put(e.getRequestId(), e.getAbstained());
     });
@@ -140,7 +137,7 @@ class ServingReliabilityIT {
     java.util.concurrent.atomic.AtomicReference<Object> started = new java.util.concurrent.atomic.AtomicReference<>();
     Thread starting = new Thread(() -> {
       try {
-        started.set(ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), late, work.resolve("late-serving"),
+        started.set(ServingNode.start(new ServingNode.Config(kafka.settings(), late, work.resolve("late-serving"),
             work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", port, RetrievalApi.Config.open(),
             Tasks.defaults().instructions(), 64, 256), new IndexManager.Listener() {}));
       } catch (RuntimeException e) {
@@ -164,12 +161,8 @@ class ServingReliabilityIT {
     allButModels.remove(late.modelVersions());
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), allButModels, 1, (short) 1);
     Corpus corpus = SamplePassages.corpus();
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
-      for (Corpus.Passage p : corpus.passages().subList(0, 5)) {
-        publisher.publish(late.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
-      }
-      publisher.flush();
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
+      publisher.publishCorpus(late.corpus(), corpus.passages().subList(0, 5));
     }
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), late.all(), 1, (short) 1);
 
@@ -231,7 +224,7 @@ class ServingReliabilityIT {
     assertThat(all).extracting(Outcome::millis).as("none hung").allSatisfy(ms -> assertThat(ms).isLessThan(PUBLISH_TIMEOUT.toMillis() + 1_000));
     Set<String> committed = new HashSet<>();
     AvroCodec<QueryEvent> codec = AvroCodec.of(QueryEvent.class);
-    TopicReader.readAll(kafka.bootstrapServers(), TOPICS.queries().name(), v -> committed.add(codec.decode(v).getRequestId()));
+    KafkaAccess.readAll(kafka.settings(), TOPICS.queries().name(), v -> committed.add(codec.decode(v).getRequestId()));
     assertThat(all).filteredOn(o -> o.status() == 200).extracting(Outcome::requestId).as("every 200 has its query event")
         .allSatisfy(requestId -> assertThat(committed).contains(requestId));
   }

@@ -7,7 +7,8 @@ import dev.attune.streams.mining.rules.NegativeRules;
 import dev.attune.streams.mining.rules.RankRange;
 import dev.attune.streams.mining.OffsetSpec;
 import dev.attune.streams.mining.PreferenceMiningJob;
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -89,13 +90,13 @@ class MiningPipelineIT {
       EmbeddedKafka.createTopics(bootstrap, TOPICS.all(), 1, (short) 1);
       try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
         publishCorpus(producer);
-        AssemblerConfig assemblerConfig = AssemblerConfig.defaults(bootstrap, work.resolve("streams"))
+        AssemblerConfig assemblerConfig = AssemblerConfig.defaults(KafkaSettings.of(bootstrap), work.resolve("streams"))
             .withTopics(TOPICS).withWindow(Duration.ofSeconds(3), Duration.ofSeconds(1))
             // Two LLMs score some requests: wait for the window so both joins, rather than close at the first.
             .withCloseWhenComplete(false)
             .withLimits(LIMITS);
         MiningConfig rules = MiningConfig.defaults().withPassageWaitMs(3_000).withWindows(2_000, 2_000).withLimits(LIMITS);
-        MiningJobConfig jobConfig = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS).withRules(rules);
+        MiningJobConfig jobConfig = MiningJobConfig.defaults(KafkaSettings.of(bootstrap)).withTopics(TOPICS).withRules(rules);
         try (KafkaStreams assembler = EpisodeAssembler.start(assemblerConfig, Duration.ofMinutes(1), failure -> { })) {
           var job = new PreferenceMiningJob(jobConfig).startLocal(work.resolve("mining-checkpoints"), Restarts.defaults());
           try {
@@ -107,7 +108,7 @@ class MiningPipelineIT {
             producer.flush();
 
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-              StageCounts counts = StageCounts.read(bootstrap, TOPICS);
+              StageCounts counts = StageCounts.read(KafkaSettings.of(bootstrap), TOPICS);
               assertThat(counts.assemblerBalanced(TOPICS)).as("assembler in = events in episodes + dead letters: %s", counts).isTrue();
               assertThat(counts.minerBalanced(TOPICS)).as("miner in = examples + dead letters: %s", counts).isTrue();
               assertThat(counts.records().get(TOPICS.episodes().name()))
@@ -160,7 +161,7 @@ class MiningPipelineIT {
         // A rule change (one LLM-dispreferred negative instead of four), rebuilt from history.
         MiningConfig changed = MiningConfig.defaults().withPassageWaitMs(Long.MAX_VALUE / 4)
             .withNegatives(new NegativeRules(1, new RankRange(1, 10), 1.0, 3, new RankRange(1, 200))).withLimits(LIMITS);
-        MiningJobConfig backfill = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS).withRules(changed)
+        MiningJobConfig backfill = MiningJobConfig.defaults(KafkaSettings.of(bootstrap)).withTopics(TOPICS).withRules(changed)
             .asBackfill(new Backfill(OffsetSpec.EARLIEST, OffsetSpec.LATEST), backfillOut, "it-backfill");
         new PreferenceMiningJob(backfill).startLocal(work.resolve("backfill-checkpoints"), Restarts.defaults()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
         List<TrainingExample> rebuilt = read(bootstrap, backfillOut.trainingExamples());
@@ -345,7 +346,7 @@ class MiningPipelineIT {
   private static <T extends SpecificRecord> List<T> read(String bootstrap, Topic<T> topic) {
     AvroCodec<T> codec = topic.codec();
     List<T> out = new ArrayList<>();
-    TopicReader.readAll(bootstrap, topic.name(), v -> out.add(codec.decode(v)));
+    KafkaAccess.readAll(KafkaSettings.of(bootstrap), topic.name(), v -> out.add(codec.decode(v)));
     return out;
   }
 }

@@ -1,5 +1,7 @@
 package dev.attune.testkit;
 
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Topic;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,7 +10,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -17,8 +18,6 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 
 /**
@@ -28,14 +27,28 @@ import org.apache.kafka.common.utils.Time;
 public final class EmbeddedKafka implements AutoCloseable {
   private final Properties props;
   private final String bootstrapServers;
+  private final KafkaSettings settings;
   private KafkaRaftServer server;
 
-  private EmbeddedKafka(Properties props, String bootstrapServers) {
+  private EmbeddedKafka(Properties props, String bootstrapServers, KafkaSettings settings) {
     this.props = props;
     this.bootstrapServers = bootstrapServers;
+    this.settings = settings;
   }
 
   public static EmbeddedKafka start(Path dir) throws IOException {
+    return start(dir, null, null);
+  }
+
+  /**
+   * A broker whose client listener requires SASL/PLAIN ({@code user}, {@code password}), as a
+   * secured production cluster would: clients without the credentials cannot connect.
+   */
+  public static EmbeddedKafka startSecured(Path dir, String user, String password) throws IOException {
+    return start(dir, user, password);
+  }
+
+  private static EmbeddedKafka start(Path dir, String user, String password) throws IOException {
     int brokerPort = freePort();
     int controllerPort = freePort();
     Path logDir = dir.resolve("kraft-logs");
@@ -44,11 +57,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    String client = user == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+    props.put("listeners", client + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", client + "://127.0.0.1:" + brokerPort);
     props.put("controller.listener.names", "CONTROLLER");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    props.put("inter.broker.listener.name", client);
+    Map<String, String> clientProps = Map.of();
+    if (user != null) {
+      String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\"" + password + "\"";
+      props.put("sasl.enabled.mechanisms", "PLAIN");
+      props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.replace(" required ", " required user_" + user + "=\"" + password + "\" ") + ";");
+      clientProps = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config", jaas + ";");
+    }
     props.put("log.dirs", logDir.toString());
     props.put("num.partitions", "1");
     props.put("auto.create.topics.enable", "false");
@@ -72,7 +94,7 @@ public final class EmbeddedKafka implements AutoCloseable {
           new PrintStream(log, true, StandardCharsets.UTF_8));
       if (rc != 0) throw new IOException("formatting KRaft storage failed (" + rc + "): " + log.toString(StandardCharsets.UTF_8));
     }
-    EmbeddedKafka kafka = new EmbeddedKafka(props, "127.0.0.1:" + brokerPort);
+    EmbeddedKafka kafka = new EmbeddedKafka(props, "127.0.0.1:" + brokerPort, new KafkaSettings("127.0.0.1:" + brokerPort, clientProps));
     kafka.startServer();
     return kafka;
   }
@@ -108,24 +130,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     return bootstrapServers;
   }
 
-  public Admin admin() {
-    return Admin.create(Map.of("bootstrap.servers", bootstrapServers));
+  /** How a client reaches this broker (loopback; with the SASL credentials when secured). */
+  public KafkaSettings settings() {
+    return settings;
   }
 
-  /** Creates the topics that do not exist yet, with their configured settings. */
-  public static void createTopics(String bootstrapServers, List<Topic<?>> topics, int partitions, short replication) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      List<NewTopic> missing = new ArrayList<>();
-      var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-      for (Topic<?> t : topics) {
-        if (!existing.contains(t.name())) missing.add(new NewTopic(t.name(), partitions, replication).configs(t.configs()));
-      }
-      try {
-        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) throw e;
-      }
-    }
+  public Admin admin() {
+    return Admin.create(settings().admin("test"));
+  }
+
+  /** Creates the topics that do not exist yet, with their configured settings (see {@link KafkaAccess#createTopics}). */
+  public static void createTopics(String bootstrapServers, List<Topic<?>> topics, int partitions, short replication) {
+    KafkaAccess.createTopics(KafkaSettings.of(bootstrapServers), topics, partitions, replication);
   }
 
   private static int freePort() throws IOException {

@@ -5,7 +5,8 @@ import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.EventDecodingException;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.Topic;
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Topics;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,12 +18,12 @@ import java.util.TreeMap;
 public record StageCounts(Map<String, Long> records, long eventsInEpisodes, Map<String, Long> deadLettersByStageAndReason,
     long assemblerDeadLetters, long minerEpisodeDeadLetters, long minerCorpusDeadLetters) {
 
-  public static StageCounts read(String bootstrapServers, Topics topics) {
+  public static StageCounts read(KafkaSettings kafka, Topics topics) {
     Map<String, Long> records = new TreeMap<>();
-    for (Topic<?> t : topics.all()) records.put(t.name(), (long) TopicReader.readAll(bootstrapServers, t.name(), v -> {}));
+    for (Topic<?> t : topics.all()) records.put(t.name(), (long) KafkaAccess.readAll(kafka, t.name(), v -> {}));
     long[] inEpisodes = {0};
     AvroCodec<FeedbackEpisode> episodes = AvroCodec.of(FeedbackEpisode.class);
-    TopicReader.readAll(bootstrapServers, topics.episodes().name(), v -> {
+    KafkaAccess.readAll(kafka, topics.episodes().name(), v -> {
       // Foreign bytes on the episodes topic are the miner's to dead-letter; they hold no joined events.
       try {
         inEpisodes[0] += episodes.decode(v).getEventIds().size();
@@ -33,7 +34,7 @@ public record StageCounts(Map<String, Long> records, long eventsInEpisodes, Map<
     Map<String, Long> byReason = new TreeMap<>();
     long[] assembler = {0}, minerEpisodes = {0}, minerCorpus = {0};
     AvroCodec<DeadLetter> letters = AvroCodec.of(DeadLetter.class);
-    TopicReader.readAll(bootstrapServers, topics.deadLetters().name(), v -> {
+    KafkaAccess.readAll(kafka, topics.deadLetters().name(), v -> {
       DeadLetter d = letters.decode(v);
       byReason.merge(d.getStage() + "/" + d.getReason(), 1L, Long::sum);
       if (d.getStage().equals("assembler")) assembler[0]++;

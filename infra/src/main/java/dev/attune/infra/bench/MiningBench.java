@@ -2,7 +2,8 @@ package dev.attune.infra.bench;
 
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.HumanFeedbackEvent;
@@ -24,9 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -82,9 +83,9 @@ public final class MiningBench {
       try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
         double[] ceiling = rawCeiling(bootstrap, producer, raw.name(), out);
         publishCorpus(producer);
-        AssemblerConfig assembler = AssemblerConfig.defaults(bootstrap, config.workDir().resolve("streams")).withTopics(TOPICS);
-        MiningJobConfig mining = MiningJobConfig.defaults(bootstrap).withTopics(TOPICS);
-        mining = new MiningJobConfig(mining.bootstrapServers(), mining.inputs(), mining.outputs(), mining.groupId(),
+        AssemblerConfig assembler = AssemblerConfig.defaults(KafkaSettings.of(bootstrap), config.workDir().resolve("streams")).withTopics(TOPICS);
+        MiningJobConfig mining = MiningJobConfig.defaults(KafkaSettings.of(bootstrap)).withTopics(TOPICS);
+        mining = new MiningJobConfig(mining.kafka(), mining.inputs(), mining.outputs(), mining.groupId(),
             config.checkpointInterval(), mining.parallelism(), mining.rules(), null);
         try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1),
             failure -> out.println("episode assembler gave up: " + failure))) {
@@ -121,7 +122,7 @@ public final class MiningBench {
             double episodesPerSecond = config.requests() / ((lastEpisode - start) / 1e9);
             double examplesPerSecond = config.requests() / ((lastExample[0] - start) / 1e9);
             double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            long dead = TopicReader.readAll(bootstrap, TOPICS.deadLetters().name(), v -> {});
+            long dead = KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.deadLetters().name(), v -> {});
             Result result = new Result(ceiling[0], ceiling[1], episodesPerSecond, examplesPerSecond,
                 percentile(sorted, 0.50), percentile(sorted, 0.99), dead);
             print(result, out);
@@ -165,8 +166,7 @@ public final class MiningBench {
   }
 
   private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-    Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", bootstrap);
+    Properties props = KafkaSettings.of(bootstrap).common("bench");
     props.put("linger.ms", 5);
     props.put("batch.size", 256 * 1024);
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
@@ -237,9 +237,7 @@ public final class MiningBench {
 
     /** Calls {@code each} with every record's key until {@code n} were read; returns the nano time of the n-th. */
     long collectUntil(int n, Duration timeout, java.util.function.Consumer<String> each, PrintStream out, String what) {
-      Map<String, Object> props = new HashMap<>();
-      props.put("bootstrap.servers", bootstrap);
-      props.put("isolation.level", "read_committed");
+      Properties props = KafkaSettings.of(bootstrap).consumer("bench-tail");
       props.put("max.poll.records", 5000);
       try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         TopicPartition partition = new TopicPartition(topic, 0);

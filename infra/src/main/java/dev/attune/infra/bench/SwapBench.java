@@ -6,8 +6,6 @@ import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelStatus;
 import dev.attune.schemas.ModelVersion;
-import dev.attune.schemas.PassageEvent;
-import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.Corpus;
 import dev.attune.serving.EventPublisher;
@@ -97,11 +95,8 @@ public final class SwapBench {
     Topics topics = Topics.withPrefix("bench-" + store + ".");
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
     Corpus corpus = config.querySide() ? padded(real, config.passages()) : real;
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
-      for (Corpus.Passage p : corpus.passages()) {
-        publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
-      }
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
+      publisher.publishCorpus(topics.corpus(), corpus.passages());
     }
     QdrantServer qdrant = store.equals("qdrant")
         ? QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir.resolve("qdrant"), Duration.ofSeconds(60)) : null;
@@ -115,7 +110,7 @@ public final class SwapBench {
         out.printf("[%s] building the base index ...%n", store);
       }
       List<IndexManager.Swap> swaps = new java.util.concurrent.CopyOnWriteArrayList<>();
-      try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, dir, dir.resolve("models"),
+      try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, dir, dir.resolve("models"),
           ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
           ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
             @Override
@@ -207,7 +202,7 @@ public final class SwapBench {
     LockSupport.parkNanos(config.steady().toNanos());
     phase[0] = Phase.DURING;
     long swapStart = System.nanoTime();
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
       publisher.publish(topics.modelVersions(), "RETRIEVER", ModelVersion.newBuilder().setKind(ModelKind.RETRIEVER).setVersion(1)
           .setName(ModelRegistry.name(1)).setArtifactUri(v1.toUri().toString()).setCreatedAtMs(System.currentTimeMillis())
           .setStatus(ModelStatus.PROMOTED).setIndexVersion(config.querySide() ? 0 : null).build());

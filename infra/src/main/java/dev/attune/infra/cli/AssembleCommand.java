@@ -25,8 +25,8 @@ final class AssembleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AssemblerConfig d = AssemblerConfig.defaults(kafka.bootstrap, stateDir);
-    AssemblerConfig config = new AssemblerConfig(d.bootstrapServers(), d.applicationId(), d.topics(),
+    AssemblerConfig d = AssemblerConfig.defaults(kafka.settings(), stateDir);
+    AssemblerConfig config = new AssemblerConfig(d.kafka(), d.applicationId(), d.topics(),
         window == null ? d.window() : window, grace == null ? d.grace() : grace, missingLlm == null ? d.missingLlmFeedback() : missingLlm,
         d.closedRetention(), d.closeCheckInterval(), d.closeWhenComplete(), stateDir, replication == null ? d.replicationFactor() : replication,
         limits.limits(), d.restarts());

@@ -2,7 +2,7 @@ package dev.attune.infra.cli;
 
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
 import dev.attune.schemas.Topics;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,16 +21,16 @@ final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Topics outputs = Topics.withPrefix(outputPrefix);
-    dev.attune.testkit.EmbeddedKafka.createTopics(kafka.bootstrap, outputs.all(), 1, (short) 1);
-    MiningJobConfig config = MiningJobConfig.defaults(kafka.bootstrap).asBackfill(
+    KafkaAccess.createTopics(kafka.settings(), outputs.all(), 1, (short) 1);
+    MiningJobConfig config = MiningJobConfig.defaults(kafka.settings()).asBackfill(
         new dev.attune.streams.mining.Backfill(dev.attune.streams.mining.OffsetSpec.parse(from), dev.attune.streams.mining.OffsetSpec.parse(to)),
         outputs, "attune-backfill-" + System.currentTimeMillis());
     System.out.printf("backfill: episodes %s .. %s -> %s*%n", from, to, outputPrefix);
     // A fresh run each time: a backfill is a bounded re-mine, cheap to repeat.
     java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("attune-backfill-checkpoints");
     new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults()).getJobExecutionResult().get();
-    long examples = TopicReader.readAll(kafka.bootstrap, outputs.trainingExamples().name(), v -> {});
-    long dead = TopicReader.readAll(kafka.bootstrap, outputs.deadLetters().name(), v -> {});
+    long examples = KafkaAccess.readAll(kafka.settings(), outputs.trainingExamples().name(), v -> {});
+    long dead = KafkaAccess.readAll(kafka.settings(), outputs.deadLetters().name(), v -> {});
     System.out.printf("backfill done: %d examples, %d dead letters in %s%n", examples, dead, outputPrefix);
     return 0;
   }

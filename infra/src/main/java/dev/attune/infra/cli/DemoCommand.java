@@ -2,7 +2,6 @@ package dev.attune.infra.cli;
 
 import dev.attune.infra.demo.Demo;
 import dev.attune.infra.demo.DemoConfig;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.trainers.train.RoundKind;
 import dev.attune.trainers.train.RoundSchedule;
 import java.nio.file.Path;

@@ -19,7 +19,7 @@ final class MineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MiningJobConfig defaults = MiningJobConfig.defaults(kafka.bootstrap);
+    MiningJobConfig defaults = MiningJobConfig.defaults(kafka.settings());
     MiningJobConfig config = defaults.withRules(defaults.rules().withLimits(limits.limits()));
     Path checkpoints = checkpointDir != null ? checkpointDir : workDir.resolve("checkpoints");
     var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults());

@@ -1,6 +1,7 @@
 package dev.attune.infra.cli;
 
-import dev.attune.schemas.TopicReader;
+import dev.attune.schemas.KafkaAccess;
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.ModelVersion;
 import dev.attune.schemas.Topics;
@@ -29,14 +30,14 @@ final class ModelsCommand {
     @Option(names = "--kind", defaultValue = "RETRIEVER", description = "RETRIEVER or BRIDGE (default: ${DEFAULT-VALUE}).") ModelKind kind;
   }
 
-  static ModelLog read(String bootstrap, Topics topics, ModelKind kind) {
+  static ModelLog read(KafkaSettings kafka, Topics topics, ModelKind kind) {
     ModelLog log = new ModelLog(kind);
-    TopicReader.readAll(bootstrap, topics.modelVersions().name(), bytes -> log.apply(topics.modelVersions().codec().decode(bytes)));
+    KafkaAccess.readAll(kafka, topics.modelVersions().name(), bytes -> log.apply(topics.modelVersions().codec().decode(bytes)));
     return log;
   }
 
-  static void publish(String bootstrap, Topics topics, List<ModelVersion> records) {
-    try (EventPublisher publisher = new EventPublisher(bootstrap)) {
+  static void publish(KafkaSettings kafka, Topics topics, List<ModelVersion> records) {
+    try (EventPublisher publisher = new EventPublisher(kafka)) {
       for (ModelVersion v : records) {
         publisher.publish(topics.modelVersions(), v.getKind().name(), v);
         System.out.printf("published %s %s: %s%n", v.getName(), v.getStatus(), v.getReason());
@@ -58,7 +59,7 @@ final class ModelsCommand {
 
     @Override
     public Integer call() {
-      ModelLog log = read(kafka.bootstrap, Topics.defaults(), kind.kind);
+      ModelLog log = read(kafka.settings(), Topics.defaults(), kind.kind);
       boolean bridge = kind.kind == ModelKind.BRIDGE;
       String first = bridge ? "heldout.utility" : "heldout." + RetrievalMetrics.LLM_UTILITY_5;
       String second = bridge ? "heldout.answer_recall" : "reference." + RetrievalMetrics.NDCG_10;
@@ -93,7 +94,7 @@ final class ModelsCommand {
     @Override
     public Integer call() {
       Topics topics = Topics.defaults();
-      publish(kafka.bootstrap, topics, List.of(read(kafka.bootstrap, topics, kind.kind).promote(version, who(), System.currentTimeMillis())));
+      publish(kafka.settings(), topics, List.of(read(kafka.settings(), topics, kind.kind).promote(version, who(), System.currentTimeMillis())));
       return 0;
     }
   }
@@ -107,9 +108,9 @@ final class ModelsCommand {
     @Override
     public Integer call() {
       Topics topics = Topics.defaults();
-      ModelLog log = read(kafka.bootstrap, topics, kind.kind);
+      ModelLog log = read(kafka.settings(), topics, kind.kind);
       int target = to != null ? to : log.previousVersion();
-      publish(kafka.bootstrap, topics, log.rollbackTo(target, who(), System.currentTimeMillis()));
+      publish(kafka.settings(), topics, log.rollbackTo(target, who(), System.currentTimeMillis()));
       return 0;
     }
   }

@@ -18,14 +18,18 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--queries", description = "BEIR directory; default: the bundled SQuAD dev.") Path queries;
   @Option(names = "--limit", defaultValue = "500") int limit;
   @Option(names = "--k", defaultValue = "10") int k;
+  @Option(names = "--articles", defaultValue = "0", description = "Only questions about the first N articles, as `corpus load --articles N` loaded (0 = all).") int articles;
+  @Option(names = "--token", description = "The API's bearer token; default: $ATTUNE_API_TOKEN.") String token;
   @CommandLine.Mixin LlmOptions llm;
 
   @Override
   public Integer call() throws Exception {
     BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
+    if (articles > 0) data = data.firstArticles(articles);
+    String bearer = token != null ? token : System.getenv("ATTUNE_API_TOKEN");
     var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
     try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
-      var summary = new Replayer(service, scorer, k).replay(sample, Progress.every("replay", sample.size(), 10_000));
+      var summary = new Replayer(service, bearer, scorer, k).replay(sample, Progress.every("replay", sample.size(), 10_000));
       System.out.printf("replayed %d queries, %d feedback events, %d failures%n", summary.queries(), summary.feedbackEvents(), summary.failures());
       return summary.failures() == 0 ? 0 : 1;
     }

@@ -4,7 +4,6 @@ import dev.attune.schemas.Topics;
 import dev.attune.serving.IndexManager;
 import dev.attune.serving.ServingNode;
 import dev.attune.serving.api.RetrievalApi;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.task.Tasks;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
     String token = System.getenv(tokenEnv);
-    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.bootstrap, Topics.defaults(), workDir, modelsDir.path,
+    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), Topics.defaults(), workDir, modelsDir.path,
         baseModel.spec(), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
         ServingNode.MAX_PASSAGE_TOKENS),
         new IndexManager.Listener() {});

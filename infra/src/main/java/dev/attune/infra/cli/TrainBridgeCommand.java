@@ -3,7 +3,6 @@ package dev.attune.infra.cli;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.schemas.Topics;
 import dev.attune.trainers.eval.LlmScorer;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.task.Tasks;
 import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.train.PromotionPolicy;
@@ -33,7 +32,7 @@ final class TrainBridgeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BeirDataset data = BeirDataset.fromDirectoryOrBundled(corpus);
     try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
-      var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.bootstrap, Topics.defaults(), minExamples, holdout,
+      var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.settings(), Topics.defaults(), minExamples, holdout,
           new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
       var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir.path, baseModel.spec()),
           llm.reward(scorer), RetrieverTrainer.StepListener.NONE);

@@ -6,7 +6,6 @@ import dev.attune.serving.ServingIndexes;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.Truncation;
 import dev.attune.models.task.Tasks;
 import dev.attune.models.registry.ModelRegistry;
@@ -54,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
         var servingStore = store.qdrant() == null ? null : new QdrantVectorStore(store.qdrant());
         LlmScorer scorer = llm.open(BeirDataset.fromDirectoryOrBundled(corpus).corpus().passages().stream().map(p -> p.text()).toList())) {
       TrainerService trainer = new TrainerService(
-          new TrainerServiceConfig(kafka.bootstrap, Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
+          new TrainerServiceConfig(kafka.settings(), Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
               tasks, referenceSet, rounds.schedule(), Truncation.SERVING, llmBudget),
           new ModelRegistry(modelsDir.path, baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
           v -> {}, RetrieverTrainer.StepListener.NONE);

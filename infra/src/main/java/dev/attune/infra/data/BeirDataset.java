@@ -55,12 +55,35 @@ public record BeirDataset(Corpus corpus, List<RetrievalMetrics.Judged> queries) 
     });
   }
 
-  private static BeirDataset load(Opener opener) throws IOException {
+  /**
+   * A corpus alone, from {@code source}: a BEIR directory (its {@code corpus.jsonl}), or a JSON-lines
+   * file of {@code {"_id", "title", "text"}} passages, plain or gzipped.
+   */
+  public static Corpus corpus(Path source) throws IOException {
+    if (Files.isDirectory(source)) return fromDirectory(source).corpus();
+    InputStream in = Files.newInputStream(source);
+    return readCorpus(source.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(in) : in, source.toString());
+  }
+
+  private static Corpus readCorpus(InputStream in, String where) throws IOException {
     List<Corpus.Passage> passages = new ArrayList<>();
-    forEachLine(opener.open("corpus.jsonl"), line -> {
-      JsonNode n = JSON.readTree(line);
+    int[] line = {0};
+    forEachLine(in, text -> {
+      line[0]++;
+      JsonNode n;
+      try {
+        n = JSON.readTree(text);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IOException(where + " line " + line[0] + " is not JSON: " + e.getOriginalMessage(), e);
+      }
+      if (!n.hasNonNull("_id") || !n.hasNonNull("text")) throw new IOException(where + " line " + line[0] + " has no _id or text");
       passages.add(new Corpus.Passage(n.get("_id").asText(), n.path("title").asText(null), n.get("text").asText()));
     });
+    return new Corpus(passages);
+  }
+
+  private static BeirDataset load(Opener opener) throws IOException {
+    List<Corpus.Passage> passages = readCorpus(opener.open("corpus.jsonl"), "corpus.jsonl").passages();
     Map<String, Set<String>> qrels = new LinkedHashMap<>();
     forEachLine(opener.open("qrels/dev.tsv"), line -> {
       String[] f = line.split("\t");
@@ -78,6 +101,11 @@ public record BeirDataset(Corpus corpus, List<RetrievalMetrics.Judged> queries) 
       queries.add(new RetrievalMetrics.Judged(id, n.get("text").asText(), qrels.get(id), answers));
     });
     return new BeirDataset(new Corpus(passages), queries);
+  }
+
+  /** The first {@code articles} articles of a corpus (passage ids {@code Title#n}); 0 keeps all. */
+  public static Corpus firstArticles(Corpus corpus, int articles) {
+    return articles <= 0 ? corpus : new BeirDataset(corpus, List.of()).firstArticles(articles).corpus();
   }
 
   private interface LineHandler {

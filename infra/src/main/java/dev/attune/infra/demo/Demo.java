@@ -66,7 +66,7 @@ public final class Demo {
         passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
       stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> rankings.put(swap.to(), rank(stack.service(), heldOut)));
-      Replayer.Summary summary = new Replayer(stack.serviceUri(), scorer, config.k())
+      Replayer.Summary summary = new Replayer(stack.serviceUri(), null, scorer, config.k())
           .replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
       long deadline = System.currentTimeMillis() + 30 * 60_000L;
@@ -77,7 +77,7 @@ public final class Demo {
         if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no training decision within 30 minutes");
         java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
       }
-      StageCounts counts = StageCounts.read(stack.bootstrapServers(), stack.topics());
+      StageCounts counts = StageCounts.read(stack.kafka(), stack.topics());
       BridgeReport bridge = config.bridge() == null ? null : bridge(stack, scorer, heldOut.get(0).text());
       return new Report(quality(heldOut, rankings, passages, scorer), List.copyOf(stack.decisions()), List.copyOf(stack.swaps()), summary, counts,
           (System.nanoTime() - start) / 1e9, bridge);
@@ -91,12 +91,12 @@ public final class Demo {
   private BridgeReport bridge(LocalStack stack, UnigramLmScorer scorer, String question) throws Exception {
     long deadline = System.currentTimeMillis() + 5 * 60_000L;
     while (true) {
-      StageCounts now = StageCounts.read(stack.bootstrapServers(), stack.topics());
+      StageCounts now = StageCounts.read(stack.kafka(), stack.topics());
       if (now.assemblerBalanced(stack.topics()) && now.minerBalanced(stack.topics())) break;
       if (System.currentTimeMillis() > deadline) throw new IllegalStateException("episodes not all mined within 5 minutes");
       java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
     }
-    BridgeServiceConfig bridgeConfig = new BridgeServiceConfig(stack.bootstrapServers(), stack.topics(), 10, 20,
+    BridgeServiceConfig bridgeConfig = new BridgeServiceConfig(stack.kafka(), stack.topics(), 10, 20,
         BridgeServiceConfig.defaultPromotion(), 5, config.bridge(), config.tasks());
     var outcome = new BridgeService(bridgeConfig, stack.registry(), new ScorerReward(scorer, SilverSearchConfig.defaults().distraction()), RetrieverTrainer.StepListener.NONE).runRound();
     if (outcome.isEmpty() || outcome.get().decision().getStatus() != ModelStatus.PROMOTED) return new BridgeReport(outcome.orElse(null), null);

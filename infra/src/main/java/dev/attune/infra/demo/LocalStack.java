@@ -1,11 +1,10 @@
 package dev.attune.infra.demo;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.ModelVersion;
-import dev.attune.schemas.PassageEvent;
-import dev.attune.schemas.PassageOp;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.Corpus;
 import dev.attune.serving.EventPublisher;
@@ -17,7 +16,6 @@ import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
@@ -28,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.flink.core.execution.JobClient;
@@ -60,6 +57,10 @@ public final class LocalStack implements AutoCloseable {
 
   public Topics topics() {
     return topics;
+  }
+
+  public KafkaSettings kafka() {
+    return kafka.settings();
   }
 
   public String bootstrapServers() {
@@ -104,18 +105,14 @@ public final class LocalStack implements AutoCloseable {
     System.out.println("starting Kafka 4.2 broker (KRaft) ...");
     kafka = EmbeddedKafka.start(work.resolve("kafka"));
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
-    try (EventPublisher publisher = new EventPublisher(kafka.bootstrapServers())) {
-      for (Corpus.Passage p : corpus.passages()) {
-        publisher.publish(topics.corpus(), p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
-            .setTitle(p.title()).setText(p.text()).setTimestampMs(System.currentTimeMillis()).build());
-      }
-      publisher.flush();
+    try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
+      publisher.publishCorpus(topics.corpus(), corpus.passages());
     }
     System.out.printf("published %d passages to %s%n", corpus.passages().size(), topics.corpus().name());
 
     registry = new ModelRegistry(work.resolve("models"), config.base());
     System.out.println("serving: embedding corpus with the pretrained " + config.base().name() + " (ONNX Runtime)");
-    serving = ServingNode.start(new ServingNode.Config(kafka.bootstrapServers(), topics, work.resolve("serving"), work.resolve("models"),
+    serving = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
         config.base(), qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
         ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
           @Override
@@ -130,14 +127,14 @@ public final class LocalStack implements AutoCloseable {
 
     System.out.println("starting Kafka Streams episode assembler ...");
     assembler = EpisodeAssembler.start(
-        AssemblerConfig.defaults(kafka.bootstrapServers(), work.resolve("streams")).withWindow(Duration.ofSeconds(15), Duration.ofSeconds(5)),
+        AssemblerConfig.defaults(kafka.settings(), work.resolve("streams")).withWindow(Duration.ofSeconds(15), Duration.ofSeconds(5)),
         Duration.ofMinutes(2), failure -> System.err.println("episode assembler gave up: " + failure));
     System.out.println("starting Flink preference-mining job on a MiniCluster ...");
-    miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.bootstrapServers()))
+    miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.settings()))
         .startLocal(work.resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults());
     // In one process the trainer reads serving's own store: a query-side round embeds no passage.
     trainer = new TrainerService(
-        new TrainerServiceConfig(kafka.bootstrapServers(), topics, config.triggerExamples(), config.holdoutPercent(),
+        new TrainerServiceConfig(kafka.settings(), topics, config.triggerExamples(), config.holdoutPercent(),
             config.promotion(), config.rounds(), config.training(), config.tasks(), reference).withSchedule(config.schedule()),
         registry, new ServingIndexes(serving.store()), llm, decisions::add, dev.attune.trainers.train.RetrieverTrainer.StepListener.NONE);
     trainerThread = daemon("trainer", trainer);

@@ -24,14 +24,17 @@ public final class Replayer {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final URI service;
+  private final String token;
   private final LlmScorer scorer;
   private final int k;
 
   /** Counts of one replay. */
   public record Summary(int queries, int feedbackEvents, int failures) {}
 
-  public Replayer(URI service, LlmScorer scorer, int k) {
+  /** {@code token}: the API's bearer token, or null when it runs without one. */
+  public Replayer(URI service, String token, LlmScorer scorer, int k) {
     this.service = service;
+    this.token = token == null || token.isBlank() ? null : token;
     this.scorer = scorer;
     this.k = k;
   }
@@ -67,10 +70,11 @@ public final class Replayer {
   }
 
   private JsonNode post(String path, Object body) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(service.resolve(path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(service.resolve(path))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    if (token != null) request.header("Authorization", "Bearer " + token);
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
       System.err.println("replay: " + path + " answered " + response.statusCode() + ": " + response.body());
       return null;

@@ -2,7 +2,6 @@ package dev.attune.models.bridge;
 
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.OnnxEncoder;
-import ai.djl.Device;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.OnnxEncoder;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.attune.serving.api;
 
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.schemas.Limits;
@@ -37,7 +38,7 @@ class RetrievalApiTest {
   @BeforeAll
   static void start() {
     // Nothing listens on port 9 (discard): the probe reports the broker unreachable.
-    broker = new BrokerProbe("127.0.0.1:9", Duration.ofSeconds(1));
+    broker = new BrokerProbe(KafkaSettings.of("127.0.0.1:9"), Duration.ofSeconds(1));
     Limits limits = new Limits(Limits.defaults().maxEventBytes(), Limits.defaults().maxRecordBytes(), 50, Limits.defaults().maxPassageChars(),
         Limits.defaults().maxListSize());
     app = RetrievalApi.create(MockPublishing.service(PRODUCER, Topics.defaults()), null, new ServingMetrics(() -> 0, () -> 0, () -> 0), broker,

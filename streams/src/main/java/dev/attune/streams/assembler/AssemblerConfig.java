@@ -1,5 +1,6 @@
 package dev.attune.streams.assembler;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Limits;
 import dev.attune.streams.Restarts;
 import dev.attune.schemas.Topics;
@@ -10,7 +11,7 @@ import java.util.Objects;
 /**
  * Settings of the {@link EpisodeAssembler}.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka how to reach Kafka: bootstrap servers and client properties (security, client id)
  * @param applicationId Kafka Streams application id (consumer group, internal topic prefix)
  * @param topics topic names
  * @param window event-time length of an episode: from its earliest event's {@code timestampMs}
@@ -33,7 +34,7 @@ import java.util.Objects;
  * @param restarts how often a failed stream thread is replaced before the assembler gives up
  */
 public record AssemblerConfig(
-    String bootstrapServers,
+    KafkaSettings kafka,
     String applicationId,
     Topics topics,
     Duration window,
@@ -56,7 +57,7 @@ public record AssemblerConfig(
   }
 
   public AssemblerConfig {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(missingLlmFeedback, "missingLlmFeedback");
     Objects.requireNonNull(limits, "limits");
@@ -74,9 +75,9 @@ public record AssemblerConfig(
     if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " (" + d + ") must be positive");
   }
 
-  public static AssemblerConfig defaults(String bootstrapServers, Path stateDir) {
+  public static AssemblerConfig defaults(KafkaSettings kafka, Path stateDir) {
     return new AssemblerConfig(
-        bootstrapServers,
+        kafka,
         "attune-episode-assembler",
         Topics.defaults(),
         Duration.ofSeconds(30),
@@ -97,32 +98,32 @@ public record AssemblerConfig(
   }
 
   public AssemblerConfig withTopics(Topics newTopics) {
-    return new AssemblerConfig(bootstrapServers, applicationId, newTopics, window, grace, missingLlmFeedback,
+    return new AssemblerConfig(kafka, applicationId, newTopics, window, grace, missingLlmFeedback,
         closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withWindow(Duration newWindow, Duration newGrace) {
-    return new AssemblerConfig(bootstrapServers, applicationId, topics, newWindow, newGrace, missingLlmFeedback,
+    return new AssemblerConfig(kafka, applicationId, topics, newWindow, newGrace, missingLlmFeedback,
         closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withMissingLlmFeedback(MissingLlmFeedback policy) {
-    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, policy,
+    return new AssemblerConfig(kafka, applicationId, topics, window, grace, policy,
         closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withCloseWhenComplete(boolean newCloseWhenComplete) {
-    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, missingLlmFeedback,
+    return new AssemblerConfig(kafka, applicationId, topics, window, grace, missingLlmFeedback,
         closedRetention, closeCheckInterval, newCloseWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withApplicationId(String newApplicationId) {
-    return new AssemblerConfig(bootstrapServers, newApplicationId, topics, window, grace, missingLlmFeedback,
+    return new AssemblerConfig(kafka, newApplicationId, topics, window, grace, missingLlmFeedback,
         closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, limits, restarts);
   }
 
   public AssemblerConfig withLimits(Limits newLimits) {
-    return new AssemblerConfig(bootstrapServers, applicationId, topics, window, grace, missingLlmFeedback,
+    return new AssemblerConfig(kafka, applicationId, topics, window, grace, missingLlmFeedback,
         closedRetention, closeCheckInterval, closeWhenComplete, stateDir, replicationFactor, newLimits, restarts);
   }
 }

@@ -96,9 +96,10 @@ public final class EpisodeAssembler {
   }
 
   public static Properties streamsConfig(AssemblerConfig config) {
-    Properties props = new Properties();
+    // Security and client settings apply to every client Streams makes; it derives client ids from the application id.
+    Properties props = config.kafka().common("assembler");
+    props.remove("client.id");
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());

@@ -1,5 +1,6 @@
 package dev.attune.streams.mining;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.streams.mining.rules.MiningConfig;
 
 import dev.attune.schemas.Topics;
@@ -9,7 +10,7 @@ import java.util.Objects;
 /**
  * Where the mining job reads and writes.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka how to reach Kafka: bootstrap servers and client properties (security, client id)
  * @param inputs topics read: {@code episodes} and {@code corpus}
  * @param outputs topics written: {@code training-examples}, {@code silver-sequences}, {@code
  *     teacher-distributions}, {@code preference-stats}, {@code dead-letter} (a backfill may write to
@@ -21,7 +22,7 @@ import java.util.Objects;
  * @param backfill the range to mine in a bounded run, or null to follow the topics live
  */
 public record MiningJobConfig(
-    String bootstrapServers,
+    KafkaSettings kafka,
     Topics inputs,
     Topics outputs,
     String groupId,
@@ -31,16 +32,16 @@ public record MiningJobConfig(
     Backfill backfill) {
 
   public MiningJobConfig {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(inputs, "inputs");
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(rules, "rules");
     if (parallelism < 1) throw new IllegalArgumentException("parallelism (" + parallelism + ") must be >= 1");
   }
 
-  public static MiningJobConfig defaults(String bootstrapServers) {
+  public static MiningJobConfig defaults(KafkaSettings kafka) {
     return new MiningJobConfig(
-        bootstrapServers, Topics.defaults(), Topics.defaults(), "attune-preference-mining", Duration.ofSeconds(2), 1,
+        kafka, Topics.defaults(), Topics.defaults(), "attune-preference-mining", Duration.ofSeconds(2), 1,
         MiningConfig.defaults(), null);
   }
 
@@ -49,15 +50,15 @@ public record MiningJobConfig(
   }
 
   public MiningJobConfig withTopics(Topics topics) {
-    return new MiningJobConfig(bootstrapServers, topics, topics, groupId, checkpointInterval, parallelism, rules, backfill);
+    return new MiningJobConfig(kafka, topics, topics, groupId, checkpointInterval, parallelism, rules, backfill);
   }
 
   public MiningJobConfig withRules(MiningConfig newRules) {
-    return new MiningJobConfig(bootstrapServers, inputs, outputs, groupId, checkpointInterval, parallelism, newRules, backfill);
+    return new MiningJobConfig(kafka, inputs, outputs, groupId, checkpointInterval, parallelism, newRules, backfill);
   }
 
   /** A bounded run over {@code range}, writing to {@code newOutputs}, under its own group and transactional ids. */
   public MiningJobConfig asBackfill(Backfill range, Topics newOutputs, String newGroupId) {
-    return new MiningJobConfig(bootstrapServers, inputs, newOutputs, newGroupId, checkpointInterval, parallelism, rules, range);
+    return new MiningJobConfig(kafka, inputs, newOutputs, newGroupId, checkpointInterval, parallelism, rules, range);
   }
 }

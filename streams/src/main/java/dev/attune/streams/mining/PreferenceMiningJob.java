@@ -1,5 +1,6 @@
 package dev.attune.streams.mining;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.streams.mining.operators.CorpusDecoder;
 import dev.attune.streams.mining.operators.DeadLetterOutput;
 import dev.attune.streams.mining.operators.KafkaRecords;
@@ -115,13 +116,26 @@ public final class PreferenceMiningJob {
   }
 
   /**
+   * The Kafka settings as Flink's connector takes them: Flink names its clients itself, so a
+   * configured {@code client.id} becomes its prefix. File paths in them (trust stores) must exist on
+   * every TaskManager.
+   */
+  private static Properties flinkClient(KafkaSettings kafka) {
+    Properties props = kafka.common("miner");
+    props.remove("client.id");
+    String prefix = kafka.client().get("client.id");
+    if (prefix != null && !prefix.isBlank()) props.setProperty("client.id.prefix", prefix + "-miner");
+    return props;
+  }
+
+  /**
    * A source from {@code from} (null: the group's committed offsets, else earliest) to {@code to}
    * (null: unbounded).
    */
   private KafkaSource<RawRecord> source(String topic, String groupSuffix, OffsetSpec from, OffsetSpec to) {
     var builder =
         KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(config.bootstrapServers())
+            .setProperties(flinkClient(config.kafka()))
             .setTopics(topic)
             .setGroupId(config.groupId() + groupSuffix)
             .setStartingOffsets(
@@ -134,11 +148,11 @@ public final class PreferenceMiningJob {
   }
 
   private KafkaSink<KeyedBytes> sink(String topic, String name) {
-    Properties producer = new Properties();
+    Properties producer = flinkClient(config.kafka());
     // Must not exceed the broker's transaction.max.timeout.ms (15 min by default).
     producer.setProperty("transaction.timeout.ms", "600000");
     return KafkaSink.<KeyedBytes>builder()
-        .setBootstrapServers(config.bootstrapServers())
+        .setBootstrapServers(config.kafka().bootstrapServers())
         .setRecordSerializer(new KafkaRecords.KeyedSerializer(topic))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(config.groupId() + "-" + name)
@@ -181,8 +195,9 @@ public final class PreferenceMiningJob {
   }
 
   /**
-   * Entry point when submitted to a Flink cluster: {@code --bootstrap-servers host:port [--topic-prefix
-   * p] [--group-id g]}; a backfill adds {@code --from <position> --to <position> [--output-prefix p]}
+   * Entry point when submitted to a Flink cluster: {@code --bootstrap-servers host:port [--kafka-config
+   * file] [--topic-prefix p] [--group-id g]} (the config file is read where {@code flink run} runs);
+   * a backfill adds {@code --from <position> --to <position> [--output-prefix p]}
    * (positions as in {@link OffsetSpec}).
    */
   public static void main(String[] args) throws Exception {
@@ -194,9 +209,11 @@ public final class PreferenceMiningJob {
       options.put(args[i].substring(2), args[i + 1]);
     }
     Topics topics = Topics.withPrefix(options.getOrDefault("topic-prefix", Topics.DEFAULT_PREFIX));
-    MiningJobConfig defaults = MiningJobConfig.defaults(options.getOrDefault("bootstrap-servers", "localhost:9092"));
+    String kafkaConfig = options.get("kafka-config");
+    MiningJobConfig defaults = MiningJobConfig.defaults(
+        KafkaSettings.load(options.getOrDefault("bootstrap-servers", "localhost:9092"), kafkaConfig == null ? null : java.nio.file.Path.of(kafkaConfig)));
     MiningJobConfig config =
-        new MiningJobConfig(defaults.bootstrapServers(), topics, topics, options.getOrDefault("group-id", defaults.groupId()),
+        new MiningJobConfig(defaults.kafka(), topics, topics, options.getOrDefault("group-id", defaults.groupId()),
             defaults.checkpointInterval(), defaults.parallelism(), defaults.rules(), null);
     if (options.containsKey("from") || options.containsKey("to")) {
       config = config.asBackfill(

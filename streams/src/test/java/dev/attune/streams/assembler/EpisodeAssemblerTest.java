@@ -1,5 +1,6 @@
 package dev.attune.streams.assembler;
 
+import dev.attune.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.attune.schemas.AvroCodec;
@@ -39,7 +40,7 @@ class EpisodeAssemblerTest {
 
   @BeforeEach
   void start() {
-    start(AssemblerConfig.defaults("unused:9092", stateDir).withWindow(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    start(AssemblerConfig.defaults(KafkaSettings.of("unused:9092"), stateDir).withWindow(Duration.ofSeconds(30), Duration.ofSeconds(10)));
   }
 
   private void start(AssemblerConfig config) {
@@ -243,7 +244,7 @@ class EpisodeAssemblerTest {
 
   @Test
   void dead_letter_human_only_episode_when_so_configured() {
-    start(AssemblerConfig.defaults("unused:9092", stateDir.resolve("strict"))
+    start(AssemblerConfig.defaults(KafkaSettings.of("unused:9092"), stateDir.resolve("strict"))
         .withMissingLlmFeedback(AssemblerConfig.MissingLlmFeedback.DEAD_LETTER));
 
     sendWithoutLlm("r12");
@@ -255,7 +256,7 @@ class EpisodeAssemblerTest {
 
   @Test
   void dead_letter_an_event_that_would_grow_its_episode_past_the_record_limit_then_keep_assembling() {
-    start(AssemblerConfig.defaults("unused:9092", stateDir).withLimits(new Limits(3_000, 4_000, 2_000, 32_768, 1_000)));
+    start(AssemblerConfig.defaults(KafkaSettings.of("unused:9092"), stateDir).withLimits(new Limits(3_000, 4_000, 2_000, 32_768, 1_000)));
     QueryEvent bigQuery = Events.query("big");
     bigQuery.setQuery("q".repeat(1_900));
     LlmFeedbackEvent bigLlm = Events.llm("big");

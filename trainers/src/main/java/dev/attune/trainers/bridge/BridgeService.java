@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -62,6 +61,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * its descendants keep that encoder, so their weights stay meaningful.
  */
 public final class BridgeService {
+  /** The silver sequences and the model log are read to their end before a round; a broker that cannot serve that is an error. */
+  private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
   private static final Logger LOG = LoggerFactory.getLogger(BridgeService.class);
   private final BridgeServiceConfig config;
   private final ModelRegistry registry;
@@ -88,35 +89,33 @@ public final class BridgeService {
     ModelLog retrievers = new ModelLog(ModelKind.RETRIEVER);
     List<BridgeExample> heldOut = new ArrayList<>();
     List<Read> fresh = new ArrayList<>();
-    String bootstrap = config.bootstrapServers();
+    String bootstrap = config.kafka().bootstrapServers();
     String silverTopic = config.topics().silverSequences().name();
     List<TopicPartition> silverPartitions;
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaAccess.consumerProperties(bootstrap), new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config.kafka().consumer("bridge-trainer"), new StringDeserializer(), new ByteArrayDeserializer())) {
       silverPartitions = KafkaAccess.partitions(consumer, silverTopic, bootstrap);
       List<TopicPartition> all = new ArrayList<>(silverPartitions);
       all.addAll(KafkaAccess.partitions(consumer, config.topics().modelVersions().name(), bootstrap));
       consumer.assign(all);
       consumer.seekToBeginning(all);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(all);
-      while (all.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          try {
-            if (!r.topic().equals(silverTopic)) {
-              ModelVersion v = AvroCodec.of(ModelVersion.class).decode(r.value());
-              bridges.apply(v);
-              retrievers.apply(v);
-              continue;
-            }
-            BridgeExample e = config.bridge().example(AvroCodec.of(SilverSequence.class).decode(r.value()));
-            if (!BridgeTrainer.usable(e)) continue;
-            if (TrainerServiceConfig.heldOut(e.id(), config.holdoutPercent())) heldOut.add(e);
-            else if (r.offset() >= state.consumed(r.partition())) fresh.add(new Read(r.partition(), r.offset(), e));
-          } catch (EventDecodingException e) {
-            // The miner dead-letters bad input; a record that still fails to decode is skipped, not fatal.
-            LOG.warn("skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+      TrainerState started = state;
+      Map<TopicPartition, Long> ends = KafkaAccess.readToEnd(consumer, all, READ_TIMEOUT, r -> {
+        try {
+          if (!r.topic().equals(silverTopic)) {
+            ModelVersion v = AvroCodec.of(ModelVersion.class).decode(r.value());
+            bridges.apply(v);
+            retrievers.apply(v);
+            return;
           }
+          BridgeExample e = config.bridge().example(AvroCodec.of(SilverSequence.class).decode(r.value()));
+          if (!BridgeTrainer.usable(e)) return;
+          if (TrainerServiceConfig.heldOut(e.id(), config.holdoutPercent())) heldOut.add(e);
+          else if (r.offset() >= started.consumed(r.partition())) fresh.add(new Read(r.partition(), r.offset(), e));
+        } catch (EventDecodingException e) {
+          // The miner dead-letters bad input; a record that still fails to decode is skipped, not fatal.
+          LOG.warn("skipped undecodable record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
         }
-      }
+      });
       TrainerState.Round round = state.round();
       if (round != null && bridges.versions().containsKey(round.version())) {
         // Killed after publishing but before recording: the round is done.
@@ -203,7 +202,7 @@ public final class BridgeService {
           .setStatus(verdict.promote() ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
           .setMetrics(metrics).setTrainingExamples(result.examples()).setTrainingSteps(result.supervisedSteps() + result.reinforceSteps())
           .setLineage(lineage).setReason(reason).build();
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaAccess.producerProperties(config.bootstrapServers()),
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("bridge-trainer"),
           new StringSerializer(), new ByteArraySerializer())) {
         producer.send(new ProducerRecord<>(config.topics().modelVersions().name(), decision.getKind().name(),
             AvroCodec.of(ModelVersion.class).encode(decision))).get();

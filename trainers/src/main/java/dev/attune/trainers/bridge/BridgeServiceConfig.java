@@ -1,5 +1,6 @@
 package dev.attune.trainers.bridge;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Topics;
 import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.PromotionPolicy;
@@ -7,7 +8,7 @@ import dev.attune.trainers.train.PromotionPolicy;
 /**
  * The bridge trainer as a job.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka how to reach Kafka: bootstrap servers and client properties (security, client id)
  * @param topics topic names (reads silver sequences and the model log, writes model versions)
  * @param minExamples a round runs only once this many new (non-held-out) silver sequences arrived
  * @param holdoutPercent share of silver sequences (by id hash) kept for evaluation, never trained on
@@ -17,7 +18,7 @@ import dev.attune.trainers.train.PromotionPolicy;
  * @param bridge model and training settings
  * @param tasks task instructions, as the retriever embeds queries
  */
-public record BridgeServiceConfig(String bootstrapServers, Topics topics, int minExamples, int holdoutPercent, PromotionPolicy promotion,
+public record BridgeServiceConfig(KafkaSettings kafka, Topics topics, int minExamples, int holdoutPercent, PromotionPolicy promotion,
     int topK, BridgeConfig bridge, Tasks tasks) {
 
   public BridgeServiceConfig {

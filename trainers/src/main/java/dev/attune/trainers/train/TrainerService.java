@@ -132,11 +132,11 @@ public final class TrainerService implements Runnable {
 
   @Override
   public void run() {
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaAccess.consumerProperties(config.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer());
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaAccess.producerProperties(config.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-      List<TopicPartition> examplePartitions = KafkaAccess.partitions(consumer, config.topics().trainingExamples().name(), config.bootstrapServers());
-      List<TopicPartition> logPartitions = new ArrayList<>(KafkaAccess.partitions(consumer, config.topics().corpus().name(), config.bootstrapServers()));
-      logPartitions.addAll(KafkaAccess.partitions(consumer, config.topics().modelVersions().name(), config.bootstrapServers()));
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config.kafka().consumer("trainer"), new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("trainer"), new StringSerializer(), new ByteArraySerializer())) {
+      List<TopicPartition> examplePartitions = KafkaAccess.partitions(consumer, config.topics().trainingExamples().name(), config.kafka().bootstrapServers());
+      List<TopicPartition> logPartitions = new ArrayList<>(KafkaAccess.partitions(consumer, config.topics().corpus().name(), config.kafka().bootstrapServers()));
+      logPartitions.addAll(KafkaAccess.partitions(consumer, config.topics().modelVersions().name(), config.kafka().bootstrapServers()));
       List<TopicPartition> all = new ArrayList<>(examplePartitions);
       all.addAll(logPartitions);
       consumer.assign(all);

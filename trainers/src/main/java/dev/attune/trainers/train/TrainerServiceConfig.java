@@ -1,5 +1,6 @@
 package dev.attune.trainers.train;
 
+import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Topics;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.models.encoder.Truncation;
@@ -9,7 +10,7 @@ import java.util.List;
 /**
  * The trainer as a service.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka how to reach Kafka: bootstrap servers and client properties (security, client id)
  * @param topics topic names
  * @param triggerExamples a round starts once this many new (non-held-out) examples have arrived; it
  *     trains on exactly the examples since the previous round
@@ -24,7 +25,7 @@ import java.util.List;
  * @param llmScoreBudget most passages a decision may ask the LLM to score for a fair utility pool
  */
 public record TrainerServiceConfig(
-    String bootstrapServers,
+    KafkaSettings kafka,
     Topics topics,
     int triggerExamples,
     int holdoutPercent,
@@ -45,14 +46,14 @@ public record TrainerServiceConfig(
   }
 
   /** Query-side rounds by {@link RoundSchedule#defaults()}, serving's truncation, up to 5,000 LLM scores per decision. */
-  public TrainerServiceConfig(String bootstrapServers, Topics topics, int triggerExamples, int holdoutPercent, RetrieverPromotion promotion,
+  public TrainerServiceConfig(KafkaSettings kafka, Topics topics, int triggerExamples, int holdoutPercent, RetrieverPromotion promotion,
       int maxRounds, TrainerConfig training, Tasks tasks, List<RetrievalMetrics.Judged> reference) {
-    this(bootstrapServers, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference, RoundSchedule.defaults(),
+    this(kafka, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference, RoundSchedule.defaults(),
         Truncation.SERVING, 5_000);
   }
 
   public TrainerServiceConfig withSchedule(RoundSchedule newSchedule) {
-    return new TrainerServiceConfig(bootstrapServers, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference,
+    return new TrainerServiceConfig(kafka, topics, triggerExamples, holdoutPercent, promotion, maxRounds, training, tasks, reference,
         newSchedule, serving, llmScoreBudget);
   }
 

@@ -9,7 +9,6 @@ import dev.attune.models.bridge.BridgeInputs;
 import dev.attune.models.bridge.DecoderSteps;
 import dev.attune.models.bridge.GreedyDecoder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
