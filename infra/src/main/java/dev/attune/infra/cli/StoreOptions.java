@@ -14,6 +14,9 @@ class StoreOptions {
   @Option(names = "--qdrant-grpc-port", defaultValue = "6334") int qdrantGrpcPort;
   @Option(names = "--qdrant-alias", defaultValue = "attune_passages", description = "Alias serving reads through; collections are <alias>_<version>.") String alias;
   @Option(names = "--qdrant-api-key", description = "Qdrant API key (or env QDRANT_API_KEY).") String apiKey;
+  @Option(names = "--qdrant-tls", negatable = true, description = "gRPC over TLS to Qdrant, verified against the JVM trust store"
+      + " (default: on when an API key is given, so the key never crosses the network in clear; --no-qdrant-tls to send it plaintext anyway).")
+  Boolean tls;
 
   /** Resolves the choice, starting a local Qdrant server under {@code dir} for qdrant-local. */
   StoreChoice open(Path dir) {
@@ -22,7 +25,9 @@ class StoreOptions {
         return new StoreChoice(null, null);
       case "qdrant":
         String key = apiKey != null ? apiKey : System.getenv("QDRANT_API_KEY");
-        return new StoreChoice(new QdrantVectorStore.Config(qdrantHost, qdrantGrpcPort, alias, key, 256, Duration.ofSeconds(30)), null);
+        boolean secure = tls != null ? tls : key != null;
+        if (key != null && !secure) System.err.println("warning: --no-qdrant-tls sends the Qdrant API key in clear");
+        return new StoreChoice(new QdrantVectorStore.Config(qdrantHost, qdrantGrpcPort, alias, key, secure, 256, Duration.ofSeconds(30)), null);
       case "qdrant-local":
         QdrantServer server = QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir, Duration.ofSeconds(60));
         System.out.printf("started Qdrant %s on 127.0.0.1 (grpc %d, http %d), storage under %s%n",

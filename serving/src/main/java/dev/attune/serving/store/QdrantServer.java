@@ -110,6 +110,11 @@ public final class QdrantServer implements AutoCloseable {
 
   /** Starts the server on free loopback ports with storage under {@code dir}; waits until it is ready. */
   public static QdrantServer start(Path binary, Path dir, Duration readyTimeout) {
+    return start(binary, dir, readyTimeout, null);
+  }
+
+  /** The same, requiring {@code apiKey} from every client (null: none), as a production server would. */
+  public static QdrantServer start(Path binary, Path dir, Duration readyTimeout, String apiKey) {
     try {
       Files.createDirectories(dir);
       int http = freePort();
@@ -124,6 +129,7 @@ public final class QdrantServer implements AutoCloseable {
       env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
       env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
       env.put("QDRANT__TELEMETRY_DISABLED", "true");
+      if (apiKey != null) env.put("QDRANT__SERVICE__API_KEY", apiKey);
       QdrantServer server = new QdrantServer(pb.start(), http, grpc, log);
       server.awaitReady(readyTimeout);
       return server;

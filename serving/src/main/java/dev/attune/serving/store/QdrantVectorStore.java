@@ -53,9 +53,21 @@ import java.util.concurrent.TimeoutException;
  */
 public final class QdrantVectorStore implements VectorStore {
   /** Where the server is and what the alias is called. */
-  public record Config(String host, int grpcPort, String alias, String apiKey, int upsertBatch, Duration timeout) {
+  /**
+   * Where the server is and how to reach it.
+   *
+   * @param apiKey sent with every call (null: none)
+   * @param tls gRPC over TLS, verified against the JVM's trust store; a server that checks an API key
+   *     should only be reached this way, or the key crosses the network in clear
+   */
+  public record Config(String host, int grpcPort, String alias, String apiKey, boolean tls, int upsertBatch, Duration timeout) {
+    /** A server on this machine's loopback, no key, no TLS (what {@link QdrantServer} starts). */
     public static Config local(int grpcPort, String alias) {
-      return new Config("127.0.0.1", grpcPort, alias, null, 256, Duration.ofSeconds(30));
+      return new Config("127.0.0.1", grpcPort, alias, null, false, 256, Duration.ofSeconds(30));
+    }
+
+    public Config withApiKey(String key) {
+      return new Config(host, grpcPort, alias, key, tls, upsertBatch, timeout);
     }
   }
 
@@ -69,7 +81,7 @@ public final class QdrantVectorStore implements VectorStore {
 
   public QdrantVectorStore(Config config) {
     this.config = config;
-    QdrantGrpcClient.Builder grpc = QdrantGrpcClient.newBuilder(config.host(), config.grpcPort(), false);
+    QdrantGrpcClient.Builder grpc = QdrantGrpcClient.newBuilder(config.host(), config.grpcPort(), config.tls());
     if (config.apiKey() != null) grpc.withApiKey(config.apiKey());
     this.client = new QdrantClient(grpc.withTimeout(config.timeout()).build());
   }

@@ -5,17 +5,24 @@ import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The contract against a real Qdrant 1.16.3 server; if the binary cannot be obtained this fails, it never skips. */
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The contract against a real Qdrant 1.16.3 server that requires an API key (so every call of the
+ * contract proves the key is sent); if the binary cannot be obtained this fails, it never skips.
+ */
 class QdrantVectorStoreIT extends VectorStoreContract {
   @TempDir static Path dir;
+  private static final String API_KEY = "contract-key";
   private static QdrantServer server;
   private String alias;
 
   @BeforeAll
   static void startServer() {
-    server = QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir, Duration.ofSeconds(60));
+    server = QdrantServer.start(QdrantServer.binary(QdrantServer.defaultCache()), dir, Duration.ofSeconds(60), API_KEY);
   }
 
   @AfterAll
@@ -31,6 +38,13 @@ class QdrantVectorStoreIT extends VectorStoreContract {
 
   @Override
   protected VectorStore reopen() {
-    return new QdrantVectorStore(QdrantVectorStore.Config.local(server.grpcPort(), alias));
+    return new QdrantVectorStore(QdrantVectorStore.Config.local(server.grpcPort(), alias).withApiKey(API_KEY));
+  }
+
+  @Test
+  void a_client_without_the_api_key_is_refused() {
+    try (QdrantVectorStore anonymous = new QdrantVectorStore(QdrantVectorStore.Config.local(server.grpcPort(), "anon"))) {
+      assertThatThrownBy(anonymous::versions).hasStackTraceContaining("UNAUTHENTICATED");
+    }
   }
 }
