@@ -90,8 +90,7 @@ class BridgeIT {
       assertThat(decision.getTrainingExamples()).isBetween(10L, (long) silver.size());
       assertThat(trainer.runRound()).as("no new silver sequences, no round").isEmpty();
 
-      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
-          ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 48, 256);
+      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 48, 256);
       try (ServingNode node = ServingNode.start(servingConfig, new IndexManager.Listener() {})) {
         AttuneClient client = new AttuneClient(node.uri(), null, Duration.ofSeconds(30));
         String question = data.queries().get(0).text();

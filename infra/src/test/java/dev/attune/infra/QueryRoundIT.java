@@ -55,8 +55,7 @@ class QueryRoundIT {
       BeirDataset data = BeirDataset.bundled().firstArticles(1);
       Fixtures.publishCorpus(kafka.bootstrapServers(), topics, data.corpus());
       List<IndexManager.Swap> swaps = new CopyOnWriteArrayList<>();
-      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
-          ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(),
+      ServingNode.Config servingConfig = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(),
           Truncation.SERVING.queryTokens(), Truncation.SERVING.passageTokens());
       try (ServingNode node = ServingNode.start(servingConfig, new IndexManager.Listener() {
         @Override

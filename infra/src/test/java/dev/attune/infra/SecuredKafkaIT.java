@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.models.registry.ModelRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -72,8 +73,7 @@ class SecuredKafkaIT {
       assertThat(KafkaAccess.readAll(settings, topics.corpus().name(), v -> {})).isEqualTo(passages);
 
       KafkaSettings fromFile = KafkaSettings.load(bootstrap, config);
-      try (ServingNode node = ServingNode.start(new ServingNode.Config(fromFile, topics, work.resolve("serving"), work.resolve("models"),
-              ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 64, 256),
+      try (ServingNode node = ServingNode.start(new ServingNode.Config(fromFile, topics, work.resolve("serving"), new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), null, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), 64, 256),
               new IndexManager.Listener() {});
           KafkaStreams assembler = EpisodeAssembler.start(AssemblerConfig.defaults(fromFile, work.resolve("streams"))
               .withWindow(Duration.ofSeconds(2), Duration.ofSeconds(1)), Duration.ofMinutes(1), failure -> {})) {

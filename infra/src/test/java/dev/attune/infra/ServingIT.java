@@ -76,8 +76,7 @@ class ServingIT {
     Topics topics = Topics.withPrefix(prefix);
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics.all(), 1, (short) 1);
     QdrantVectorStore.Config q = store.equals("qdrant") ? QdrantVectorStore.Config.local(qdrant.grpcPort(), prefix.replace(".", "_") + "passages") : null;
-    ServingNode.Config config = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
-        ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, new RetrievalApi.Config(TOKEN, false), Tasks.defaults().instructions(), 64, 256);
+    ServingNode.Config config = new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), q, "127.0.0.1", 0, new RetrievalApi.Config(TOKEN, false), Tasks.defaults().instructions(), 64, 256);
     try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
       for (Corpus.Passage p : corpus.passages()) upsert(publisher, topics, p.id(), p.title(), p.text());
     }

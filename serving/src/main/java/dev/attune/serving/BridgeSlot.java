@@ -11,7 +11,6 @@ import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +35,7 @@ public final class BridgeSlot implements AutoCloseable {
   private final Map<String, String> instructions;
   private final int maxQueryTokens;
   private final int maxPassageTokens;
-  private final Map<String, Path> artifacts = new ConcurrentHashMap<>();
+  private final Map<String, String> artifacts = new ConcurrentHashMap<>();
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private Bridge current;
 
@@ -50,7 +49,7 @@ public final class BridgeSlot implements AutoCloseable {
 
   /** Learns where a promoted bridge version lives. */
   public void register(ModelVersion version) {
-    artifacts.put(version.getName(), Path.of(URI.create(version.getArtifactUri())));
+    artifacts.put(version.getName(), version.getArtifactUri());
   }
 
   /** Loads {@code name} (or none, for version 0) and makes it the bridge requests use. */
@@ -70,8 +69,9 @@ public final class BridgeSlot implements AutoCloseable {
 
   /** The bridge with its encoder: its own fine-tuned one, or the retriever it names (opened here, owned by the bridge). */
   private Bridge load(String name) {
-    Path dir = artifacts.get(name);
-    if (dir == null) throw new IllegalArgumentException("unknown bridge " + name + "; known: " + artifacts.keySet());
+    String uri = artifacts.get(name);
+    if (uri == null) throw new IllegalArgumentException("unknown bridge " + name + "; known: " + artifacts.keySet());
+    Path dir = retrievers.fetch(uri);
     try {
       return Bridge.open(name, dir, spec, encoder -> {
         if (!retrievers.knows(encoder)) {

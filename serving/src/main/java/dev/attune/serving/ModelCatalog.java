@@ -7,7 +7,6 @@ import dev.attune.models.encoder.OnnxEncoder;
 import dev.attune.models.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelCatalog {
   private final ModelRegistry registry;
   private final int maxTokens;
-  private final Map<String, Path> artifacts = new ConcurrentHashMap<>();
+  private final Map<String, String> artifacts = new ConcurrentHashMap<>();
   private final Map<String, String> indexes = new ConcurrentHashMap<>();
 
   public ModelCatalog(ModelRegistry registry, int maxTokens) {
@@ -32,7 +31,7 @@ public final class ModelCatalog {
   }
 
   public void register(ModelVersion version) {
-    artifacts.put(version.getName(), Path.of(URI.create(version.getArtifactUri())));
+    artifacts.put(version.getName(), version.getArtifactUri());
     if (version.getIndexVersion() != null) indexes.put(version.getName(), ModelRegistry.name(version.getIndexVersion()));
   }
 
@@ -51,14 +50,21 @@ public final class ModelCatalog {
     throw new IllegalStateException("the index pairing of " + name + " loops: " + indexes);
   }
 
+  /** A verified local copy of a published artifact (a bridge's, too), from where the registry's store keeps them. */
+  public Path fetch(String artifactUri) {
+    return registry.fetch(artifactUri);
+  }
+
   public boolean knows(String name) {
     return name.equals(baseName()) || artifacts.containsKey(name);
   }
 
   /** Opens {@code name} under ONNX Runtime. */
   public Encoder open(String name) {
-    Path dir = name.equals(baseName()) ? registry.dir(0) : artifacts.get(name);
-    if (dir == null) throw new IllegalArgumentException("unknown model " + name + "; known: " + artifacts.keySet());
+    String uri = artifacts.get(name);
+    if (uri == null && !name.equals(baseName())) throw new IllegalArgumentException("unknown model " + name + "; known: " + artifacts.keySet());
+    // Fetched (from an object store) and checked against its manifest before it is opened.
+    Path dir = uri == null ? registry.dir(0) : registry.fetch(uri);
     // A directory records the spec it was trained with; older ones run as the registry's base.
     ModelSpec spec = ModelSpec.of(dir, registry.spec());
     try {

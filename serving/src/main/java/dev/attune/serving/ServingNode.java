@@ -9,7 +9,6 @@ import dev.attune.serving.api.ServingMetrics;
 import dev.attune.serving.store.LuceneVectorStore;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.serving.store.VectorStore;
-import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.Truncation;
 import dev.attune.models.registry.ModelRegistry;
 import io.javalin.Javalin;
@@ -28,8 +27,11 @@ public final class ServingNode implements AutoCloseable {
   public static final int MAX_QUERY_TOKENS = Truncation.SERVING.queryTokens();
   public static final int MAX_PASSAGE_TOKENS = Truncation.SERVING.passageTokens();
 
-  /** Which store holds the indexes; {@code qdrant} null means the embedded Lucene store. */
-  public record Config(KafkaSettings kafka, Topics topics, Path workDir, Path modelsDir, ModelSpec spec,
+  /**
+   * Which store holds the indexes ({@code qdrant} null: the embedded Lucene store); {@code models}:
+   * where the base is unpacked and from which artifact store promoted versions are fetched.
+   */
+  public record Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models,
       QdrantVectorStore.Config qdrant, String host, int port, RetrievalApi.Config api, Map<String, String> tasks,
       int maxQueryTokens, int maxPassageTokens) {}
 
@@ -50,8 +52,8 @@ public final class ServingNode implements AutoCloseable {
 
   private ServingNode(Config config, IndexManager.Listener listener) {
     store = config.qdrant() == null ? new LuceneVectorStore(config.workDir().resolve("indexes")) : new QdrantVectorStore(config.qdrant());
-    ModelCatalog catalog = new ModelCatalog(new ModelRegistry(config.modelsDir(), config.spec()), config.maxPassageTokens());
-    bridges = new BridgeSlot(catalog, config.spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
+    ModelCatalog catalog = new ModelCatalog(config.models(), config.maxPassageTokens());
+    bridges = new BridgeSlot(catalog, config.models().spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
     CorpusFollower follower = new CorpusFollower(config.kafka(), config.topics().corpus(), config.api().limits());
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.kafka(), config.api().publishTimeout()), config.topics(),

@@ -1,5 +1,6 @@
 package dev.attune.serving;
 
+import dev.attune.models.registry.ModelRegistry;
 import dev.attune.schemas.KafkaAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -61,8 +62,7 @@ class ServingReliabilityIT {
           .setTitle("T").setText("  ").setTimestampMs(System.currentTimeMillis()).build());
       publisher.flush();
     }
-    node = ServingNode.start(new ServingNode.Config(kafka.settings(), TOPICS, work.resolve("serving"), work.resolve("models"),
-        ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", 0,
+    node = ServingNode.start(new ServingNode.Config(kafka.settings(), TOPICS, work.resolve("serving"), new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), null, "127.0.0.1", 0,
         new RetrievalApi.Config(null, false, Limits.defaults(), PUBLISH_TIMEOUT), Tasks.defaults().instructions(), 64, 256),
         new IndexManager.Listener() {});
     assertThat(node.indexes().corpusSize()).as("the blank passage is not indexed").isEqualTo(corpus.passages().size());
@@ -138,7 +138,7 @@ class ServingReliabilityIT {
     Thread starting = new Thread(() -> {
       try {
         started.set(ServingNode.start(new ServingNode.Config(kafka.settings(), late, work.resolve("late-serving"),
-            work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15, null, "127.0.0.1", port, RetrievalApi.Config.open(),
+            new ModelRegistry(work.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), null, "127.0.0.1", port, RetrievalApi.Config.open(),
             Tasks.defaults().instructions(), 64, 256), new IndexManager.Listener() {}));
       } catch (RuntimeException e) {
         started.set(e);

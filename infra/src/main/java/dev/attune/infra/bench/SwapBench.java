@@ -110,8 +110,7 @@ public final class SwapBench {
         out.printf("[%s] building the base index ...%n", store);
       }
       List<IndexManager.Swap> swaps = new java.util.concurrent.CopyOnWriteArrayList<>();
-      try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, dir, dir.resolve("models"),
-          ModelSpec.BGE_SMALL_EN_V15, q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
+      try (ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, dir, new ModelRegistry(dir.resolve("models"), ModelSpec.BGE_SMALL_EN_V15), q, "127.0.0.1", 0, RetrievalApi.Config.open(), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
           ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
             @Override
             public void swapped(IndexManager.Swap swap) {

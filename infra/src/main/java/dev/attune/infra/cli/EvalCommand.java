@@ -33,7 +33,7 @@ final class EvalCommand implements Callable<Integer> {
     BeirDataset data = BeirDataset.fromDirectoryOrBundled(queries);
     if (articles > 0) data = data.firstArticles(articles);
     ModelSpec spec = baseModel.spec();
-    ModelRegistry registry = new ModelRegistry(modelsDir.path, spec);
+    ModelRegistry registry = modelsDir.registry(spec);
     Tasks tasks = tasksFile == null ? Tasks.defaults() : Tasks.load(tasksFile);
     var passages = data.corpus().passages();
     List<String> ids = passages.stream().map(p -> p.id()).toList();

@@ -31,9 +31,9 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StoreChoice store = storeOptions.open(workDir.resolve("qdrant"));
     String token = System.getenv(tokenEnv);
-    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), Topics.defaults(), workDir, modelsDir.path,
-        baseModel.spec(), store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout), Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS,
-        ServingNode.MAX_PASSAGE_TOKENS),
+    ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), Topics.defaults(), workDir, modelsDir.registry(baseModel.spec()),
+        store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout),
+        Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS),
         new IndexManager.Listener() {});
     System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
     Lifecycle.blockUntilInterrupted(() -> {

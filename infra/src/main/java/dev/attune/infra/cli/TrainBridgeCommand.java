@@ -4,7 +4,6 @@ import dev.attune.infra.data.BeirDataset;
 import dev.attune.schemas.Topics;
 import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.models.task.Tasks;
-import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.train.PromotionPolicy;
 import dev.attune.trainers.train.RetrieverTrainer;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ final class TrainBridgeCommand implements Callable<Integer> {
     try (LlmScorer scorer = llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
       var config = new dev.attune.trainers.bridge.BridgeServiceConfig(kafka.settings(), Topics.defaults(), minExamples, holdout,
           new PromotionPolicy(dev.attune.trainers.bridge.BridgeEvaluation.UTILITY, margin, 0.01), bridge.topK(), bridge.config(), Tasks.defaults());
-      var service = new dev.attune.trainers.bridge.BridgeService(config, new ModelRegistry(modelsDir.path, baseModel.spec()),
+      var service = new dev.attune.trainers.bridge.BridgeService(config, modelsDir.registry(baseModel.spec()),
           llm.reward(scorer), RetrieverTrainer.StepListener.NONE);
       if (every == null) {
         round(service);

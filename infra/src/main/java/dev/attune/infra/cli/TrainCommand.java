@@ -8,7 +8,6 @@ import dev.attune.trainers.eval.LlmScorer;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.models.encoder.Truncation;
 import dev.attune.models.task.Tasks;
-import dev.attune.models.registry.ModelRegistry;
 import dev.attune.trainers.train.RetrieverPromotion;
 import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
@@ -55,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
       TrainerService trainer = new TrainerService(
           new TrainerServiceConfig(kafka.settings(), Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
               tasks, referenceSet, rounds.schedule(), Truncation.SERVING, llmBudget),
-          new ModelRegistry(modelsDir.path, baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
+          modelsDir.registry(baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
           v -> {}, RetrieverTrainer.StepListener.NONE);
       trainer.run();
     }

@@ -112,8 +112,7 @@ public final class LocalStack implements AutoCloseable {
 
     registry = new ModelRegistry(work.resolve("models"), config.base());
     System.out.println("serving: embedding corpus with the pretrained " + config.base().name() + " (ONNX Runtime)");
-    serving = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), work.resolve("models"),
-        config.base(), qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
+    serving = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), registry, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
         ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {

@@ -1,5 +1,8 @@
 package dev.attune.models.registry;
 
+import dev.attune.models.artifact.ArtifactStore;
+import dev.attune.models.artifact.LocalArtifactStore;
+
 import dev.attune.schemas.ModelKind;
 import dev.attune.models.encoder.ModelSpec;
 import java.io.IOException;
@@ -18,10 +21,41 @@ public final class ModelRegistry {
   public static final String BRIDGE = "bridge-v";
   private final Path root;
   private final ModelSpec spec;
+  private final ArtifactStore artifacts;
 
+  /** Artifacts stay in {@code root} ({@code file://}): one machine or a shared disk. */
   public ModelRegistry(Path root, ModelSpec spec) {
+    this(root, spec, new LocalArtifactStore());
+  }
+
+  /** Versions are published to, and fetched from, {@code artifacts} (e.g. an object store). */
+  public ModelRegistry(Path root, ModelSpec spec, ArtifactStore artifacts) {
     this.root = root;
     this.spec = spec;
+    this.artifacts = artifacts;
+  }
+
+  /** Where trained versions are published, and fetched from by URI. */
+  public ArtifactStore artifacts() {
+    return artifacts;
+  }
+
+  /** Publishes the model directory of {@code name}; returns the URI a {@code ModelVersion} records. */
+  public String publish(String name, Path dir) {
+    try {
+      return artifacts.publish(name, dir).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot publish " + name + " from " + dir, e);
+    }
+  }
+
+  /** A verified local copy of the artifact a {@code ModelVersion} names. */
+  public Path fetch(String artifactUri) {
+    try {
+      return artifacts.fetch(java.net.URI.create(artifactUri));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot fetch model artifact " + artifactUri, e);
+    }
   }
 
   /** Where the trainer keeps its progress and mid-round checkpoints. */

@@ -28,7 +28,6 @@ import dev.attune.trainers.train.TrainingCheckpoint;
 import ai.djl.Device;
 import dev.attune.models.encoder.ModelSpec;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.function.Function;
 import java.nio.file.Path;
@@ -197,7 +196,7 @@ public final class BridgeService {
         if (until > from) lineage.add(new OffsetRange(config.topics().silverSequences().name(), partition, from, until));
       });
       ModelVersion decision = ModelVersion.newBuilder()
-          .setKind(ModelKind.BRIDGE).setVersion(round.version()).setName(name).setArtifactUri(dir.toUri().toString())
+          .setKind(ModelKind.BRIDGE).setVersion(round.version()).setName(name).setArtifactUri(registry.publish(name, dir))
           .setParentVersion(round.parentVersion()).setCreatedAtMs(System.currentTimeMillis())
           .setStatus(verdict.promote() ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
           .setMetrics(metrics).setTrainingExamples(result.examples()).setTrainingSteps(result.supervisedSteps() + result.reinforceSteps())
@@ -272,10 +271,10 @@ public final class BridgeService {
     return out;
   }
 
-  private static Path artifact(ModelLog log, int version) {
+  private Path artifact(ModelLog log, int version) {
     ModelVersion v = log.versions().get(version);
     if (v == null) throw new IllegalStateException("the model log has no version " + version);
-    return Path.of(URI.create(v.getArtifactUri()));
+    return registry.fetch(v.getArtifactUri());
   }
 
   /** A retriever's model directory: the unpacked base, or where its ModelVersion says. */

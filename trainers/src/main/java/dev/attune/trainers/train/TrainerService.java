@@ -259,7 +259,7 @@ public final class TrainerService implements Runnable {
         .setKind(ModelKind.RETRIEVER)
         .setVersion(round.version())
         .setName(name)
-        .setArtifactUri(candidateDir.toUri().toString())
+        .setArtifactUri(registry.publish(name, candidateDir))
         .setParentVersion(round.parentVersion())
         .setCreatedAtMs(System.currentTimeMillis())
         .setStatus(verdict.promote() ? ModelStatus.PROMOTED : ModelStatus.REJECTED)
