@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.testkit.Traffic;
 import dev.attune.streams.mining.rules.SilverSearchConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package dev.attune.infra;
 
+import dev.attune.testkit.Traffic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * query encoder the model history pairs with it), catches it up from those offsets, and drops
  * whatever a crash left half-built.
  */
-public final class IndexManager implements Runnable, AutoCloseable {
+public final class IndexManager implements ServedIndexes, Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IndexManager.class);
   /** Build and catch-up settings. */
   public record Config(int maxPassageTokens, int embedBatch, int upsertBatch, Duration catchUpTimeout, IndexVerifier.Config verify) {
@@ -57,7 +57,9 @@ public final class IndexManager implements Runnable, AutoCloseable {
     BUILD,
     /** A query-side version switched in on the index it was trained against: one query encoder loaded, nothing embedded. */
     QUERY_ENCODER,
-    ROLLBACK
+    ROLLBACK,
+    /** A replica switched to what the indexer built and the model log names (nothing embedded or written). */
+    FOLLOWED
   }
 
   /**
@@ -117,6 +119,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
    * a fresh build for {@code desiredModel}. Returns once a version is live; a differing {@code
    * desiredModel} is then swapped in from the background.
    */
+  @Override
   public Swap start(String desiredModel) {
     List<CorpusFollower.Change> history = follower.catchUp(config.catchUpTimeout());
     Optional<Swap> restored = restore(history, desiredModel);
@@ -189,21 +192,25 @@ public final class IndexManager implements Runnable, AutoCloseable {
     return true;
   }
 
+  @Override
   public ServingState current() {
     ServingState s = live.get();
     if (s == null) throw new IllegalStateException("no model is being served yet");
     return s;
   }
 
+  @Override
   public Optional<ServingState> previous() {
     return Optional.ofNullable(previous);
   }
 
   /** The index being built now, if any. */
+  @Override
   public Optional<String> building() {
     return Optional.ofNullable(building);
   }
 
+  @Override
   public int corpusSize() {
     return follower.size();
   }
@@ -213,6 +220,11 @@ public final class IndexManager implements Runnable, AutoCloseable {
    * other is swapped in by the manager's thread: its query encoder alone when its index is kept,
    * else after its index is built, caught up and verified.
    */
+  @Override
+  public void serve(String model) {
+    requestSwap(model);
+  }
+
   public CompletableFuture<Swap> requestSwap(String model) {
     ServingState prev = previous;
     if (prev != null && prev.modelVersion().equals(model)) return CompletableFuture.completedFuture(rollback());
@@ -222,6 +234,7 @@ public final class IndexManager implements Runnable, AutoCloseable {
   }
 
   /** Switches back to the previous version at once; the version left stays as the new previous. */
+  @Override
   public synchronized Swap rollback() {
     long start = System.nanoTime();
     ServingState back = previous;

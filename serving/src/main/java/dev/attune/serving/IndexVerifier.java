@@ -40,6 +40,15 @@ public final class IndexVerifier {
     if (points != corpus.passages().size()) {
       throw new VerificationFailed("index " + version + " holds " + points + " passages, the corpus has " + corpus.passages().size());
     }
+    return smoke(store, version, encoder, corpus);
+  }
+
+  /**
+   * The smoke queries alone: {@code encoder} finds the sampled passages in {@code version}. What a
+   * replica checks before it serves an index another process built (whose count that process checked).
+   */
+  public Verification smoke(VectorStore store, String version, Encoder encoder, Corpus corpus) {
+    long points = store.count(version);
     List<Corpus.Passage> sample = smokeSample(corpus, config.smokeQueries());
     if (sample.isEmpty()) return new Verification(points, 0, 1.0);
     float[][] queries = encoder.embedBatch(sample.stream().map(p -> openingSentence(p.text())).toList(), config.maxQueryTokens());

@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Serves queries. Each request reads the serving state once and reads through the store's active
- * pointer; when the pointer has already moved past the request's encoder (a swap in progress) it
- * searches the encoder's own version instead, so a query embedded by model N is only ever searched
- * in index N, and the response names both.
+ * Serves queries. Each request reads the serving state once. On the indexer it reads through the
+ * store's active pointer; when the pointer has already moved past the request's encoder (a swap in
+ * progress) it searches the encoder's own version instead. A replica ({@code throughActivePointer}
+ * false) always searches its state's versioned index: the indexer moves the pointer on its own
+ * schedule. Either way a query embedded by model N is only ever searched in index N, and the
+ * response names both.
  */
 public final class RetrievalService implements AutoCloseable {
   /**
@@ -52,11 +54,12 @@ public final class RetrievalService implements AutoCloseable {
   private final Map<String, String> taskInstructions;
   private final BridgeSlot bridges;
   private final EventValidator validator;
+  private final boolean throughActivePointer;
   private final int maxQueryTokens;
   private final AtomicLong pinnedReads = new AtomicLong();
 
   public RetrievalService(VectorStore store, Supplier<ServingState> state, EventPublisher publisher, Topics topics,
-      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges, EventValidator validator) {
+      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges, EventValidator validator, boolean throughActivePointer) {
     this.store = store;
     this.state = state;
     this.publisher = publisher;
@@ -65,6 +68,7 @@ public final class RetrievalService implements AutoCloseable {
     this.maxQueryTokens = maxQueryTokens;
     this.bridges = bridges;
     this.validator = validator;
+    this.throughActivePointer = throughActivePointer;
   }
 
   public Map<String, String> tasks() {
@@ -94,6 +98,7 @@ public final class RetrievalService implements AutoCloseable {
     if (!taskInstructions.containsKey(task)) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + taskInstructions.keySet());
     ServingState s = state.get();
     float[] vector = s.encoder().embedBatch(List.of(instructed(task, query)), maxQueryTokens)[0];
+    if (!throughActivePointer) return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), store.search(s.indexVersion(), vector, k, filter));
     VersionedHits active = store.searchActive(vector, k, filter);
     List<SearchHit> hits = active.hits();
     if (!s.indexVersion().equals(active.version())) {

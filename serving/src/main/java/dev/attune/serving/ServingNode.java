@@ -33,13 +33,35 @@ public final class ServingNode implements AutoCloseable {
    */
   public record Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models,
       QdrantVectorStore.Config qdrant, String host, int port, RetrievalApi.Config api, Map<String, String> tasks,
-      int maxQueryTokens, int maxPassageTokens) {}
+      int maxQueryTokens, int maxPassageTokens, Role role) {
+    /** The indexer role: one node, as before replicas. */
+    public Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models, QdrantVectorStore.Config qdrant, String host, int port,
+        RetrievalApi.Config api, Map<String, String> tasks, int maxQueryTokens, int maxPassageTokens) {
+      this(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, Role.INDEXER);
+    }
+
+    public Config {
+      if (role == Role.REPLICA && qdrant == null) {
+        throw new IllegalArgumentException("a serving replica reads the indexes its indexer builds: it needs the shared store (--store qdrant), not embedded Lucene");
+      }
+    }
+
+    public Config withRole(Role newRole) {
+      return new Config(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, newRole);
+    }
+  }
+
+  /**
+   * What a node does with the indexes: the one {@code INDEXER} builds, catches up and switches them
+   * (and serves); a {@code REPLICA} serves what the indexer built, writing nothing (see {@link IndexFollower}).
+   */
+  public enum Role { INDEXER, REPLICA }
 
   private static final Duration STARTUP = Duration.ofMinutes(2);
   private static final Duration BROKER_CHECK = Duration.ofSeconds(2);
 
   private final VectorStore store;
-  private final IndexManager indexes;
+  private final ServedIndexes indexes;
   private final ModelWatcher watcher;
   private final Thread watcherThread;
   private final BridgeSlot bridges;
@@ -55,11 +77,15 @@ public final class ServingNode implements AutoCloseable {
     ModelCatalog catalog = new ModelCatalog(config.models(), config.maxPassageTokens());
     bridges = new BridgeSlot(catalog, config.models().spec(), config.tasks(), config.maxQueryTokens(), config.maxPassageTokens());
     CorpusFollower follower = new CorpusFollower(config.kafka(), config.topics().corpus(), config.api().limits());
+    boolean replica = config.role() == Role.REPLICA;
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.kafka(), config.api().publishTimeout()), config.topics(),
-        config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()));
+        config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()), !replica);
     metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
-    indexes = new IndexManager(store, follower, catalog, IndexManager.Config.defaults(config.maxPassageTokens()), both(metrics, listener));
+    IndexManager.Config settings = IndexManager.Config.defaults(config.maxPassageTokens());
+    IndexManager.Listener listeners = both(metrics, listener);
+    indexes = replica ? new IndexFollower(store, follower, catalog, settings.verify(), settings.catchUpTimeout(), listeners)
+        : new IndexManager(store, follower, catalog, settings, listeners);
     broker = new BrokerProbe(config.kafka(), BROKER_CHECK);
     // The API listens from the start, so a probe sees 503 (starting) rather than a closed port while
     // the topics are awaited and the first index is built.
@@ -75,7 +101,7 @@ public final class ServingNode implements AutoCloseable {
       broker.close();
       throw e;
     }
-    watcher.onChange(indexes::requestSwap);
+    watcher.onChange(indexes::serve);
     watcherThread = daemon(watcher, "model-watcher");
     bridgeWatcher.onChange(bridges::swap);
     bridgeWatcherThread = daemon(bridgeWatcher, "bridge-watcher");
@@ -129,7 +155,7 @@ public final class ServingNode implements AutoCloseable {
     return service;
   }
 
-  public IndexManager indexes() {
+  public ServedIndexes indexes() {
     return indexes;
   }
 

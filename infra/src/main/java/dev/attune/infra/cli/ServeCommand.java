@@ -26,6 +26,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--bridge-by-default", description = "Pass /v1/retrieve requests that do not say \"bridge\" through the serving bridge.") boolean bridgeByDefault;
   @Option(names = "--publish-timeout", defaultValue = "PT5S", description = "How long a request waits for the broker to acknowledge its events before answering 503 (ISO-8601) (default: ${DEFAULT-VALUE}).") Duration publishTimeout;
   @CommandLine.Mixin LimitsOptions limits;
+  @Option(names = "--role", defaultValue = "INDEXER", description = "INDEXER: builds, catches up and switches the indexes, and serves (one per deployment);"
+      + " REPLICA: serves what the indexer built in the shared store (--store qdrant), writing nothing; any number behind a load balancer (default: ${DEFAULT-VALUE}).")
+  ServingNode.Role role;
 
   @Override
   public Integer call() throws Exception {
@@ -33,9 +36,9 @@ final class ServeCommand implements Callable<Integer> {
     String token = System.getenv(tokenEnv);
     ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), Topics.defaults(), workDir, modelsDir.registry(baseModel.spec()),
         store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout),
-        Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS),
+        Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS, role),
         new IndexManager.Listener() {});
-    System.out.printf("serving %s on %s:%d%n", node.indexes().current().modelVersion(), host, port);
+    System.out.printf("serving %s on %s:%d as %s%n", node.indexes().current().modelVersion(), host, port, role);
     Lifecycle.blockUntilInterrupted(() -> {
       node.close();
       store.close();

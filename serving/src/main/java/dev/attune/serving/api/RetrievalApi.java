@@ -5,6 +5,7 @@ import dev.attune.serving.BrokerProbe;
 import dev.attune.serving.EventPublisher;
 import dev.attune.schemas.SignalKind;
 import dev.attune.serving.IndexManager;
+import dev.attune.serving.ServedIndexes;
 import dev.attune.serving.RetrievalService;
 import dev.attune.serving.ServingState;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -91,7 +92,7 @@ public final class RetrievalApi {
 
   private RetrievalApi() {}
 
-  public static Javalin create(RetrievalService service, IndexManager indexes, ServingMetrics metrics, BrokerProbe broker,
+  public static Javalin create(RetrievalService service, ServedIndexes indexes, ServingMetrics metrics, BrokerProbe broker,
       Config config) {
     Javalin app = Javalin.create(c -> {
       c.showJavalinBanner = false;
@@ -128,6 +129,7 @@ public final class RetrievalApi {
         .header("WWW-Authenticate", "Bearer realm=\"attune\"").json(Map.of("error", e.getMessage())));
     app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).json(Map.of("error", e.getMessage())));
     app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
+    app.exception(UnsupportedOperationException.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(Map.of("error", e.getMessage())));
     app.exception(EventPublisher.PublishException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header("Retry-After", "5").json(Map.of("error", "events not published, nothing was recorded for this request; retry: " + e.getMessage())));
     app.exception(IllegalStateException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage())));
@@ -148,7 +150,7 @@ public final class RetrievalApi {
     }
   }
 
-  private static void version(IndexManager indexes, RetrievalService service, Context ctx) {
+  private static void version(ServedIndexes indexes, RetrievalService service, Context ctx) {
     ServingState s = indexes.current();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("modelVersion", s.modelVersion());

@@ -1,4 +1,4 @@
-package dev.attune.infra;
+package dev.attune.testkit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -14,13 +14,13 @@ import java.util.function.Supplier;
  * each returns null when its answer is right, else what was wrong; a thrown exception is a failed
  * request. Tests assert {@link #problems()} is empty.
  */
-final class Traffic implements AutoCloseable {
+public final class Traffic implements AutoCloseable {
   private final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicInteger served = new AtomicInteger();
   private final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
   private final Thread thread;
 
-  Traffic(Supplier<String> request) {
+  public Traffic(Supplier<String> request) {
     thread = new Thread(() -> {
       while (!stop.get()) {
         try {
@@ -36,12 +36,12 @@ final class Traffic implements AutoCloseable {
   }
 
   /** Waits until {@code n} more requests than now have been answered. */
-  void awaitMore(int n) {
+  public void awaitMore(int n) {
     int before = served.get();
     await().atMost(Duration.ofSeconds(30)).until(() -> served.get() >= before + n);
   }
 
-  List<String> problems() {
+  public List<String> problems() {
     return List.copyOf(problems);
   }
 

@@ -1,0 +1,37 @@
+package dev.attune.serving;
+
+import java.util.Optional;
+
+/**
+ * What the API reads of a node's indexes, whatever its role: the indexer's {@link IndexManager}
+ * (builds, catches up, switches) or a replica's {@link IndexFollower} (follows what the indexer
+ * built, writes nothing).
+ */
+public interface ServedIndexes extends AutoCloseable {
+  /** Reads the corpus and serves {@code desiredModel} (building it, or waiting for it, as the role needs); returns once a version is live. */
+  IndexManager.Swap start(String desiredModel);
+
+  /** The model log now names {@code model}: serve it when it can be. */
+  void serve(String model);
+
+  /** The live (query encoder, index) pair; throws while none is live yet. */
+  ServingState current();
+
+  Optional<ServingState> previous();
+
+  /** The index or model being prepared now, if any. */
+  Optional<String> building();
+
+  /** Passages in the corpus as this node has read it. */
+  int corpusSize();
+
+  /**
+   * Switches back to the previous version at once.
+   *
+   * @throws UnsupportedOperationException on a node that does not decide what is served (a replica)
+   */
+  IndexManager.Swap rollback();
+
+  @Override
+  void close();
+}
