@@ -13,23 +13,18 @@ import dev.attune.schemas.Violation;
 import dev.attune.serving.store.SearchFilter;
 import dev.attune.serving.store.SearchHit;
 import dev.attune.serving.store.VectorStore;
-import dev.attune.serving.store.VersionedHits;
 import dev.attune.models.bridge.BridgeExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Serves queries. Each request reads the serving state once. On the indexer it reads through the
- * store's active pointer; when the pointer has already moved past the request's encoder (a swap in
- * progress) it searches the encoder's own version instead. A replica ({@code throughActivePointer}
- * false) always searches its state's versioned index: the indexer moves the pointer on its own
- * schedule. Either way a query embedded by model N is only ever searched in index N, and the
- * response names both.
+ * Serves queries. Each request reads the serving state (query encoder, index) once and searches
+ * that versioned index, so a query embedded by model N is only ever searched in index N, on the
+ * indexer and on replicas alike, and the response names both.
  */
 public final class RetrievalService implements AutoCloseable {
   /**
@@ -54,12 +49,10 @@ public final class RetrievalService implements AutoCloseable {
   private final Map<String, String> taskInstructions;
   private final BridgeSlot bridges;
   private final EventValidator validator;
-  private final boolean throughActivePointer;
   private final int maxQueryTokens;
-  private final AtomicLong pinnedReads = new AtomicLong();
 
   public RetrievalService(VectorStore store, Supplier<ServingState> state, EventPublisher publisher, Topics topics,
-      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges, EventValidator validator, boolean throughActivePointer) {
+      Map<String, String> taskInstructions, int maxQueryTokens, BridgeSlot bridges, EventValidator validator) {
     this.store = store;
     this.state = state;
     this.publisher = publisher;
@@ -68,7 +61,6 @@ public final class RetrievalService implements AutoCloseable {
     this.maxQueryTokens = maxQueryTokens;
     this.bridges = bridges;
     this.validator = validator;
-    this.throughActivePointer = throughActivePointer;
   }
 
   public Map<String, String> tasks() {
@@ -88,24 +80,15 @@ public final class RetrievalService implements AutoCloseable {
     }
   }
 
-  /** Requests that found the active pointer ahead of their encoder and searched their own version. */
-  public long pinnedReads() {
-    return pinnedReads.get();
-  }
 
   /** Searches without emitting events (evaluation, smoke checks). */
   public Retrieved search(String query, String task, int k, SearchFilter filter) {
     if (!taskInstructions.containsKey(task)) throw new IllegalArgumentException("unknown task '" + task + "'; known: " + taskInstructions.keySet());
     ServingState s = state.get();
     float[] vector = s.encoder().embedBatch(List.of(instructed(task, query)), maxQueryTokens)[0];
-    if (!throughActivePointer) return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), store.search(s.indexVersion(), vector, k, filter));
-    VersionedHits active = store.searchActive(vector, k, filter);
-    List<SearchHit> hits = active.hits();
-    if (!s.indexVersion().equals(active.version())) {
-      if (active.version() != null) pinnedReads.incrementAndGet();
-      hits = store.search(s.indexVersion(), vector, k, filter);
-    }
-    return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), hits);
+    // The state's own versioned index, never the active pointer: the pointer moves on the indexer's
+    // schedule, and a multi-action alias change need not be atomic for a reader (Qdrant before 2026-09).
+    return new Retrieved(UUID.randomUUID().toString(), s.modelVersion(), s.indexVersion(), store.search(s.indexVersion(), vector, k, filter));
   }
 
   public Retrieved search(String query, String task, int k) {

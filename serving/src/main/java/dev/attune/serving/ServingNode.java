@@ -80,8 +80,8 @@ public final class ServingNode implements AutoCloseable {
     boolean replica = config.role() == Role.REPLICA;
     // The service reads the manager's state through a method: the manager only exists a line later.
     service = new RetrievalService(store, this::current, new EventPublisher(config.kafka(), config.api().publishTimeout()), config.topics(),
-        config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()), !replica);
-    metrics = new ServingMetrics(this::livePassages, follower::size, service::pinnedReads);
+        config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()));
+    metrics = new ServingMetrics(this::livePassages, follower::size);
     IndexManager.Config settings = IndexManager.Config.defaults(config.maxPassageTokens());
     IndexManager.Listener listeners = both(metrics, listener);
     indexes = replica ? new IndexFollower(store, follower, catalog, settings.verify(), settings.catchUpTimeout(), listeners)

@@ -14,6 +14,6 @@ public final class MockPublishing {
   public static RetrievalService service(MockProducer<String, byte[]> producer, Topics topics) {
     return new RetrievalService(null, () -> {
       throw new IllegalStateException("no version is live yet");
-    }, new EventPublisher(producer, Duration.ofSeconds(1)), topics, Map.of("qa", ""), 64, null, EventValidator.DEFAULTS, true);
+    }, new EventPublisher(producer, Duration.ofSeconds(1)), topics, Map.of("qa", ""), 64, null, EventValidator.DEFAULTS);
   }
 }

@@ -12,7 +12,7 @@ class StoreOptions {
   @Option(names = "--store", defaultValue = "lucene", description = "lucene (embedded), qdrant (a running server) or qdrant-local (downloads and starts Qdrant 1.16.3) (default: ${DEFAULT-VALUE}).") String store;
   @Option(names = "--qdrant-host", defaultValue = "127.0.0.1") String qdrantHost;
   @Option(names = "--qdrant-grpc-port", defaultValue = "6334") int qdrantGrpcPort;
-  @Option(names = "--qdrant-alias", defaultValue = "attune_passages", description = "Alias serving reads through; collections are <alias>_<version>.") String alias;
+  @Option(names = "--qdrant-alias", defaultValue = "attune_passages", description = "Alias the indexer points at the live index (what a restarted indexer restores); collections are <alias>_<version>, and requests read those.") String alias;
   @Option(names = "--qdrant-api-key", description = "Qdrant API key (or env QDRANT_API_KEY).") String apiKey;
   @Option(names = "--qdrant-tls", negatable = true, description = "gRPC over TLS to Qdrant, verified against the JVM trust store"
       + " (default: on when an API key is given, so the key never crosses the network in clear; --no-qdrant-tls to send it plaintext anyway).")

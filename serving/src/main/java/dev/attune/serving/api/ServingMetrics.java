@@ -3,7 +3,6 @@ package dev.attune.serving.api;
 import dev.attune.serving.IndexManager;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -33,14 +32,11 @@ public final class ServingMetrics implements IndexManager.Listener {
       .help("Corpus changes applied to the kept index versions").register(registry);
 
   /** Registers the gauges read at scrape time. */
-  public ServingMetrics(LongSupplier indexPassages, LongSupplier corpusPassages, LongSupplier pinnedReads) {
+  public ServingMetrics(LongSupplier indexPassages, LongSupplier corpusPassages) {
     GaugeWithCallback.builder().name("attune_index_passages").help("Passages in the live index version")
         .callback(cb -> cb.call(indexPassages.getAsLong())).register(registry);
     GaugeWithCallback.builder().name("attune_corpus_passages").help("Passages in the corpus topic")
         .callback(cb -> cb.call(corpusPassages.getAsLong())).register(registry);
-    CounterWithCallback.builder().name("attune_pinned_reads_total")
-        .help("Requests that found the active pointer moved past their encoder during a swap and searched their own version")
-        .callback(cb -> cb.call(pinnedReads.getAsLong())).register(registry);
   }
 
   public void observe(String endpoint, int status, double seconds) {
