@@ -10,6 +10,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -208,17 +209,14 @@ public final class BertEncoder implements Encoder {
         .add(lookup(batch, "embeddings.position_embeddings.weight", positions));
     x = layerNorm(x, "embeddings.LayerNorm");
     NDArray maskBias = mask.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f).reshape(b, 1, 1, len);
-    float scale = (float) (1.0 / Math.sqrt(headDim));
     for (int layer = 0; layer < spec.layers(); layer++) {
-      String p = "encoder.layer." + layer + ".";
-      NDArray q = heads(dense(x, p + "attention.self.query"), b, len, heads, headDim);
-      NDArray k = heads(dense(x, p + "attention.self.key"), b, len, heads, headDim);
-      NDArray v = heads(dense(x, p + "attention.self.value"), b, len, heads, headDim);
-      NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias).softmax(-1);
-      NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, hidden);
-      x = layerNorm(dense(context, p + "attention.output.dense").add(x), p + "attention.output.LayerNorm");
-      NDArray inner = Activation.gelu(dense(x, p + "intermediate.dense"));
-      x = layerNorm(dense(inner, p + "output.dense").add(x), p + "output.LayerNorm");
+      // A layer's intermediates are released as soon as it is done: the Java handles are closed, and
+      // libtorch keeps alive only what autograd saved for the backward pass. Held to the step's end,
+      // they were most of a training step's memory (every matmul, bias, score and GELU of 12 layers).
+      try (NDScope scope = new NDScope()) {
+        x = layer(x, maskBias, "encoder.layer." + layer + ".", b, len, hidden, heads, headDim);
+        NDScope.unregister(x);
+      }
     }
     NDArray pooled;
     if (spec.pooling() == ModelSpec.Pooling.CLS) {
@@ -228,6 +226,19 @@ public final class BertEncoder implements Encoder {
       pooled = x.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}).maximum(1e-9f));
     }
     return pooled.div(pooled.pow(2).sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+  }
+
+  /** One transformer layer (post-LayerNorm). Queries are scaled before the score matmul: a [B,H,L,d] copy, not a [B,H,L,L] one. */
+  private NDArray layer(NDArray x, NDArray maskBias, String p, int b, int len, int hidden, int heads, int headDim) {
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+    NDArray q = heads(dense(x, p + "attention.self.query"), b, len, heads, headDim).mul(scale);
+    NDArray k = heads(dense(x, p + "attention.self.key"), b, len, heads, headDim);
+    NDArray v = heads(dense(x, p + "attention.self.value"), b, len, heads, headDim);
+    NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias).softmax(-1);
+    NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, hidden);
+    NDArray attended = layerNorm(dense(context, p + "attention.output.dense").add(x), p + "attention.output.LayerNorm");
+    NDArray inner = Activation.gelu(dense(attended, p + "intermediate.dense"));
+    return layerNorm(dense(inner, p + "output.dense").add(attended), p + "output.LayerNorm");
   }
 
   private NDArray lookup(NDManager batch, String table, NDArray ids) {
