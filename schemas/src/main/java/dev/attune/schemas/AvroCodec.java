@@ -28,6 +28,8 @@ public final class AvroCodec<T extends SpecificRecord> {
   public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
   private static final Map<Class<?>, List<Schema>> HISTORY = new ConcurrentHashMap<>();
+  /** One codec per type: building one fingerprints its schema and every earlier version, too dear per record. */
+  private static final Map<Class<?>, AvroCodec<?>> CODECS = new ConcurrentHashMap<>();
   private final Class<T> type;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
@@ -67,8 +69,10 @@ public final class AvroCodec<T extends SpecificRecord> {
     TrustedPackages.register(schema);
   }
 
+  /** The codec of {@code type}, shared: Avro's message encoder and decoder are safe across threads. */
+  @SuppressWarnings("unchecked")
   public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
-    return new AvroCodec<>(type);
+    return (AvroCodec<T>) CODECS.computeIfAbsent(type, t -> new AvroCodec<>(type));
   }
 
   public Class<T> type() {

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.specific.SpecificRecord;
@@ -98,7 +99,22 @@ public final class MiningBench {
             Tail episodes = new Tail(bootstrap, TOPICS.episodes().name());
             examples.awaitCount(1, Duration.ofMinutes(2), out);
             out.println("pipeline warm; pushing traffic ...");
+            // Both topics are read while the traffic is sent: a reader started afterwards would
+            // count the send time as latency, which then grows with the length of the run.
+            List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+            long[] lastExample = {0};
+            // Own threads: the common pool has one worker on two cores, and would read the topics in turn.
+            java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
             long start = System.nanoTime();
+            CompletableFuture<Long> episodesRead = CompletableFuture.supplyAsync(
+                () -> episodes.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {}, out, "episodes"), readers);
+            CompletableFuture<Long> examplesRead = CompletableFuture.supplyAsync(
+                () -> examples.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {
+                  Long ack = lastAckNanos.get(key);
+                  long now = System.nanoTime();
+                  if (ack != null && !key.equals("warm-up")) latencies.add((now - ack) / 1e6);
+                  lastExample[0] = now;
+                }, out, "examples"), readers);
             for (int i = 0; i < config.requests(); i++) {
               if (config.rate() > 0) {
                 long due = start + (long) (i * 1e9 / config.rate());
@@ -110,15 +126,9 @@ public final class MiningBench {
             producer.flush();
             double sendSeconds = (System.nanoTime() - start) / 1e9;
             out.printf("sent %d events in %.1f s%n", 4L * config.requests(), sendSeconds);
-            List<Double> latencies = new ArrayList<>();
-            long[] lastExample = {start};
-            long lastEpisode = episodes.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {}, out, "episodes");
-            examples.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {
-              Long ack = lastAckNanos.get(key);
-              long now = System.nanoTime();
-              if (ack != null && !key.equals("warm-up")) latencies.add((now - ack) / 1e6);
-              lastExample[0] = now;
-            }, out, "examples");
+            long lastEpisode = episodesRead.get();
+            examplesRead.get();
+            readers.shutdown();
             double episodesPerSecond = config.requests() / ((lastEpisode - start) / 1e9);
             double examplesPerSecond = config.requests() / ((lastExample[0] - start) / 1e9);
             double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
