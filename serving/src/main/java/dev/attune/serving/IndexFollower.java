@@ -142,18 +142,12 @@ public final class IndexFollower implements ServedIndexes, Runnable, AutoCloseab
   private void closeUnused() {
     Set<String> used = new java.util.HashSet<>();
     for (ServingState s : new ServingState[] {live.get(), previous}) if (s != null) used.add(s.modelVersion());
-    encoders.entrySet().removeIf(e -> {
-      if (used.contains(e.getKey())) return false;
-      e.getValue().close();
-      return true;
-    });
+    ServedIndexes.closeUnused(encoders, used);
   }
 
   @Override
-  public ServingState current() {
-    ServingState s = live.get();
-    if (s == null) throw new IllegalStateException("no model is being served yet");
-    return s;
+  public Optional<ServingState> live() {
+    return Optional.ofNullable(live.get());
   }
 
   @Override

@@ -193,10 +193,8 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
   }
 
   @Override
-  public ServingState current() {
-    ServingState s = live.get();
-    if (s == null) throw new IllegalStateException("no model is being served yet");
-    return s;
+  public Optional<ServingState> live() {
+    return Optional.ofNullable(live.get());
   }
 
   @Override
@@ -389,11 +387,7 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
       used.add(s.modelVersion());
       used.add(s.indexVersion());
     }
-    encoders.entrySet().removeIf(e -> {
-      if (used.contains(e.getKey())) return false;
-      e.getValue().close();
-      return true;
-    });
+    ServedIndexes.closeUnused(encoders, used);
   }
 
   private List<StoredPassage> embed(Encoder encoder, List<Corpus.Passage> passages, Progress progress) {

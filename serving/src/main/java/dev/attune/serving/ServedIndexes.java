@@ -14,8 +14,13 @@ public interface ServedIndexes extends AutoCloseable {
   /** The model log now names {@code model}: serve it when it can be. */
   void serve(String model);
 
-  /** The live (query encoder, index) pair; throws while none is live yet. */
-  ServingState current();
+  /** The live (query encoder, index) pair; empty while none is live yet. */
+  Optional<ServingState> live();
+
+  /** The live pair; throws while none is live yet. */
+  default ServingState current() {
+    return live().orElseThrow(() -> new IllegalStateException("no model is being served yet"));
+  }
 
   Optional<ServingState> previous();
 
@@ -34,4 +39,13 @@ public interface ServedIndexes extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Closes and forgets every open encoder whose model is not in {@code used}. */
+  static void closeUnused(java.util.Map<String, dev.attune.models.encoder.Encoder> encoders, java.util.Set<String> used) {
+    encoders.entrySet().removeIf(e -> {
+      if (used.contains(e.getKey())) return false;
+      e.getValue().close();
+      return true;
+    });
+  }
 }
