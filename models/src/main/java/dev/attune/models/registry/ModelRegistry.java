@@ -22,6 +22,7 @@ public final class ModelRegistry {
   private final Path root;
   private final ModelSpec spec;
   private final ArtifactStore artifacts;
+  private static final LocalArtifactStore LOCAL = new LocalArtifactStore();
 
   /** Artifacts stay in {@code root} ({@code file://}): one machine or a shared disk. */
   public ModelRegistry(Path root, ModelSpec spec) {
@@ -49,10 +50,15 @@ public final class ModelRegistry {
     }
   }
 
-  /** A verified local copy of the artifact a {@code ModelVersion} names. */
+  /**
+   * A verified local copy of the artifact a {@code ModelVersion} names. A {@code file://} artifact is
+   * read where it is whatever the configured store (versions published before a move to an object
+   * store stay usable).
+   */
   public Path fetch(String artifactUri) {
+    java.net.URI uri = java.net.URI.create(artifactUri);
     try {
-      return artifacts.fetch(java.net.URI.create(artifactUri));
+      return "file".equals(uri.getScheme()) ? LOCAL.fetch(uri) : artifacts.fetch(uri);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot fetch model artifact " + artifactUri, e);
     }

@@ -116,4 +116,14 @@ class S3ArtifactStoreIT {
 
     assertThatThrownBy(() -> store.fetch(URI.create("s3://" + BUCKET + "/prod/retriever-v9/"))).hasMessageContaining("has no manifest");
   }
+
+  @Test
+  void a_version_published_to_a_directory_stays_readable_after_the_move_to_the_object_store() throws Exception {
+    Path old = Files.createDirectories(dir.resolve("before-the-move").resolve("retriever-v4"));
+    Files.writeString(old.resolve("model.onnx"), "weights");
+    String uri = new LocalArtifactStore().publish("retriever-v4", old).toString();
+    ModelRegistry moved = new ModelRegistry(dir.resolve("moved-models"), ModelSpec.BGE_SMALL_EN_V15, store(dir.resolve("moved-cache")));
+
+    assertThat(moved.fetch(uri)).isEqualTo(old);
+  }
 }

@@ -116,9 +116,19 @@ public final class TrainerService implements Runnable {
     this.evaluator = new CandidateEvaluator(registry.spec(), config.tasks(), config.serving(), judge);
   }
 
+  /**
+   * A decided version's model directory, from where the model log says it was published (fetched
+   * and checked when that is an object store, so a trainer on a fresh machine continues from the
+   * served version); the unpacked base for version 0.
+   */
+  private Path versionDir(int version) {
+    ModelVersion v = models.versions().get(version);
+    return version == 0 || v == null ? registry.dir(version) : registry.fetch(v.getArtifactUri());
+  }
+
   /** The passage encoder of retriever {@code name} (a version that embeds its own passages) under ONNX Runtime. */
   private Encoder passageEncoder(String name) {
-    Path dir = registry.dir(Integer.parseInt(name.substring(ModelRegistry.RETRIEVER.length())));
+    Path dir = versionDir(Integer.parseInt(name.substring(ModelRegistry.RETRIEVER.length())));
     try {
       return new OnnxEncoder(name, dir, ModelSpec.of(dir, registry.spec()), config.serving().passageTokens());
     } catch (IOException e) {
@@ -206,7 +216,7 @@ public final class TrainerService implements Runnable {
     String name = ModelRegistry.name(round.version());
     String parentName = ModelRegistry.name(round.parentVersion());
     int index = models.indexVersion(round.parentVersion());
-    Path parentDir = registry.dir(round.parentVersion());
+    Path parentDir = versionDir(round.parentVersion());
     Path candidateDir = registry.dir(round.version());
     TrainerConfig training = config.training();
     long start = System.nanoTime();
