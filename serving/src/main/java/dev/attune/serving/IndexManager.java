@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
 import dev.attune.serving.store.StoredPassage;
 import dev.attune.serving.store.VectorStore;
+import dev.attune.serving.reembed.FlinkReembedder;
 import dev.attune.models.encoder.Encoder;
 import dev.attune.models.encoder.Progress;
 import java.time.Duration;
@@ -95,6 +96,8 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
   private final IndexVerifier verifier;
   private final Config config;
   private final Listener listener;
+  /** Embeds a trained version's index on a Flink cluster instead of here; null: always here. */
+  private final FlinkReembedder reembedder;
   private final AtomicReference<ServingState> live = new AtomicReference<>();
   private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
   private final List<CorpusFollower.Change> unapplied = new ArrayList<>();
@@ -106,6 +109,13 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
   private Thread thread;
 
   public IndexManager(VectorStore store, CorpusFollower follower, ModelCatalog models, Config config, Listener listener) {
+    this(store, follower, models, config, listener, null);
+  }
+
+  /** Full rounds' indexes embedded by {@code reembedder}'s Flink cluster (the base's, which has no artifact, still here). */
+  public IndexManager(VectorStore store, CorpusFollower follower, ModelCatalog models, Config config, Listener listener,
+      FlinkReembedder reembedder) {
+    this.reembedder = reembedder;
     this.store = store;
     this.follower = follower;
     this.models = models;
@@ -341,10 +351,15 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
     store.create(index, passages.dimension());
     store.setMetadata(index, Map.of(STATE, BUILDING, MODEL, index));
     List<Corpus.Passage> corpus = snapshot.passages();
-    Progress progress = Progress.every("embed " + index, corpus.size(), 15_000);
-    for (int i = 0; i < corpus.size(); i += config.upsertBatch()) {
-      List<Corpus.Passage> chunk = corpus.subList(i, Math.min(corpus.size(), i + config.upsertBatch()));
-      store.upsert(index, embed(passages, chunk, progress));
+    Optional<String> artifact = models.artifactOf(index);
+    if (reembedder != null && artifact.isPresent()) {
+      embedOnCluster(index, artifact.get(), corpus.size());
+    } else {
+      Progress progress = Progress.every("embed " + index, corpus.size(), 15_000);
+      for (int i = 0; i < corpus.size(); i += config.upsertBatch()) {
+        List<Corpus.Passage> chunk = corpus.subList(i, Math.min(corpus.size(), i + config.upsertBatch()));
+        store.upsert(index, embed(passages, chunk, progress));
+      }
     }
     long caughtUp = 0;
     for (List<CorpusFollower.Change> changes = follower.catchUp(config.catchUpTimeout()); !changes.isEmpty();
@@ -354,6 +369,22 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
       apply(index, changes);
     }
     return new long[] {corpus.size(), caughtUp};
+  }
+
+  /**
+   * Has the Flink cluster embed the corpus as this manager's snapshot holds it (the topic up to the
+   * follower's positions, read by nobody else meanwhile: this thread also polls the follower) into
+   * {@code index}; the index must then hold exactly the snapshot's passages.
+   */
+  private void embedOnCluster(String index, String artifactUri, int expected) {
+    FlinkReembedder.Run run = reembedder.embed(reembedder.request(index, artifactUri, follower.positions()));
+    long stored = store.count(index);
+    if (stored != expected) {
+      throw new IllegalStateException(String.format(Locale.ROOT, "the re-embedding job %s wrote %d passages into %s; the corpus snapshot has %d",
+          run.jobId(), stored, index, expected));
+    }
+    LOG.info(String.format(Locale.ROOT, "the cluster embedded %d passages into %s in %.1f s (%.1f passages/s, job %s)", stored, index,
+        run.seconds(), stored / run.seconds(), run.jobId()));
   }
 
   /** Makes {@code next} live; the live state becomes the previous one, and what no kept state uses any more is dropped. */

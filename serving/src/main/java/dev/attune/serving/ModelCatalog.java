@@ -55,6 +55,11 @@ public final class ModelCatalog {
     return registry.fetch(artifactUri);
   }
 
+  /** Where a trained version's artifact is published (none for the base, unpacked from the classpath). */
+  public java.util.Optional<String> artifactOf(String name) {
+    return java.util.Optional.ofNullable(artifacts.get(name));
+  }
+
   public boolean knows(String name) {
     return name.equals(baseName()) || artifacts.containsKey(name);
   }

@@ -6,6 +6,7 @@ import dev.attune.schemas.ModelKind;
 import dev.attune.schemas.Topics;
 import dev.attune.serving.api.RetrievalApi;
 import dev.attune.serving.api.ServingMetrics;
+import dev.attune.serving.reembed.FlinkReembedder;
 import dev.attune.serving.store.LuceneVectorStore;
 import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.serving.store.VectorStore;
@@ -33,7 +34,13 @@ public final class ServingNode implements AutoCloseable {
    */
   public record Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models,
       QdrantVectorStore.Config qdrant, String host, int port, RetrievalApi.Config api, Map<String, String> tasks,
-      int maxQueryTokens, int maxPassageTokens, Role role) {
+      int maxQueryTokens, int maxPassageTokens, Role role, FlinkReembedder.Config reembed) {
+    /** Indexes embedded in this process. */
+    public Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models, QdrantVectorStore.Config qdrant, String host, int port,
+        RetrievalApi.Config api, Map<String, String> tasks, int maxQueryTokens, int maxPassageTokens, Role role) {
+      this(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, role, null);
+    }
+
     /** The indexer role: one node, as before replicas. */
     public Config(KafkaSettings kafka, Topics topics, Path workDir, ModelRegistry models, QdrantVectorStore.Config qdrant, String host, int port,
         RetrievalApi.Config api, Map<String, String> tasks, int maxQueryTokens, int maxPassageTokens) {
@@ -44,10 +51,18 @@ public final class ServingNode implements AutoCloseable {
       if (role == Role.REPLICA && qdrant == null) {
         throw new IllegalArgumentException("a serving replica reads the indexes its indexer builds: it needs the shared store (--store qdrant), not embedded Lucene");
       }
+      if (reembed != null && (qdrant == null || role != Role.INDEXER)) {
+        throw new IllegalArgumentException("re-embedding on a Flink cluster writes into Qdrant for the indexer: it needs --store qdrant and the INDEXER role");
+      }
+    }
+
+    /** Trained versions' indexes embedded on the Flink cluster {@code cluster} describes. */
+    public Config withReembed(FlinkReembedder.Config cluster) {
+      return new Config(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, role, cluster);
     }
 
     public Config withRole(Role newRole) {
-      return new Config(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, newRole);
+      return new Config(kafka, topics, workDir, models, qdrant, host, port, api, tasks, maxQueryTokens, maxPassageTokens, newRole, reembed);
     }
   }
 
@@ -85,7 +100,9 @@ public final class ServingNode implements AutoCloseable {
     IndexManager.Config settings = IndexManager.Config.defaults(config.maxPassageTokens());
     IndexManager.Listener listeners = both(metrics, listener);
     indexes = replica ? new IndexFollower(store, follower, catalog, settings.verify(), settings.catchUpTimeout(), listeners)
-        : new IndexManager(store, follower, catalog, settings, listeners);
+        : new IndexManager(store, follower, catalog, settings, listeners, config.reembed() == null ? null
+            : new FlinkReembedder(config.reembed(), config.kafka(), config.topics().corpus().name(), config.api().limits(), config.qdrant(),
+                config.models().spec().name(), config.maxPassageTokens(), settings.embedBatch()));
     broker = new BrokerProbe(config.kafka(), BROKER_CHECK);
     // The API listens from the start, so a probe sees 503 (starting) rather than a closed port while
     // the topics are awaited and the first index is built.

@@ -37,7 +37,22 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public static EmbeddedKafka start(Path dir) throws IOException {
-    return start(dir, null, null);
+    return start(dir, null, null, freePort(), freePort());
+  }
+
+  /** A broker on fixed ports: one started again on the same directory and ports is the same broker (its process killed, then restarted). */
+  public static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort) throws IOException {
+    return start(dir, null, null, brokerPort, controllerPort);
+  }
+
+  /**
+   * The broker in a process of its own, until that process is killed: {@code <dir> <broker port>
+   * <controller port>}. A test that kills it with SIGKILL and starts it again exercises a broker's crash.
+   */
+  public static void main(String[] args) throws Exception {
+    EmbeddedKafka kafka = start(Path.of(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+    System.out.println("broker ready at " + kafka.bootstrapServers());
+    new java.util.concurrent.CountDownLatch(1).await();
   }
 
   /**
@@ -45,12 +60,10 @@ public final class EmbeddedKafka implements AutoCloseable {
    * secured production cluster would: clients without the credentials cannot connect.
    */
   public static EmbeddedKafka startSecured(Path dir, String user, String password) throws IOException {
-    return start(dir, user, password);
+    return start(dir, user, password, freePort(), freePort());
   }
 
-  private static EmbeddedKafka start(Path dir, String user, String password) throws IOException {
-    int brokerPort = freePort();
-    int controllerPort = freePort();
+  private static EmbeddedKafka start(Path dir, String user, String password, int brokerPort, int controllerPort) throws IOException {
     Path logDir = dir.resolve("kraft-logs");
     Files.createDirectories(logDir);
     Properties props = new Properties();
@@ -144,7 +157,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     KafkaAccess.createTopics(KafkaSettings.of(bootstrapServers), topics, partitions, replication);
   }
 
-  private static int freePort() throws IOException {
+  /** A port free on the loopback now, for a broker started on fixed ports. */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +42,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
   private final Path conf;
   private final String classPath;
   private final int restPort;
-  private final List<Process> processes = new ArrayList<>();
+  private Process jobManager;
+  private Process taskManager;
 
   private StandaloneFlinkCluster(Path dir, Path conf, String classPath, int restPort) {
     this.dir = dir;
@@ -56,42 +59,53 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
    * @param dir configuration, logs and scratch space of the cluster
    */
   public static StandaloneFlinkCluster start(List<Path> classPath, Path dir) throws IOException {
+    return start(classPath, dir, Map.of());
+  }
+
+  /**
+   * As {@link #start(List, Path)}, with Flink configuration entries added or overriding these
+   * defaults (e.g. a restart strategy and a checkpoint directory for a job that must survive a
+   * TaskManager's death).
+   */
+  public static StandaloneFlinkCluster start(List<Path> classPath, Path dir, Map<String, String> settings) throws IOException {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     int rpcPort = freePort();
     int restPort = freePort();
-    Files.writeString(conf.resolve("config.yaml"), String.join("\n",
-        "jobmanager.rpc.address: 127.0.0.1",
-        "jobmanager.rpc.port: " + rpcPort,
-        "jobmanager.bind-host: 127.0.0.1",
-        "rest.address: 127.0.0.1",
-        "rest.bind-address: 127.0.0.1",
-        "rest.port: " + restPort,
-        "taskmanager.bind-host: 127.0.0.1",
-        "taskmanager.host: 127.0.0.1",
-        "taskmanager.numberOfTaskSlots: 2",
-        "jobmanager.memory.process.size: 1024m",
-        // Flink's start scripts derive these and pass them to the TaskManager; without the scripts they
-        // must be given. JVM flags below match: heap = framework + task heap, direct = off-heap + network.
-        "taskmanager.cpu.cores: 2",
-        "taskmanager.memory.framework.heap.size: 128m",
-        "taskmanager.memory.task.heap.size: 384m",
-        "taskmanager.memory.managed.size: 64m",
-        "taskmanager.memory.framework.off-heap.size: 128m",
-        "taskmanager.memory.task.off-heap.size: 0m",
-        "taskmanager.memory.network.min: 64m",
-        "taskmanager.memory.network.max: 64m",
-        "taskmanager.memory.jvm-metaspace.size: 256m",
-        "taskmanager.memory.jvm-overhead.min: 192m",
-        "taskmanager.memory.jvm-overhead.max: 192m",
-        "restart-strategy.type: none",
-        "io.tmp.dirs: " + Files.createDirectories(dir.resolve("tmp")),
-        ""));
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("jobmanager.rpc.address", "127.0.0.1");
+    config.put("jobmanager.rpc.port", String.valueOf(rpcPort));
+    config.put("jobmanager.bind-host", "127.0.0.1");
+    config.put("rest.address", "127.0.0.1");
+    config.put("rest.bind-address", "127.0.0.1");
+    config.put("rest.port", String.valueOf(restPort));
+    config.put("taskmanager.bind-host", "127.0.0.1");
+    config.put("taskmanager.host", "127.0.0.1");
+    config.put("taskmanager.numberOfTaskSlots", "2");
+    config.put("jobmanager.memory.process.size", "1024m");
+    // Flink's start scripts derive these and pass them to the TaskManager; without the scripts they
+    // must be given. JVM flags below match: heap = framework + task heap, direct = off-heap + network.
+    config.put("taskmanager.cpu.cores", "2");
+    config.put("taskmanager.memory.framework.heap.size", "128m");
+    config.put("taskmanager.memory.task.heap.size", "384m");
+    config.put("taskmanager.memory.managed.size", "64m");
+    config.put("taskmanager.memory.framework.off-heap.size", "128m");
+    config.put("taskmanager.memory.task.off-heap.size", "0m");
+    config.put("taskmanager.memory.network.min", "64m");
+    config.put("taskmanager.memory.network.max", "64m");
+    config.put("taskmanager.memory.jvm-metaspace.size", "256m");
+    config.put("taskmanager.memory.jvm-overhead.min", "192m");
+    config.put("taskmanager.memory.jvm-overhead.max", "192m");
+    config.put("restart-strategy.type", "none");
+    config.put("io.tmp.dirs", Files.createDirectories(dir.resolve("tmp")).toString());
+    config.putAll(settings);
+    StringBuilder yaml = new StringBuilder();
+    config.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
+    Files.writeString(conf.resolve("config.yaml"), yaml);
     String cp = String.join(File.pathSeparator, classPath.stream().map(Path::toString).toList());
     StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, conf, cp, restPort);
     try {
-      cluster.launch("jobmanager", cp, List.of("-Xmx512m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", conf);
-      cluster.launch("taskmanager", cp, List.of("-Xmx512m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=256m"),
-          "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", conf);
+      cluster.jobManager = cluster.launch("jobmanager", List.of("-Xmx512m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint");
+      cluster.startTaskManager();
     } catch (IOException | RuntimeException e) {
       cluster.close();
       throw e;
@@ -99,17 +113,28 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     return cluster;
   }
 
-  private void launch(String name, String classPath, List<String> memory, String mainClass, Path conf) throws IOException {
+  /** Starts a TaskManager (again, after {@link #killTaskManager}); its log goes on in the same file. */
+  public synchronized void startTaskManager() throws IOException {
+    if (taskManager != null && taskManager.isAlive()) throw new IllegalStateException("the TaskManager is running");
+    taskManager = launch("taskmanager", List.of("-Xmx512m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=256m"),
+        "org.apache.flink.runtime.taskexecutor.TaskManagerRunner");
+  }
+
+  /** Kills the TaskManager outright (SIGKILL), as a machine failure would. */
+  public synchronized void killTaskManager() throws InterruptedException {
+    taskManager.destroyForcibly().waitFor();
+  }
+
+  private Process launch(String name, List<String> memory, String mainClass) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(memory);
     command.addAll(JAVA_OPENS);
     command.addAll(List.of("-cp", classPath, mainClass, "--configDir", conf.toString()));
-    Process process = new ProcessBuilder(command)
+    return new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
         .start();
-    processes.add(process);
   }
 
   /**
@@ -118,10 +143,9 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
    * @throws IllegalStateException with the end of its log when either process has exited
    */
   public boolean ready() throws IOException {
-    for (int i = 0; i < processes.size(); i++) {
-      Process p = processes.get(i);
+    for (String name : List.of("jobmanager", "taskmanager")) {
+      Process p = name.equals("jobmanager") ? jobManager : taskManager;
       if (!p.isAlive()) {
-        String name = i == 0 ? "jobmanager" : "taskmanager";
         String log = log(name);
         throw new IllegalStateException("the Flink " + name + " exited with " + p.exitValue() + "; end of its log:\n"
             + log.substring(Math.max(0, log.length() - 3000)));
@@ -210,8 +234,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
   public static List<Path> classPathWithoutJobCode() {
     List<String> excluded = List.of("/target/classes", "/target/test-classes", "/dev/attune/", "flink-connector-kafka",
         "/org/apache/kafka/", "/org/apache/avro/");
+    // The same jars by file name, for a flat class path (the attune launcher's target/lib).
+    List<String> excludedNames = List.of("attune-", "flink-connector-kafka-", "kafka-clients-", "avro-");
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(entry -> excluded.stream().noneMatch(entry::contains))
+        .filter(entry -> excludedNames.stream().noneMatch(Path.of(entry).getFileName().toString()::startsWith))
         .map(Path::of)
         .toList();
   }
@@ -224,6 +251,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    List<Process> processes = new ArrayList<>();
+    for (Process p : new Process[] {taskManager, jobManager}) if (p != null) processes.add(p);
     for (Process p : processes) p.destroy();
     for (Process p : processes) {
       try {

@@ -1,6 +1,8 @@
 package dev.attune.infra.cli;
 
 import dev.attune.infra.bench.PeakMemory;
+import dev.attune.trainers.model.NativeHeap;
+import java.util.Locale;
 import ai.djl.Device;
 import dev.attune.infra.data.BeirDataset;
 import dev.attune.infra.bench.BenchExamples;
@@ -67,6 +69,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
     System.out.printf("training: %.2f examples/s (%d steps of %d queries x (1 + %d) passages, length %d, after 1 warm-up step)%n",
         examplesPerSecond, stepNanos.size() - 1, batch, negatives, length);
     System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", PeakMemory.rssMb(), PeakMemory.heapMb());
+    System.out.println(NativeHeap.trim().map(t -> String.format(Locale.ROOT,
+        "after training: RSS %d MB; freed native memory returned to the OS (malloc_trim): RSS %d MB", t.beforeMb(), t.afterMb()))
+        .orElse("after training: this JVM cannot trim its native heap (needs OpenJDK 17.0.9+ on glibc)"));
 
     List<String> texts = data.corpus().passages().stream().map(Corpus.Passage::embeddingText).limit(passages).toList();
     double onnx, djl;

@@ -1,8 +1,6 @@
 package dev.attune.infra.cli;
 
 import dev.attune.models.artifact.ArtifactStore;
-import dev.attune.models.artifact.LocalArtifactStore;
-import dev.attune.models.artifact.S3ArtifactStore;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.registry.ModelRegistry;
 import java.net.URI;
@@ -31,8 +29,6 @@ final class ModelsDirOption {
 
   /** The registry of the models directory, publishing to and fetching from the chosen store (fetched copies under {@code artifacts/}). */
   ModelRegistry registry(ModelSpec spec) {
-    ArtifactStore store = artifacts.equals("local") ? new LocalArtifactStore()
-        : S3ArtifactStore.connect(URI.create(artifacts), endpoint, region, path.resolve("artifacts"));
-    return new ModelRegistry(path, spec, store);
+    return new ModelRegistry(path, spec, ArtifactStore.open(artifacts, endpoint, region, path.resolve("artifacts")));
   }
 }

@@ -29,6 +29,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--role", defaultValue = "INDEXER", description = "INDEXER: builds, catches up and switches the indexes, and serves (one per deployment);"
       + " REPLICA: serves what the indexer built in the shared store (--store qdrant), writing nothing; any number behind a load balancer (default: ${DEFAULT-VALUE}).")
   ServingNode.Role role;
+  @CommandLine.Mixin ReembedOptions reembed;
 
   @Override
   public Integer call() throws Exception {
@@ -36,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
     String token = System.getenv(tokenEnv);
     ServingNode node = ServingNode.start(new ServingNode.Config(kafka.settings(), Topics.defaults(), workDir, modelsDir.registry(baseModel.spec()),
         store.qdrant(), host, port, new RetrievalApi.Config(token == null || token.isBlank() ? null : token, bridgeByDefault, limits.limits(), publishTimeout),
-        Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS, role),
+        Tasks.defaults().instructions(), ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS, role, reembed.config(modelsDir)),
         new IndexManager.Listener() {});
     System.out.printf("serving %s on %s:%d as %s%n", node.indexes().current().modelVersion(), host, port, role);
     Lifecycle.blockUntilInterrupted(() -> {

@@ -16,4 +16,13 @@ public interface ArtifactStore {
 
   /** A local directory holding the artifact at {@code uri}, checked against its manifest. */
   Path fetch(URI uri) throws IOException;
+
+  /**
+   * The store named by {@code location}: {@code local} (artifacts stay where they were written) or
+   * {@code s3://bucket[/prefix]} on AWS or the S3-compatible server at {@code endpoint} (null: AWS),
+   * fetched copies kept under {@code cache}.
+   */
+  static ArtifactStore open(String location, URI endpoint, String region, Path cache) {
+    return location.equals("local") ? new LocalArtifactStore() : S3ArtifactStore.connect(URI.create(location), endpoint, region, cache);
+  }
 }

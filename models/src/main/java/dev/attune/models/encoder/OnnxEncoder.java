@@ -18,12 +18,18 @@ public final class OnnxEncoder implements Encoder {
   private final OrtSession session;
 
   public OnnxEncoder(String version, Path modelDir, ModelSpec spec, int maxLength) throws IOException {
+    this(version, modelDir, spec, maxLength, 0);
+  }
+
+  /** @param threads ONNX Runtime's intra-op threads (0: one per core), e.g. one per Flink slot when several share a machine */
+  public OnnxEncoder(String version, Path modelDir, ModelSpec spec, int maxLength, int threads) throws IOException {
     this.version = version;
     this.spec = spec;
     this.tokenizer = new TextTokenizer(modelDir.resolve(ModelSpec.TOKENIZER_FILE), maxLength);
     try {
       OrtSession.SessionOptions options = new OrtSession.SessionOptions();
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (threads > 0) options.setIntraOpNumThreads(threads);
       this.session = OrtEnvironment.getEnvironment().createSession(modelDir.resolve(ModelSpec.ONNX_FILE).toString(), options);
     } catch (OrtException e) {
       throw new IOException("cannot load ONNX model from " + modelDir + ": " + e.getMessage(), e);

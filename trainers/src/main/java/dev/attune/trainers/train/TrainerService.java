@@ -24,6 +24,7 @@ import dev.attune.trainers.index.IndexCache;
 import dev.attune.models.index.IndexSnapshot;
 import dev.attune.models.index.StoredIndex;
 import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.model.NativeHeap;
 import dev.attune.models.encoder.Encoder;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.OnnxEncoder;
@@ -155,9 +156,15 @@ public final class TrainerService implements Runnable {
       Map<TopicPartition, Long> startupEnds = consumer.endOffsets(logPartitions);
       Map<Integer, TreeMap<Long, TrainingExample>> waiting = new TreeMap<>();
       examplePartitions.forEach(tp -> waiting.put(tp.partition(), new TreeMap<>()));
+      boolean ready = false;
       while (running.get() && (config.maxRounds() == 0 || rounds < config.maxRounds())) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) accept(r, waiting);
         if (!caughtUp(consumer, startupEnds)) continue;
+        if (!ready) {
+          ready = true;
+          LOG.info(String.format(Locale.ROOT, "trainer ready: corpus and model log read, serving %s, %d examples waiting (a round every %d)",
+              models.servingVersion(), count(waiting), config.triggerExamples()));
+        }
         TrainerState.Round round = state.round();
         if (round != null && models.versions().containsKey(round.version())) {
           // Killed after publishing but before recording: the round is done.
@@ -242,6 +249,8 @@ public final class TrainerService implements Runnable {
       }
       model.save(parentDir, candidateDir);
     }
+    NativeHeap.trim().ifPresent(t -> LOG.info(String.format(Locale.ROOT, "%s trained; freed native memory returned to the OS: RSS %d -> %d MB",
+        name, t.beforeMb(), t.afterMb())));
     if (kind == RoundKind.QUERY_SIDE) ModelRegistry.recordIndex(candidateDir, index);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     IndexSnapshot candidateIndex = kind == RoundKind.QUERY_SIDE
