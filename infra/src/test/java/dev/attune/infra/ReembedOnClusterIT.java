@@ -27,7 +27,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * TaskManager with two slots, as separate processes): two promotions in a row each run the
  * re-embedding job jar at parallelism 2 on the same TaskManager (ONNX Runtime and the tokenizer
  * from the cluster's class path, so the second job loads them as well), and the indexer swaps to an
- * index holding exactly the corpus, embedded by nothing in its own process. A job past the
- * indexer's deadline is cancelled on the cluster and fails the swap; serving stays where it was.
+ * index holding exactly the corpus, embedded by nothing in its own process. An indexer that stops
+ * mid-build cancels its job; one restarted with a deadline no job meets serves the last version from
+ * the store, cancels the job at the deadline and fails the swap saying so.
  */
 class ReembedOnClusterIT {
   private static final Topics TOPICS = Topics.withPrefix("rc.");
@@ -90,28 +96,44 @@ class ReembedOnClusterIT {
             assertThat(s.smokeRecall()).isGreaterThan(0.5);
           });
         }
+        // An indexer that stops while the cluster embeds does not leave the job writing
+        promote(kafka, models, 3);
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+            .until(() -> jobs(cluster).getOrDefault("attune-reembed retriever-v3", List.of()).contains("RUNNING"));
       }
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+          .until(() -> jobs(cluster).get("attune-reembed retriever-v3").equals(List.of("CANCELED")));
 
-      // Restarted with a deadline no job can meet: the next round's job is cancelled, the swap fails saying so, serving stays
+      // Restarted with a deadline no job can meet: it serves v2 from the store at once, asks the cluster for
+      // v3 (what the model log names) again, cancels that job at the deadline and fails the swap saying so
       ServingNode.Config impatient = config.withReembed(new FlinkReembedder.Config(URI.create(cluster.restUrl()), jobJar, 2, 1,
           Duration.ofSeconds(2), "", "local", "", "us-east-1"));
+      List<String> impatientFailures = new CopyOnWriteArrayList<>();
       try (ServingNode indexer = ServingNode.start(impatient, new IndexManager.Listener() {
         @Override
         public void failed(String model, Exception cause) {
-          failures.add(model + ": " + cause.getMessage());
+          impatientFailures.add(model + ": " + cause.getMessage());
         }
       })) {
         assertThat(indexer.indexes().current().modelVersion()).as("restored from the store").isEqualTo("retriever-v2");
-        promote(kafka, models, 3);
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> !failures.isEmpty());
-        assertThat(failures).singleElement().asString().contains("retriever-v3", "did not finish within PT2S", "cancelled");
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> !impatientFailures.isEmpty());
+        assertThat(impatientFailures).singleElement().asString().contains("retriever-v3", "did not finish within PT2S", "cancelled");
         assertThat(indexer.indexes().current().modelVersion()).isEqualTo("retriever-v2");
         assertThat(indexer.store().versions()).as("the unfinished build's collection is dropped").doesNotContain("retriever-v3");
       }
-      String jobs = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(cluster.restUrl() + "/jobs/overview")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(jobs).as("both rounds were embedded by the cluster").contains("attune-reembed retriever-v1", "attune-reembed retriever-v2", "attune-reembed retriever-v3", "CANCELED");
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(jobs(cluster)).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "attune-reembed retriever-v1", List.of("FINISHED"), "attune-reembed retriever-v2", List.of("FINISHED"),
+          "attune-reembed retriever-v3", List.of("CANCELED", "CANCELED"))));
     }
+  }
+
+  /** The cluster's jobs: each name's states. */
+  private static Map<String, List<String>> jobs(StandaloneFlinkCluster cluster) throws Exception {
+    JsonNode overview = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(cluster.restUrl() + "/jobs/overview")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    Map<String, List<String>> out = new TreeMap<>();
+    for (JsonNode job : overview.path("jobs")) out.computeIfAbsent(job.path("name").asText(), n -> new ArrayList<>()).add(job.path("state").asText());
+    return out;
   }
 
   private static void promote(EmbeddedKafka kafka, ModelRegistry models, int version) {

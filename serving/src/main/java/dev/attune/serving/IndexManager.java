@@ -452,6 +452,8 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
   @Override
   public void close() {
     running = false;
+    // A build on the cluster would otherwise run on, writing an index a restarted indexer drops.
+    if (reembedder != null) reembedder.close();
     if (thread != null) {
       try {
         thread.join(60_000);

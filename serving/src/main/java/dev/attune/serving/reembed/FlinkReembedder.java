@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * verifies it and swaps, as after a build of its own. Embedding runs on every TaskManager slot
  * instead of in the serving process.
  */
-public final class FlinkReembedder {
+public final class FlinkReembedder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkReembedder.class);
   private static final Set<String> ENDED = Set.of("FINISHED", "FAILED", "CANCELED", "SUSPENDED");
   private static final Duration POLL = Duration.ofSeconds(1);
@@ -56,6 +56,9 @@ public final class FlinkReembedder {
   private final int maxPassageTokens;
   private final int embedBatch;
   private String jarId;
+  /** The job being waited for, so a stopping indexer can cancel it rather than leave it writing. */
+  private volatile String running;
+  private volatile boolean closed;
 
   public FlinkReembedder(Config config, KafkaSettings kafka, String corpusTopic, Limits limits, QdrantVectorStore.Config qdrant, String baseModel,
       int maxPassageTokens, int embedBatch) {
@@ -90,6 +93,28 @@ public final class FlinkReembedder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot submit the re-embedding job for " + request.index() + " to " + config.rest() + ": " + e.getMessage(), e);
     }
+    running = job;
+    try {
+      if (closed) cancelQuietly(job);
+      return awaitEnd(request, job, start);
+    } finally {
+      running = null;
+    }
+  }
+
+  /**
+   * The indexer is stopping: the job {@link #embed} waits for, if any, is cancelled (its wait then
+   * ends with the job CANCELED), and so is one submitted from now on. A restarted indexer drops the
+   * unfinished index and asks for a new build.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    String job = running;
+    if (job != null) cancelQuietly(job);
+  }
+
+  private Run awaitEnd(ReembedRequest request, String job, long start) {
     LOG.info(String.format(Locale.ROOT, "re-embedding %s on the Flink cluster at %s: job %s, parallelism %d", request.index(), config.rest(), job,
         config.parallelism()));
     long deadline = System.nanoTime() + config.timeout().toNanos();
@@ -111,6 +136,9 @@ public final class FlinkReembedder {
         // The JobManager may be restarting; the deadline bounds the wait.
         LOG.warn("cannot read the state of re-embedding job {}: {}", job, e.getMessage());
       }
+    }
+    if (closed && !state.equals("FINISHED")) {
+      throw new IllegalStateException("the re-embedding job " + job + " for " + request.index() + " was cancelled: the indexer is stopping");
     }
     if (!state.equals("FINISHED")) {
       throw new IllegalStateException("the re-embedding job " + job + " for " + request.index() + " ended " + state + ": " + flink.failure(job));
