@@ -377,7 +377,7 @@ public final class IndexManager implements ServedIndexes, Runnable, AutoCloseabl
    * {@code index}; the index must then hold exactly the snapshot's passages.
    */
   private void embedOnCluster(String index, String artifactUri, int expected) {
-    FlinkReembedder.Run run = reembedder.embed(reembedder.request(index, artifactUri, follower.positions()));
+    FlinkReembedder.Run run = reembedder.embed(reembedder.request(index, artifactUri, follower.positions()), expected);
     long stored = store.count(index);
     if (stored != expected) {
       throw new IllegalStateException(String.format(Locale.ROOT, "the re-embedding job %s wrote %d passages into %s; the corpus snapshot has %d",

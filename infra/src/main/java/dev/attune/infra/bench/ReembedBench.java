@@ -86,7 +86,7 @@ public final class ReembedBench {
             QdrantVectorStore.Config.local(qdrant.grpcPort(), "bench"), ModelSpec.BGE_SMALL_EN_V15.name(), MAX_TOKENS, 32);
         if (store.versions().contains(index)) store.drop(index);
         store.create(index, ModelSpec.BGE_SMALL_EN_V15.hidden());
-        FlinkReembedder.Run run = reembedder.embed(reembedder.request(index, artifact, positions));
+        FlinkReembedder.Run run = reembedder.embed(reembedder.request(index, artifact, positions), corpus.size());
         double jobSeconds = new FlinkRestClient(URI.create(cluster.restUrl())).durationMillis(run.jobId()) / 1e3;
         long stored = store.count(index);
         if (stored != corpus.size()) throw new IllegalStateException("the job stored " + stored + " of " + corpus.size() + " passages");

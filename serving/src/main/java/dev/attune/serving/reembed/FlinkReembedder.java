@@ -1,5 +1,6 @@
 package dev.attune.serving.reembed;
 
+import dev.attune.models.encoder.Progress;
 import dev.attune.schemas.KafkaSettings;
 import dev.attune.schemas.Limits;
 import dev.attune.serving.store.QdrantVectorStore;
@@ -25,6 +26,8 @@ public final class FlinkReembedder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkReembedder.class);
   private static final Set<String> ENDED = Set.of("FINISHED", "FAILED", "CANCELED", "SUSPENDED");
   private static final Duration POLL = Duration.ofSeconds(1);
+  /** The job's embedding stage, by the name {@code ReembedJob} gives it. */
+  private static final String EMBED_VERTEX = "embed-into-";
 
   /**
    * The cluster and how the job runs on it.
@@ -84,8 +87,11 @@ public final class FlinkReembedder implements AutoCloseable {
         maxPassageTokens, embedBatch, config.threadsPerSlot(), config.parallelism());
   }
 
-  /** Runs the job for {@code request} to its end; throws, naming the job's failure, unless it finished. */
-  public synchronized Run embed(ReembedRequest request) {
+  /**
+   * Runs the job for {@code request} to its end, showing how many of the {@code passages} expected
+   * its writers have taken; throws, naming the job's failure, unless it finished.
+   */
+  public synchronized Run embed(ReembedRequest request, int passages) {
     long start = System.nanoTime();
     String job;
     try {
@@ -96,7 +102,7 @@ public final class FlinkReembedder implements AutoCloseable {
     running = job;
     try {
       if (closed) cancelQuietly(job);
-      return awaitEnd(request, job, start);
+      return awaitEnd(request, job, start, Progress.every("embed " + request.index() + " on the cluster", passages, 15_000));
     } finally {
       running = null;
     }
@@ -114,7 +120,7 @@ public final class FlinkReembedder implements AutoCloseable {
     if (job != null) cancelQuietly(job);
   }
 
-  private Run awaitEnd(ReembedRequest request, String job, long start) {
+  private Run awaitEnd(ReembedRequest request, String job, long start, Progress progress) {
     LOG.info(String.format(Locale.ROOT, "re-embedding %s on the Flink cluster at %s: job %s, parallelism %d", request.index(), config.rest(), job,
         config.parallelism()));
     long deadline = System.nanoTime() + config.timeout().toNanos();
@@ -128,6 +134,8 @@ public final class FlinkReembedder implements AutoCloseable {
       try {
         Thread.sleep(POLL.toMillis());
         state = flink.state(job);
+        long taken = flink.recordsRead(job, EMBED_VERTEX) - progress.done();
+        if (taken > 0) progress.advance(taken);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         cancelQuietly(job);

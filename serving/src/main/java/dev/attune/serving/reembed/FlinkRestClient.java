@@ -59,6 +59,15 @@ public final class FlinkRestClient {
     return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET(), "status of " + jobId).path("state").asText();
   }
 
+  /** Records the job's vertex named {@code *vertexNamePart*} has read so far (0 before it starts). */
+  public long recordsRead(String jobId, String vertexNamePart) throws IOException {
+    long read = 0;
+    for (JsonNode v : send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET(), "status of " + jobId).path("vertices")) {
+      if (v.path("name").asText().contains(vertexNamePart)) read += v.path("metrics").path("read-records").asLong();
+    }
+    return read;
+  }
+
   /** How long the job ran on the cluster, from its start to its end (or to now). */
   public long durationMillis(String jobId) throws IOException {
     return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET(), "status of " + jobId).path("duration").asLong();
