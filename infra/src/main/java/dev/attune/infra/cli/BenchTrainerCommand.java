@@ -19,7 +19,12 @@ import dev.attune.trainers.train.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import dev.attune.infra.bench.PytorchPeer;
+import dev.attune.trainers.train.PeerSteps;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,8 +42,14 @@ final class BenchTrainerCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "32", description = "Queries per step (default: ${DEFAULT-VALUE}).") int batch;
   @Option(names = "--length", defaultValue = "128", description = "Token length of queries and passages (default: ${DEFAULT-VALUE}).") int length;
   @Option(names = "--negatives", defaultValue = "1", description = "Negatives per query next to its positive (default: ${DEFAULT-VALUE}).") int negatives;
+  @Option(names = "--gradient-chunk", defaultValue = "0",
+      description = "Texts per forward pass with gradient caching, 0 for none (default: ${DEFAULT-VALUE}).") int gradientChunk;
   @Option(names = "--steps", defaultValue = "4", description = "Timed steps after one warm-up step (default: ${DEFAULT-VALUE}).") int steps;
   @Option(names = "--passages", defaultValue = "320", description = "Passages re-embedded by each engine (default: ${DEFAULT-VALUE}).") int passages;
+  @Option(names = "--peer", defaultValue = "true", negatable = true,
+      description = "Also run the same steps in Python PyTorch eager when a python3 with torch is found (default: ${DEFAULT-VALUE}).") boolean peer;
+  @Option(names = "--python", split = ",", defaultValue = "python3,/usr/bin/python3",
+      description = "Pythons to try for the peer, first with torch wins (default: ${DEFAULT-VALUE}).") List<String> pythons;
   @Option(names = "--embed-length", defaultValue = "256", description = "Token limit for re-embedding (default: ${DEFAULT-VALUE}).") int embedLength;
 
   @Override
@@ -53,25 +64,40 @@ final class BenchTrainerCommand implements Callable<Integer> {
 
     List<TrainingExample> examples = BenchExamples.examples(data, batch * (steps + 1), negatives);
     TrainerConfig config = TrainerConfig.defaults().withBatch(batch, 1, negatives).withLengths(length, length)
-        .withMaxSteps(steps + 1).withSchedule(1, 2e-5f, 0);
+        .withMaxSteps(steps + 1).withSchedule(1, 2e-5f, 0).toBuilder().gradientChunk(gradientChunk).build();
     List<Long> stepNanos = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    Map<String, float[]> initial = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    List<PeerSteps.Step> peerSteps;
     long[] last = {System.nanoTime()};
     try (BertEncoder model = BertEncoder.load("bench", modelDir, spec, length, device)) {
+      if (peer) {
+        model.parameters().forEach((name, p) -> {
+          initial.put(name, p.toFloatArray());
+          shapes.put(name, p.getShape().getShape());
+        });
+      }
+      peerSteps = peer ? PeerSteps.fullRound(config, Tasks.defaults(), model.tokenizer(), examples) : List.of();
       new RetrieverTrainer(config, Tasks.defaults()).train(model, examples, null, (b, ids, loss) -> {
         long now = System.nanoTime();
         stepNanos.add(now - last[0]);
+        losses.add(loss);
         last[0] = now;
         System.out.printf("  step %d: %d queries, loss %.3f, %.2fs%n", b, ids.size(), loss, (stepNanos.get(stepNanos.size() - 1)) / 1e9);
       }, Progress.silent());
     }
     double timed = stepNanos.subList(1, stepNanos.size()).stream().mapToLong(Long::longValue).sum() / 1e9;
     double examplesPerSecond = batch * (stepNanos.size() - 1) / timed;
-    System.out.printf("training: %.2f examples/s (%d steps of %d queries x (1 + %d) passages, length %d, after 1 warm-up step)%n",
-        examplesPerSecond, stepNanos.size() - 1, batch, negatives, length);
-    System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", PeakMemory.rssMb(), PeakMemory.heapMb());
+    long peakMb = PeakMemory.rssMb();
+    System.out.printf("training: %.2f examples/s (%d steps of %d queries x (1 + %d) passages, length %d, %s, after 1 warm-up step)%n",
+        examplesPerSecond, stepNanos.size() - 1, batch, negatives, length,
+        gradientChunk > 0 ? "gradient-cached chunks of " + gradientChunk + " texts" : "one pass, no gradient caching");
+    System.out.printf("peak memory: process RSS %d MB (native tensors included), JVM heap %d MB%n", peakMb, PeakMemory.heapMb());
     System.out.println(NativeHeap.trim().map(t -> String.format(Locale.ROOT,
         "after training: RSS %d MB; freed native memory returned to the OS (malloc_trim): RSS %d MB", t.beforeMb(), t.afterMb()))
         .orElse("after training: this JVM cannot trim its native heap (needs OpenJDK 17.0.9+ on glibc)"));
+    if (peer) comparePeer(dir, spec, config, initial, shapes, peerSteps, losses, examplesPerSecond, peakMb);
 
     List<String> texts = data.corpus().passages().stream().map(Corpus.Passage::embeddingText).limit(passages).toList();
     double onnx, djl;
@@ -84,6 +110,25 @@ final class BenchTrainerCommand implements Callable<Integer> {
     System.out.printf("re-embedding %d passages (limit %d tokens, length-sorted batches of 32): ONNX Runtime %.1f passages/s, DJL eager %.1f passages/s (%.2fx)%n",
         texts.size(), embedLength, onnx, djl, onnx / djl);
     return 0;
+  }
+
+  private void comparePeer(Path dir, ModelSpec spec, TrainerConfig config, Map<String, float[]> initial, Map<String, long[]> shapes,
+      List<PeerSteps.Step> steps, List<Double> losses, double examplesPerSecond, long peakMb) throws Exception {
+    StringBuilder why = new StringBuilder();
+    Optional<String> python = PytorchPeer.findPython(pythons, why);
+    if (python.isEmpty()) {
+      System.out.println("PyTorch peer: not run, no python with torch (" + why + "); on Debian: apt-get install python3-torch libopenblas0-openmp");
+      return;
+    }
+    PytorchPeer.Result r = PytorchPeer.run(python.get(), dir.resolve("peer"), spec, config, initial, shapes, steps,
+        Runtime.getRuntime().availableProcessors(), System.out);
+    double peerSeconds = r.seconds().subList(1, r.seconds().size()).stream().mapToDouble(Double::doubleValue).sum();
+    double peerRate = batch * (r.seconds().size() - 1) / peerSeconds;
+    double lossGap = 0;
+    for (int i = 0; i < Math.min(losses.size(), r.losses().size()); i++) lossGap = Math.max(lossGap, Math.abs(losses.get(i) - r.losses().get(i)));
+    System.out.printf("PyTorch peer (%s, torch %s, %d threads, same weights and batches): %.2f examples/s, peak RSS %d MB; losses agree within %.4f over %d steps%n",
+        python.get(), r.torch(), r.threads(), peerRate, r.peakRssMb(), lossGap, r.losses().size());
+    System.out.printf("Attune vs the peer: %.2fx its examples/s at %.2fx its peak memory%n", examplesPerSecond / peerRate, (double) peakMb / r.peakRssMb());
   }
 
   private static double passagesPerSecond(Encoder encoder, List<String> texts) {

@@ -20,6 +20,8 @@ public final class TrainingOptions {
   @Option(names = "--query-tokens", description = "Query truncation in training.") Integer queryTokens;
   @Option(names = "--passage-tokens", description = "Passage truncation in a full round's training.") Integer passageTokens;
   @Option(names = "--checkpoint-every", description = "Checkpoint every N batches.") Integer checkpointEvery;
+  @Option(names = "--gradient-chunk", description = "Texts per forward pass with gradient caching: memory bounded by the chunk, not the batch,"
+      + " for a second forward pass (0: none).") Integer gradientChunk;
 
   /** {@code base} with every option given on the command line in place of its setting. */
   public TrainerConfig over(TrainerConfig base) {
@@ -37,15 +39,16 @@ public final class TrainingOptions {
     if (queryTokens != null) b.maxQueryTokens(queryTokens);
     if (passageTokens != null) b.maxPassageTokens(passageTokens);
     if (checkpointEvery != null) b.checkpointEvery(checkpointEvery);
+    if (gradientChunk != null) b.gradientChunk(gradientChunk);
     return b.build();
   }
 
   /** One line naming the settings, for reports. */
   public static String describe(TrainerConfig c) {
     return String.format(java.util.Locale.ROOT,
-        "batch %d x (%d pos %s + %d neg), lengths %d/%d, lr %.0e, temperature %.2f, distillation weight %.1f, query tuning %s, %d epoch(s), step cap %d",
+        "batch %d x (%d pos %s + %d neg)%s, lengths %d/%d, lr %.0e, temperature %.2f, distillation weight %.1f, query tuning %s, %d epoch(s), step cap %d",
         c.batchQueries(), c.positivesPerQuery(), c.positiveOrder() == TrainerConfig.PositiveOrder.HUMAN_FIRST ? "human first" : "LLM first",
-        c.negativesPerQuery(), c.maxQueryTokens(), c.maxPassageTokens(), c.learningRate(), c.temperature(), c.distillationWeight(), c.queryTuning(),
+        c.negativesPerQuery(), c.gradientChunk() > 0 ? " in gradient-cached chunks of " + c.gradientChunk() : "", c.maxQueryTokens(), c.maxPassageTokens(), c.learningRate(), c.temperature(), c.distillationWeight(), c.queryTuning(),
         c.epochs(), c.maxSteps());
   }
 }

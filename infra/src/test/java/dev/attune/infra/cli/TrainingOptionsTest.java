@@ -26,9 +26,9 @@ class TrainingOptionsTest {
     TrainerConfig base = TrainerConfig.defaults();
     TrainerConfig c = parse(base, "--batch", "12", "--negatives", "4", "--learning-rate", "5e-5", "--temperature", "0.02",
         "--passage-tokens", "128", "--epochs", "2", "--steps", "90", "--query-tuning", "top:4", "--positive-order", "LLM_FIRST",
-        "--distillation-weight", "0.5");
+        "--distillation-weight", "0.5", "--gradient-chunk", "8");
     assertEquals(new TrainerConfig(12, base.positivesPerQuery(), 4, 90, 2, 5e-5f, base.warmupShare(), base.weightDecay(), 0.02f,
         base.teacherTemperature(), 0.5f, base.maxQueryTokens(), 128, base.checkpointEvery(), base.seed(), TrainerConfig.PositiveOrder.LLM_FIRST,
-        QueryTuning.parse("top:4"), base.corpusKeys(), base.neighbourKeys()), c);
+        QueryTuning.parse("top:4"), base.corpusKeys(), base.neighbourKeys(), 8), c);
   }
 }

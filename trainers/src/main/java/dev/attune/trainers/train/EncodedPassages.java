@@ -3,7 +3,6 @@ package dev.attune.trainers.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.attune.schemas.TrainingExample;
-import dev.attune.trainers.model.BertEncoder;
 import dev.attune.models.task.TaskSpec;
 import java.util.List;
 
@@ -30,9 +29,9 @@ final class EncodedPassages implements PassageSide {
   }
 
   @Override
-  public Scores score(NDManager scope, BertEncoder model, TaskSpec task, List<TrainingExample> examples, NDArray q) {
+  public Scores score(NDManager scope, StepEmbedder embedder, TaskSpec task, List<TrainingExample> examples, NDArray q) {
     TrainingBatch batch = TrainingBatch.of(task, examples, config.positivesPerQuery(), config.negativesPerQuery(), config.positiveOrder());
-    NDArray k = model.forward(scope, model.tokenizer().tokenize(batch.keys(), config.maxPassageTokens()));
+    NDArray k = embedder.embed(scope, batch.keys(), config.maxPassageTokens());
     NDArray keys = k.transpose();
     keys.attach(scope);
     return new Scores(batch.layout(), q.matMul(keys), null);

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.models.index.IndexSnapshot;
-import dev.attune.trainers.model.BertEncoder;
 import dev.attune.models.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +49,7 @@ final class IndexedPassages implements PassageSide {
   }
 
   @Override
-  public Scores score(NDManager scope, BertEncoder model, TaskSpec task, List<TrainingExample> examples, NDArray q) {
+  public Scores score(NDManager scope, StepEmbedder embedder, TaskSpec task, List<TrainingExample> examples, NDArray q) {
     Map<Integer, Integer> columns = new LinkedHashMap<>();
     List<List<BatchKeys.Own>> own = new ArrayList<>();
     for (TrainingExample e : examples) {

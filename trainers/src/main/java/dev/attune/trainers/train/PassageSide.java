@@ -3,7 +3,6 @@ package dev.attune.trainers.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.attune.schemas.TrainingExample;
-import dev.attune.trainers.model.BertEncoder;
 import dev.attune.models.task.TaskSpec;
 import java.util.List;
 
@@ -28,8 +27,12 @@ interface PassageSide extends AutoCloseable {
   /** Which of the model's weights train against this side. */
   QueryTuning tuning();
 
-  /** Scores the step's query embeddings {@code q} [queries, d]; every array lives in {@code scope}. */
-  Scores score(NDManager scope, BertEncoder model, TaskSpec task, List<TrainingExample> examples, NDArray q);
+  /**
+   * Scores the step's query embeddings {@code q} [queries, d]; passages the side encodes go through
+   * {@code embedder} (the step's own, so a gradient cache covers them too); every array lives in
+   * {@code scope}.
+   */
+  Scores score(NDManager scope, StepEmbedder embedder, TaskSpec task, List<TrainingExample> examples, NDArray q);
 
   @Override
   default void close() {}

@@ -160,28 +160,7 @@ public final class RetrieverTrainer {
   private double step(BertEncoder model, Map<String, NDArray> trained, AdamW optimizer, PassageSide passages, TaskSpec task,
       List<TrainingExample> examples) {
     try (NDManager scope = model.manager().newSubManager()) {
-      double lossValue;
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        List<String> queries = examples.stream().map(e -> task.queryText(e.getQuery())).toList();
-        NDArray q = model.forward(scope, model.tokenizer().tokenize(queries, config.maxQueryTokens()));
-        PassageSide.Scores scores = passages.score(scope, model, task, examples, q);
-        BatchKeys keys = scores.keys();
-        NDArray loss = listwise(scope, scores, ListwiseTargets.contrastive(keys));
-        // A zero weight skips the term's work too.
-        Distillation distillation = config.distillationWeight() > 0 ? task.distillation() : Distillation.NONE;
-        if (distillation == Distillation.KL) {
-          Shape shape = new Shape(keys.queries(), keys.keys());
-          NDArray teacher = scope.create(keys.teacher(), shape).toDevice(q.getDevice(), false);
-          NDArray valid = scope.create(keys.teacherValid(), shape).toDevice(q.getDevice(), false);
-          NDArray kl = RetrievalLosses.klDistillation(scores.similarity(), teacher, valid, config.teacherTemperature(), config.temperature());
-          loss = loss.add(kl.mul(config.distillationWeight()));
-        } else if (distillation == Distillation.STABILISED) {
-          NDArray stabilised = listwise(scope, scores, ListwiseTargets.stabilised(keys, config.teacherTemperature()));
-          loss = loss.add(stabilised.mul(config.distillationWeight()));
-        }
-        collector.backward(loss);
-        lossValue = loss.getFloat();
-      }
+      double lossValue = lossAndGradients(scope, model, passages, task, examples);
       boolean finite = optimizer.applyClipped(trained, MAX_GRADIENT_NORM, Double.isFinite(lossValue), scope);
       if (!finite) {
         List<String> bad = optimizer.nonFiniteGradients();
@@ -193,6 +172,40 @@ public final class RetrieverTrainer {
       }
       return finite ? lossValue : Double.NaN;
     }
+  }
+
+  /**
+   * The step's loss on {@code examples}; its gradients are left on the model's trained weights (the
+   * optimiser applies and zeroes them). With {@link TrainerConfig#gradientChunk} the texts go
+   * through a {@link GradientCache}: same gradients, memory bounded by the chunk.
+   */
+  double lossAndGradients(NDManager scope, BertEncoder model, PassageSide passages, TaskSpec task, List<TrainingExample> examples) {
+    StepEmbedder embedder = config.gradientChunk() > 0 ? new GradientCache(model, config.gradientChunk()) : StepEmbedder.direct(model);
+    double lossValue;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      List<String> queries = examples.stream().map(e -> task.queryText(e.getQuery())).toList();
+      NDArray q = embedder.embed(scope, queries, config.maxQueryTokens());
+      PassageSide.Scores scores = passages.score(scope, embedder, task, examples, q);
+      BatchKeys keys = scores.keys();
+      NDArray loss = listwise(scope, scores, ListwiseTargets.contrastive(keys));
+      // A zero weight skips the term's work too.
+      Distillation distillation = config.distillationWeight() > 0 ? task.distillation() : Distillation.NONE;
+      if (distillation == Distillation.KL) {
+        Shape shape = new Shape(keys.queries(), keys.keys());
+        NDArray teacher = scope.create(keys.teacher(), shape).toDevice(q.getDevice(), false);
+        NDArray valid = scope.create(keys.teacherValid(), shape).toDevice(q.getDevice(), false);
+        NDArray kl = RetrievalLosses.klDistillation(scores.similarity(), teacher, valid, config.teacherTemperature(), config.temperature());
+        loss = loss.add(kl.mul(config.distillationWeight()));
+      } else if (distillation == Distillation.STABILISED) {
+        NDArray stabilised = listwise(scope, scores, ListwiseTargets.stabilised(keys, config.teacherTemperature()));
+        loss = loss.add(stabilised.mul(config.distillationWeight()));
+      }
+      collector.backward(loss);
+      lossValue = loss.getFloat();
+    }
+    // A non-finite loss is not applied anyway: no second pass for it.
+    if (Double.isFinite(lossValue)) embedder.finish(scope);
+    return lossValue;
   }
 
   private NDArray listwise(NDManager scope, PassageSide.Scores scores, ListwiseTargets t) {

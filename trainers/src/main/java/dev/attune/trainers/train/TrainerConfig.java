@@ -25,6 +25,9 @@ package dev.attune.trainers.train;
  *     to this many passages; above it, each query's {@code neighbourKeys} nearest passages and the
  *     batch's mined candidates
  * @param neighbourKeys nearest passages per query when the index exceeds {@code corpusKeys}
+ * @param gradientChunk texts per forward pass with gradient caching ({@link GradientCache}): a step's
+ *     memory is bounded by the chunk instead of the batch, for one more forward pass; 0 = none, the
+ *     whole batch in one pass
  */
 public record TrainerConfig(
     int batchQueries,
@@ -45,7 +48,8 @@ public record TrainerConfig(
     PositiveOrder positiveOrder,
     QueryTuning queryTuning,
     int corpusKeys,
-    int neighbourKeys) {
+    int neighbourKeys,
+    int gradientChunk) {
 
   /** When a query has more positives than target slots, which train. */
   public enum PositiveOrder {
@@ -73,6 +77,7 @@ public record TrainerConfig(
     if (corpusKeys < 1 || neighbourKeys < 1) {
       throw new IllegalArgumentException("corpusKeys (" + corpusKeys + ") and neighbourKeys (" + neighbourKeys + ") must be >= 1");
     }
+    if (gradientChunk < 0) throw new IllegalArgumentException("gradientChunk (" + gradientChunk + ") must be >= 0 (0: no gradient caching)");
   }
 
   /**
@@ -84,7 +89,7 @@ public record TrainerConfig(
    */
   public static TrainerConfig defaults() {
     return new TrainerConfig(16, 1, 1, 60, 1, 5e-5f, 0.1f, 0.01f, 0.02f, 1.0f, 0.0f, 48, 192, 20, 42L,
-        PositiveOrder.HUMAN_FIRST, QueryTuning.ALL, 500_000, 256);
+        PositiveOrder.HUMAN_FIRST, QueryTuning.ALL, 500_000, 256, 0);
   }
 
   public Builder toBuilder() {
@@ -118,7 +123,7 @@ public record TrainerConfig(
     private long seed;
     private PositiveOrder positiveOrder;
     private QueryTuning queryTuning;
-    private int corpusKeys, neighbourKeys;
+    private int corpusKeys, neighbourKeys, gradientChunk;
 
     private Builder(TrainerConfig c) {
       batchQueries = c.batchQueries;
@@ -140,6 +145,7 @@ public record TrainerConfig(
       queryTuning = c.queryTuning;
       corpusKeys = c.corpusKeys;
       neighbourKeys = c.neighbourKeys;
+      gradientChunk = c.gradientChunk;
     }
 
     public Builder batchQueries(int v) { batchQueries = v; return this; }
@@ -161,11 +167,12 @@ public record TrainerConfig(
     public Builder queryTuning(QueryTuning v) { queryTuning = v; return this; }
     public Builder corpusKeys(int v) { corpusKeys = v; return this; }
     public Builder neighbourKeys(int v) { neighbourKeys = v; return this; }
+    public Builder gradientChunk(int v) { gradientChunk = v; return this; }
 
     public TrainerConfig build() {
       return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare, weightDecay,
           temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed, positiveOrder,
-          queryTuning, corpusKeys, neighbourKeys);
+          queryTuning, corpusKeys, neighbourKeys, gradientChunk);
     }
   }
 }
