@@ -2,6 +2,9 @@ package dev.attune.streams.mining;
 
 import dev.attune.schemas.KafkaSettings;
 import dev.attune.streams.mining.operators.CorpusDecoder;
+import dev.attune.streams.mining.operators.CorpusLookup;
+import dev.attune.streams.mining.operators.EpisodeIntake;
+import dev.attune.streams.mining.operators.PassageAnswer;
 import dev.attune.streams.mining.operators.DeadLetterOutput;
 import dev.attune.streams.mining.operators.KafkaRecords;
 import dev.attune.streams.mining.operators.KeyedBytes;
@@ -35,7 +38,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -75,7 +77,6 @@ public final class PreferenceMiningJob {
             WatermarkStrategy.noWatermarks(), "corpus").uid("corpus-source");
     SingleOutputStreamOperator<CorpusUpdate> corpus =
         corpusRaw.process(new CorpusDecoder(rules.limits())).name("decode-corpus").uid("decode-corpus");
-    BroadcastStream<CorpusUpdate> corpusBroadcast = corpus.broadcast(PreferenceMiner.CORPUS);
 
     DataStream<RawRecord> episodes =
         env.fromSource(
@@ -83,11 +84,19 @@ public final class PreferenceMiningJob {
                 ? source(in.episodes().name(), "", config.backfill().from(), config.backfill().to())
                 : source(in.episodes().name(), "", null, null),
             WatermarkStrategy.noWatermarks(), "episodes").uid("episodes-source");
+    // Episodes by request id; the corpus and each episode's passage lookups by passage id, so a task
+    // holds its share of the corpus; the answers back by request id to the miner.
+    SingleOutputStreamOperator<RawRecord> admitted =
+        episodes.keyBy(r -> r.key).process(new EpisodeIntake(rules), TypeInformation.of(RawRecord.class)).name("admit-episodes").uid("admit-episodes");
+    SingleOutputStreamOperator<PassageAnswer> answers =
+        corpus.keyBy(u -> u.passageId)
+            .connect(admitted.getSideOutput(EpisodeIntake.LOOKUPS).keyBy(l -> l.passageId))
+            .process(new CorpusLookup(rules, bounded), TypeInformation.of(PassageAnswer.class))
+            .name("corpus-lookup").uid("corpus-lookup");
     SingleOutputStreamOperator<KeyedBytes> examples =
-        episodes
-            .keyBy(r -> r.key)
-            .connect(corpusBroadcast)
-            .process(new PreferenceMiner(rules, bounded), TypeInformation.of(KeyedBytes.class))
+        admitted.keyBy(r -> r.key)
+            .connect(answers.keyBy(a -> a.requestId))
+            .process(new PreferenceMiner(rules), TypeInformation.of(KeyedBytes.class))
             .name("mine-preferences")
             .uid("mine-preferences");
 
@@ -110,7 +119,7 @@ public final class PreferenceMiningJob {
         .name("preference-statistics").uid("preference-statistics")
         .sinkTo(sink(out.preferenceStats().name(), "stats")).name("preference-stats").uid("preference-stats-sink");
     corpus.getSideOutput(DeadLetterOutput.TAG)
-        .union(examples.getSideOutput(DeadLetterOutput.TAG))
+        .union(admitted.getSideOutput(DeadLetterOutput.TAG), examples.getSideOutput(DeadLetterOutput.TAG))
         .sinkTo(sink(out.deadLetters().name(), "dead-letters"))
         .name("dead-letters").uid("dead-letters-sink");
   }

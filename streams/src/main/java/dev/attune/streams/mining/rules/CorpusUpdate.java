@@ -1,6 +1,6 @@
 package dev.attune.streams.mining.rules;
 
-/** The latest state of one passage, broadcast to every mining task. */
+/** The latest state of one passage, held by the mining task its passage id is routed to. */
 public class CorpusUpdate {
   public String passageId;
   public boolean deleted;

@@ -19,7 +19,6 @@ import java.util.List;
  *     distribution is emitted
  * @param statsWindowMs length of a preference-statistics window
  * @param passageWaitMs how long an episode waits for passages the corpus does not hold yet
- * @param retryIntervalMs how often a waiting episode is retried
  * @param dedupeRetentionMs how long a mined request id is remembered, so a duplicated episode yields
  *     no second example
  * @param maxTeacherEntropy an episode whose teacher distribution (softmax of the scores at {@code
@@ -38,7 +37,6 @@ public record MiningConfig(
     long teacherWindowMs,
     long statsWindowMs,
     long passageWaitMs,
-    long retryIntervalMs,
     long dedupeRetentionMs,
     double maxTeacherEntropy,
     Limits limits)
@@ -59,7 +57,6 @@ public record MiningConfig(
     if (teacherWindowMs < 1) throw new IllegalArgumentException("teacherWindowMs (" + teacherWindowMs + ") must be >= 1");
     if (statsWindowMs < 1) throw new IllegalArgumentException("statsWindowMs (" + statsWindowMs + ") must be >= 1");
     if (passageWaitMs < 0) throw new IllegalArgumentException("passageWaitMs (" + passageWaitMs + ") must be >= 0");
-    if (retryIntervalMs < 1) throw new IllegalArgumentException("retryIntervalMs (" + retryIntervalMs + ") must be >= 1");
     if (!(maxTeacherEntropy > 0 && maxTeacherEntropy <= 1)) {
       throw new IllegalArgumentException("maxTeacherEntropy (" + maxTeacherEntropy + ") must be in (0, 1]");
     }
@@ -77,7 +74,6 @@ public record MiningConfig(
         60_000,
         60_000,
         30_000,
-        1_000,
         7L * 24 * 3600 * 1000,
         MAX_TEACHER_ENTROPY,
         Limits.defaults());
@@ -85,26 +81,26 @@ public record MiningConfig(
 
   public MiningConfig withNegatives(NegativeRules newNegatives) {
     return new MiningConfig(positivesTopK, signalPriority, newNegatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
+        statsWindowMs, passageWaitMs, dedupeRetentionMs, maxTeacherEntropy, limits);
   }
 
   public MiningConfig withWindows(long newTeacherWindowMs, long newStatsWindowMs) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, newTeacherWindowMs,
-        newStatsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
+        newStatsWindowMs, passageWaitMs, dedupeRetentionMs, maxTeacherEntropy, limits);
   }
 
   public MiningConfig withPassageWaitMs(long newPassageWaitMs) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, newPassageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, limits);
+        statsWindowMs, newPassageWaitMs, dedupeRetentionMs, maxTeacherEntropy, limits);
   }
 
   public MiningConfig withMaxTeacherEntropy(double newMaxTeacherEntropy) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, newMaxTeacherEntropy, limits);
+        statsWindowMs, passageWaitMs, dedupeRetentionMs, newMaxTeacherEntropy, limits);
   }
 
   public MiningConfig withLimits(Limits newLimits) {
     return new MiningConfig(positivesTopK, signalPriority, negatives, silver, teacherTemperature, teacherWindowMs,
-        statsWindowMs, passageWaitMs, retryIntervalMs, dedupeRetentionMs, maxTeacherEntropy, newLimits);
+        statsWindowMs, passageWaitMs, dedupeRetentionMs, maxTeacherEntropy, newLimits);
   }
 }
