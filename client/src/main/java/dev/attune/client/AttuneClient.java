@@ -75,8 +75,16 @@ public final class AttuneClient {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record HumanFeedback(List<String> relevantPassageIds, List<String> answers) {}
 
+  /**
+   * The answer the application's LLM gave (or a person accepted): Attune's scoring stage computes the
+   * LLM's per-passage likelihoods from it, so the application need not. {@code llmId}: which LLM
+   * answered, when known.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  private record FeedbackRequest(String requestId, LlmFeedback llm, HumanFeedback human) {}
+  public record Answer(String text, String llmId) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private record FeedbackRequest(String requestId, LlmFeedback llm, HumanFeedback human, Answer answer) {}
 
   private final URI base;
   private final String token;
@@ -98,9 +106,19 @@ public final class AttuneClient {
 
   /** Sends feedback for a retrieval; returns the ids of the events written. */
   public Map<String, String> feedback(String requestId, LlmFeedback llm, HumanFeedback human) {
+    return feedback(requestId, llm, human, null);
+  }
+
+  /** Sends feedback and/or the answer for a retrieval (any part may be null, not all); returns the ids of the events written. */
+  public Map<String, String> feedback(String requestId, LlmFeedback llm, HumanFeedback human, Answer answer) {
     @SuppressWarnings("unchecked")
-    Map<String, String> ids = call("POST", "/v1/feedback", new FeedbackRequest(requestId, llm, human), Map.class);
+    Map<String, String> ids = call("POST", "/v1/feedback", new FeedbackRequest(requestId, llm, human, answer), Map.class);
     return ids;
+  }
+
+  /** Sends the answer for a retrieval, for the scoring stage; returns the id of the event written. */
+  public String answer(String requestId, Answer answer) {
+    return feedback(requestId, null, null, answer).get("answerEventId");
   }
 
   /** The served model and index versions, the previous model, and any build in progress. */

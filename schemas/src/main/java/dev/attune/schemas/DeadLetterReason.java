@@ -32,7 +32,7 @@ public final class DeadLetterReason {
   public static final String KEY_MISMATCH = "KEY_MISMATCH";
 
   // Events that are valid alone but cannot be used.
-  /** The join window closed without the events an episode needs. */
+  /** The join window closed without the events an episode (or an answer to score) needs. */
   public static final String UNJOINABLE = "UNJOINABLE";
   /** The window closed with query, retrieval and human labels but no LLM feedback, and policy says drop. */
   public static final String NO_LLM_FEEDBACK = "NO_LLM_FEEDBACK";
@@ -44,6 +44,9 @@ public final class DeadLetterReason {
   public static final String UNKNOWN_PASSAGE = "UNKNOWN_PASSAGE";
   /** The episode gives the miner nothing to learn from (no positive left). */
   public static final String NO_PREFERENCE = "NO_PREFERENCE";
+
+  /** The LLM endpoint failed, timed out or answered garbage on every attempt; the detail says how. */
+  public static final String LLM_ENDPOINT_FAILED = "LLM_ENDPOINT_FAILED";
 
   private DeadLetterReason() {}
 }

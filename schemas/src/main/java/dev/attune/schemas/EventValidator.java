@@ -80,6 +80,13 @@ public final class EventValidator {
     return Optional.empty();
   }
 
+  public Optional<Violation> validate(AnswerEvent e) {
+    if (isBlank(e.getEventId())) return blankField("eventId");
+    if (isBlank(e.getRequestId())) return blankField("requestId");
+    if (isBlank(e.getAnswer())) return blankField("answer");
+    return tooLong("answer", e.getAnswer(), limits.maxPassageChars());
+  }
+
   public Optional<Violation> validate(PassageEvent e) {
     if (isBlank(e.getPassageId())) return blankField("passageId");
     if (e.getOp() == PassageOp.UPSERT && isBlank(e.getText())) {

@@ -19,7 +19,8 @@ public record Topics(
     Topic<TeacherDistribution> teacherDistributions,
     Topic<PreferenceStats> preferenceStats,
     Topic<ModelVersion> modelVersions,
-    Topic<DeadLetter> deadLetters) {
+    Topic<DeadLetter> deadLetters,
+    Topic<AnswerEvent> answers) {
 
   public static final String DEFAULT_PREFIX = "attune.";
 
@@ -43,7 +44,13 @@ public record Topics(
         new Topic<>(prefix + "teacher-distributions", TeacherDistribution.class, KEEP_FOREVER),
         new Topic<>(prefix + "preference-stats", PreferenceStats.class, Map.of()),
         new Topic<>(prefix + "model-versions", ModelVersion.class, KEEP_FOREVER),
-        new Topic<>(prefix + "dead-letter", DeadLetter.class, KEEP_FOREVER));
+        new Topic<>(prefix + "dead-letter", DeadLetter.class, KEEP_FOREVER),
+        new Topic<>(prefix + "answers", AnswerEvent.class, Map.of()));
+  }
+
+  /** The topics the scoring stage consumes besides the corpus: a request's query, retrieval and answers. */
+  public List<Topic<?>> scoringInputs() {
+    return List.of(queries, retrievals, answers);
   }
 
   /** The topics the EpisodeAssembler consumes. */
@@ -54,6 +61,6 @@ public record Topics(
   public List<Topic<?>> all() {
     return List.of(
         queries, retrievals, llmFeedback, humanFeedback, corpus, episodes, trainingExamples,
-        silverSequences, teacherDistributions, preferenceStats, modelVersions, deadLetters);
+        silverSequences, teacherDistributions, preferenceStats, modelVersions, deadLetters, answers);
   }
 }

@@ -1,6 +1,7 @@
 package dev.attune.serving;
 
 import dev.attune.schemas.EventValidator;
+import dev.attune.schemas.AnswerEvent;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
 import dev.attune.schemas.PassageScore;
@@ -165,11 +166,18 @@ public final class RetrievalService implements AutoCloseable {
   /** What a person said about a request: the relevant passages and the answers. */
   public record HumanFeedback(List<String> relevantPassageIds, List<String> answers) {}
 
+  /** The answer the application produced (or a person accepted), for the scoring stage to score. */
+  public record Answer(String text, String llmId) {}
+
   /** The ids of the events one feedback call published; null for a part not given. */
-  public record FeedbackEvents(String llmEventId, String humanEventId) {}
+  public record FeedbackEvents(String llmEventId, String humanEventId, String answerEventId) {}
+
+  public FeedbackEvents feedback(String requestId, LlmFeedback llm, HumanFeedback human) {
+    return feedback(requestId, llm, human, null);
+  }
 
   /**
-   * Records a request's feedback (either part may be null, not both): builds its events, as {@link
+   * Records a request's feedback (any part may be null, not all): builds its events, as {@link
    * #retrieve} builds the query and retrieval events, validates every part before anything is
    * published (so a bad part publishes nothing), and waits until the broker acknowledged them. When
    * that fails the caller answers 503 and the client retries; a part that did get through is then a
@@ -178,9 +186,9 @@ public final class RetrievalService implements AutoCloseable {
    * @throws IllegalArgumentException naming the bad part and field
    * @throws EventPublisher.PublishException when the broker did not acknowledge in time
    */
-  public FeedbackEvents feedback(String requestId, LlmFeedback llm, HumanFeedback human) {
+  public FeedbackEvents feedback(String requestId, LlmFeedback llm, HumanFeedback human, Answer answer) {
     if (requestId == null || requestId.isBlank()) throw new IllegalArgumentException("requestId is empty");
-    if (llm == null && human == null) throw new IllegalArgumentException("give llm or human feedback");
+    if (llm == null && human == null && answer == null) throw new IllegalArgumentException("give llm or human feedback, or an answer");
     long now = System.currentTimeMillis();
     List<EventPublisher.Outgoing<?>> events = new ArrayList<>();
     LlmFeedbackEvent llmEvent = null;
@@ -203,8 +211,17 @@ public final class RetrievalService implements AutoCloseable {
       if (reason != null) throw new IllegalArgumentException("human feedback: " + reason);
       events.add(new EventPublisher.Outgoing<>(topics.humanFeedback(), requestId, humanEvent));
     }
+    AnswerEvent answerEvent = null;
+    if (answer != null) {
+      answerEvent = AnswerEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setRequestId(requestId).setTimestampMs(now)
+          .setAnswer(answer.text() == null ? "" : answer.text()).setLlmId(answer.llmId()).build();
+      Violation reason = validator.validate(answerEvent).orElse(null);
+      if (reason != null) throw new IllegalArgumentException("answer: " + reason);
+      events.add(new EventPublisher.Outgoing<>(topics.answers(), requestId, answerEvent));
+    }
     publisher.publishAll(events);
-    return new FeedbackEvents(llmEvent == null ? null : llmEvent.getEventId(), humanEvent == null ? null : humanEvent.getEventId());
+    return new FeedbackEvents(llmEvent == null ? null : llmEvent.getEventId(), humanEvent == null ? null : humanEvent.getEventId(),
+        answerEvent == null ? null : answerEvent.getEventId());
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.attune.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.attune.schemas.AnswerEvent;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
 import dev.attune.schemas.SignalKind;
@@ -46,6 +47,20 @@ class RetrievalServiceTest {
   }
 
   @Test
+  void an_answer_alone_goes_to_the_answers_topic_for_the_scoring_stage() {
+    RetrievalService.FeedbackEvents ids = service.feedback("r1", null, null, new RetrievalService.Answer("Denver Broncos", "app-llm"));
+
+    assertThat(producer.history()).extracting(r -> r.topic() + "/" + r.key()).containsExactly(TOPICS.answers().name() + "/r1");
+    AnswerEvent answer = TOPICS.answers().codec().decode(producer.history().get(0).value());
+    assertThat(answer.getEventId()).isEqualTo(ids.answerEventId());
+    assertThat(answer.getAnswer()).isEqualTo("Denver Broncos");
+    assertThat(answer.getLlmId()).isEqualTo("app-llm");
+    assertThat(ids.llmEventId()).isNull();
+    assertThatThrownBy(() -> service.feedback("r1", null, null, new RetrievalService.Answer(" ", null)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("answer: ").hasMessageContaining("answer is blank");
+  }
+
+  @Test
   void a_bad_part_publishes_nothing_and_names_the_part() {
     Map<String, Double> scores = new LinkedHashMap<>();
     scores.put("p1", null);
@@ -54,7 +69,7 @@ class RetrievalServiceTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("llm feedback: ");
     assertThatThrownBy(() -> service.feedback("r1", null, new RetrievalService.HumanFeedback(List.of(" "), List.of())))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("human feedback: ");
-    assertThatThrownBy(() -> service.feedback("r1", null, null)).hasMessage("give llm or human feedback");
+    assertThatThrownBy(() -> service.feedback("r1", null, null)).hasMessage("give llm or human feedback, or an answer");
     assertThatThrownBy(() -> service.feedback(" ", llm(Map.of("p1", 1.0)), null)).hasMessage("requestId is empty");
     assertThat(producer.history()).isEmpty();
   }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         AssembleCommand.class, MineCommand.class, TrainCommand.class, ReplayCommand.class, BenchServingCommand.class,
         BenchMiningCommand.class, BackfillCommand.class, ModelsCommand.class, BenchTrainerCommand.class,
         EvalBridgeCommand.class, TrainBridgeCommand.class,
-        EvalTrainerCommand.class, TopicsCommand.class, CorpusCommand.class, BenchReembedCommand.class})
+        EvalTrainerCommand.class, TopicsCommand.class, CorpusCommand.class, BenchReembedCommand.class,
+        ScoreCommand.class, LlmServeCommand.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));

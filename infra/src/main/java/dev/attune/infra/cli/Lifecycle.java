@@ -35,4 +35,24 @@ final class Lifecycle {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
     }
   }
+
+  /** Prints each change of a job's state (a restart after a failure shows as RESTARTING), for whoever watches the process. */
+  static java.util.concurrent.ScheduledExecutorService reportStates(String name, org.apache.flink.core.execution.JobClient job) {
+    var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name + "-state");
+      t.setDaemon(true);
+      return t;
+    });
+    String[] last = {null};
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        String now = job.getJobStatus().get().name();
+        if (!now.equals(last[0])) System.out.println(name + " " + (last[0] == null ? "" : last[0] + " -> ") + now);
+        last[0] = now;
+      } catch (Exception e) {
+        // The job is gone; its end is reported through the execution result.
+      }
+    }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    return timer;
+  }
 }

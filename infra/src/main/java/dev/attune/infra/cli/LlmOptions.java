@@ -4,6 +4,7 @@ import dev.attune.streams.mining.rules.SilverSearchConfig;
 import dev.attune.infra.replay.OpenAiCompatibleScorer;
 import dev.attune.infra.replay.UnigramLmScorer;
 import dev.attune.infra.replay.ScorerReward;
+import dev.attune.streams.scoring.CompletionsClient;
 import dev.attune.trainers.eval.LlmScorer;
 
 import java.net.URI;
@@ -26,10 +27,10 @@ public final class LlmOptions {
     return new ScorerReward(scorer, llmEndpoint == null ? SilverSearchConfig.defaults().distraction() : 0);
   }
 
-  /** The chosen scorer; the offline one is fitted on {@code corpusTexts}. The API key comes from ATTUNE_LLM_API_KEY. */
+  /** The chosen scorer; the offline one is fitted on {@code corpusTexts}. The API key comes from {@value CompletionsClient#API_KEY_ENV}. */
   public LlmScorer open(List<String> corpusTexts) {
     return llmEndpoint == null
-        ? new UnigramLmScorer(corpusTexts, 2000)
-        : new OpenAiCompatibleScorer(llmEndpoint, llmModel, System.getenv("ATTUNE_LLM_API_KEY"));
+        ? new UnigramLmScorer(corpusTexts, UnigramLmScorer.DEFAULT_MU)
+        : new OpenAiCompatibleScorer(CompletionsClient.Settings.of(llmEndpoint, llmModel));
   }
 }

@@ -27,30 +27,10 @@ final class MineCommand implements Callable<Integer> {
     // The job ends only by failing for good (its restarts spent) or by being cancelled: either way this process ends.
     CompletableFuture<String> ended = job.getJobExecutionResult()
         .handle((result, failure) -> "mining job ended: " + (failure == null ? "finished" : failure.getMessage()));
-    var states = reportStates(job);
+    var states = Lifecycle.reportStates("mining job", job);
     return Lifecycle.runUntilStopped(() -> {
       states.shutdownNow();
       if (!ended.isDone()) job.cancel().get();
     }, ended);
-  }
-
-  /** Prints each change of the job's state (a restart after a failure shows as RESTARTING), for whoever watches the process. */
-  private static java.util.concurrent.ScheduledExecutorService reportStates(org.apache.flink.core.execution.JobClient job) {
-    var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "mining-job-state");
-      t.setDaemon(true);
-      return t;
-    });
-    String[] last = {null};
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        String now = job.getJobStatus().get().name();
-        if (!now.equals(last[0])) System.out.println("mining job " + (last[0] == null ? "" : last[0] + " -> ") + now);
-        last[0] = now;
-      } catch (Exception e) {
-        // The job is gone; its end is reported through the execution result.
-      }
-    }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
-    return timer;
   }
 }

@@ -16,6 +16,8 @@ import java.util.Map;
  * knows nothing of the question. Replace it with {@link OpenAiCompatibleScorer} for a real LLM.
  */
 public final class UnigramLmScorer implements LlmScorer {
+  /** The smoothing every command uses. */
+  public static final double DEFAULT_MU = 2000;
   private final double mu;
   private final Map<String, Long> collection = new HashMap<>();
   private final long collectionLength;
@@ -71,14 +73,17 @@ public final class UnigramLmScorer implements LlmScorer {
 
   @Override
   public double score(String question, String passage, String answer) {
-    Doc doc = docs.computeIfAbsent(passage, UnigramLmScorer::doc);
     List<String> answerTokens = tokens(answer);
     if (answerTokens.isEmpty()) return Math.log(1.0 / (collectionLength + 1));
     double sum = 0;
-    for (String w : answerTokens) {
-      double background = (collection.getOrDefault(w, 0L) + 0.5) / (collectionLength + 1.0);
-      sum += Math.log((doc.counts().getOrDefault(w, 0) + mu * background) / (doc.length() + mu));
-    }
+    for (String w : answerTokens) sum += logProb(passage, w);
     return sum / answerTokens.size();
+  }
+
+  /** log P(token | passage), {@code token} lower-cased as {@link #tokens} makes it. */
+  public double logProb(String passage, String token) {
+    Doc doc = docs.computeIfAbsent(passage, UnigramLmScorer::doc);
+    double background = (collection.getOrDefault(token, 0L) + 0.5) / (collectionLength + 1.0);
+    return Math.log((doc.counts().getOrDefault(token, 0) + mu * background) / (doc.length() + mu));
   }
 }

@@ -1,10 +1,8 @@
 package dev.attune.infra.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,25 +22,5 @@ class LlmScorerTest {
 
     assertThat(scorer.score("who won", "Denver Broncos won", "Denver Broncos"))
         .isGreaterThan(scorer.score("who won", "Carolina Panthers lost", "Denver Broncos"));
-  }
-
-  @Test
-  void openai_scorer_averages_the_logprobs_of_answer_tokens_only() throws Exception {
-    String prefix = OpenAiCompatibleScorer.prompt("Who?", "Paris is in France.");
-    var completion = new ObjectMapper().readTree("""
-        {"choices": [{"logprobs": {
-          "token_logprobs": [null, -0.5, -0.25, -1.0, -3.0],
-          "text_offset": [0, 5, %d, %d, %d]}}]}
-        """.formatted(prefix.length() - 3, prefix.length(), prefix.length() + 4));
-
-    assertThat(OpenAiCompatibleScorer.answerLogLikelihood(completion, prefix.length())).isCloseTo(-2.0, within(1e-9));
-  }
-
-  @Test
-  void openai_scorer_explains_a_server_without_echo() throws Exception {
-    var completion = new ObjectMapper().readTree("{\"choices\": [{\"text\": \"\"}]}");
-
-    assertThatThrownBy(() -> OpenAiCompatibleScorer.answerLogLikelihood(completion, 10))
-        .hasMessageContaining("echo");
   }
 }

@@ -87,8 +87,11 @@ public final class RetrievalApi {
   /** Human part of /v1/feedback. */
   public record HumanJson(List<String> relevantPassageIds, List<String> answers) {}
 
+  /** Answer part of /v1/feedback: what the application's LLM answered, for the scoring stage to score. */
+  public record AnswerJson(String text, String llmId) {}
+
   /** Request body of /v1/feedback. */
-  public record FeedbackRequest(String requestId, LlmJson llm, HumanJson human) {}
+  public record FeedbackRequest(String requestId, LlmJson llm, HumanJson human, AnswerJson answer) {}
 
   private RetrievalApi() {}
 
@@ -227,10 +230,12 @@ public final class RetrievalApi {
     }
     RetrievalService.HumanFeedback human = req.human() == null ? null
         : new RetrievalService.HumanFeedback(req.human().relevantPassageIds(), req.human().answers());
-    RetrievalService.FeedbackEvents published = service.feedback(req.requestId(), llm, human);
+    RetrievalService.Answer answer = req.answer() == null ? null : new RetrievalService.Answer(req.answer().text(), req.answer().llmId());
+    RetrievalService.FeedbackEvents published = service.feedback(req.requestId(), llm, human, answer);
     Map<String, String> ids = new LinkedHashMap<>();
     if (published.llmEventId() != null) ids.put("llmEventId", published.llmEventId());
     if (published.humanEventId() != null) ids.put("humanEventId", published.humanEventId());
+    if (published.answerEventId() != null) ids.put("answerEventId", published.answerEventId());
     ctx.status(HttpStatus.ACCEPTED).json(ids);
   }
 }

@@ -84,7 +84,7 @@ class RetrievalApiTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "no request id          | {\"human\":{\"relevantPassageIds\":[\"p1\"]}}                        | requestId is empty",
-      "neither part           | {\"requestId\":\"r1\"}                                              | give llm or human feedback",
+      "neither part           | {\"requestId\":\"r1\"}                                              | give llm or human feedback, or an answer",
       "unknown signal kind    | {\"requestId\":\"r1\",\"llm\":{\"signalKind\":\"VIBES\",\"scores\":{\"p1\":1}}} | unknown signalKind 'VIBES'",
       "a null score           | {\"requestId\":\"r1\",\"llm\":{\"scores\":{\"p1\":null}},\"human\":{\"relevantPassageIds\":[\"p1\"]}} | llm feedback: ",
       "a blank relevant id    | {\"requestId\":\"r1\",\"human\":{\"relevantPassageIds\":[\" \"]}}   | human feedback: "})

@@ -1,7 +1,6 @@
 package dev.attune.streams.mining.operators;
 
 import dev.attune.streams.mining.rules.CorpusUpdate;
-import dev.attune.streams.mining.rules.MiningConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -15,7 +14,7 @@ import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The corpus as keyed state, by passage id: each mining task holds its share of the passages, not
+ * The corpus as keyed state, by passage id (the mining and the scoring job's): each task holds its share of the passages, not
  * all of them, so the corpus can grow with the job's parallelism. Input 1 is the corpus topic's
  * changes (deletions kept as tombstones: a deleted passage is answered as deleted, not waited for);
  * input 2 the episodes' {@link PassageLookup}s. A lookup for a passage the corpus holds is answered
@@ -23,7 +22,7 @@ import org.apache.flink.util.Collector;
  * is answered as unknown. In a bounded run (backfill) the end of input answers every waiting lookup.
  */
 public final class CorpusLookup extends KeyedCoProcessFunction<String, CorpusUpdate, PassageLookup, PassageAnswer> {
-  private final MiningConfig config;
+  private final long passageWaitMs;
   private final boolean bounded;
   private transient ValueState<CorpusUpdate> passage;
   private transient ListState<Waiting> waiting;
@@ -41,8 +40,8 @@ public final class CorpusLookup extends KeyedCoProcessFunction<String, CorpusUpd
     }
   }
 
-  public CorpusLookup(MiningConfig config, boolean bounded) {
-    this.config = config;
+  public CorpusLookup(long passageWaitMs, boolean bounded) {
+    this.passageWaitMs = passageWaitMs;
     this.bounded = bounded;
   }
 
@@ -68,7 +67,7 @@ public final class CorpusLookup extends KeyedCoProcessFunction<String, CorpusUpd
     }
     long now = ctx.timerService().currentProcessingTime();
     waiting.add(new Waiting(lookup.requestId, now));
-    ctx.timerService().registerProcessingTimeTimer(now + config.passageWaitMs());
+    ctx.timerService().registerProcessingTimeTimer(now + passageWaitMs);
     if (bounded) ctx.timerService().registerEventTimeTimer(PreferenceMiner.END_OF_INPUT);
   }
 
@@ -78,7 +77,7 @@ public final class CorpusLookup extends KeyedCoProcessFunction<String, CorpusUpd
     long now = ctx.timerService().currentProcessingTime();
     List<Waiting> still = new ArrayList<>();
     for (Waiting w : waiting.get()) {
-      if (endOfInput || now - w.sinceMs >= config.passageWaitMs()) out.collect(new PassageAnswer(w.requestId, ctx.getCurrentKey(), null));
+      if (endOfInput || now - w.sinceMs >= passageWaitMs) out.collect(new PassageAnswer(w.requestId, ctx.getCurrentKey(), null));
       else still.add(w);
     }
     waiting.update(still);

@@ -5,7 +5,7 @@ import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.DeadLetters;
 import org.apache.flink.util.OutputTag;
 
-/** The side output every mining function dead-letters through, and how records are put on it. */
+/** The side output every mining (and scoring) function dead-letters through, and how records are put on it. */
 public final class DeadLetterOutput {
   public static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters") {};
   static final String STAGE = "miner";
@@ -14,9 +14,14 @@ public final class DeadLetterOutput {
   private DeadLetterOutput() {}
 
   static KeyedBytes of(RawRecord raw, String reason, String detail) {
+    return of(STAGE, raw, reason, detail);
+  }
+
+  /** A dead letter from {@code stage} for {@code raw}. */
+  public static KeyedBytes of(String stage, RawRecord raw, String reason, String detail) {
     DeadLetter letter =
         DeadLetters.of(
-            STAGE, raw.topic, raw.partition, raw.offset, reason, detail, raw.keyBytes, raw.value,
+            stage, raw.topic, raw.partition, raw.offset, reason, detail, raw.keyBytes, raw.value,
             System.currentTimeMillis());
     return new KeyedBytes(raw.key, CODEC.encode(letter));
   }

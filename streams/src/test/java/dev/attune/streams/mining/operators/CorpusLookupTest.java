@@ -16,7 +16,7 @@ class CorpusLookupTest {
   private KeyedTwoInputStreamOperatorTestHarness<String, CorpusUpdate, PassageLookup, PassageAnswer> harness;
 
   private void open(boolean bounded) throws Exception {
-    harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new CorpusLookup(RULES, bounded), u -> u.passageId, l -> l.passageId, Types.STRING);
+    harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new CorpusLookup(RULES.passageWaitMs(), bounded), u -> u.passageId, l -> l.passageId, Types.STRING);
     harness.open();
   }
 
