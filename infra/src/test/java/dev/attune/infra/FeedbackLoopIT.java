@@ -33,9 +33,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole loop on the real embedded broker, Kafka Streams, a Flink MiniCluster, DJL and Lucene,
- * with a tiny model budget and one SQuAD article: traffic in, a model trained, decided, swapped in,
- * every event accounted for, and malformed bytes on every input topic dead-lettered.
+ * The whole loop on the real embedded broker, Kafka Streams, Flink MiniClusters, DJL and Lucene,
+ * with a tiny model budget and one SQuAD article: traffic (questions and their answers) in, the
+ * LLM's likelihoods computed by the scoring stage through the stand-in's completions endpoint, a
+ * model trained, decided, swapped in, every event accounted for, and malformed bytes on every input
+ * topic dead-lettered.
  */
 class FeedbackLoopIT {
   @TempDir Path work;
@@ -46,15 +48,16 @@ class FeedbackLoopIT {
     BeirDataset data = BeirDataset.bundled().firstArticles(config.articles());
     List<dev.attune.trainers.eval.RetrievalMetrics.Judged> traffic = data.queries().subList(0, config.replayQueries());
     var reference = data.queries().subList(config.replayQueries(), config.replayQueries() + config.referenceQueries());
-    var scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), 2000);
+    var scorer = new UnigramLmScorer(data.corpus().passages().stream().map(Corpus.Passage::text).toList(), UnigramLmScorer.DEFAULT_MU);
     try (LocalStack stack = new LocalStack(config)) {
       stack.start(data.corpus(), reference, null, scorer, swap -> {});
       Topics topics = stack.topics();
       List<Topic<?>> poisoned = List.of(topics.queries(), topics.retrievals(), topics.llmFeedback(), topics.humanFeedback(),
-          topics.corpus(), topics.episodes());
+          topics.corpus(), topics.episodes(), topics.answers());
       injectPoison(stack.bootstrapServers(), poisoned);
 
-      Replayer.Summary replay = new Replayer(stack.serviceUri(), null, scorer, config.k()).replay(traffic, Progress.silent());
+      // Answers only: the scoring stage computes the LLM's likelihoods through the stand-in's endpoint.
+      Replayer.Summary replay = Replayer.answering(stack.serviceUri(), null, scorer.llmId(), config.k()).replay(traffic, Progress.silent());
       assertThat(replay.failures()).isZero();
 
       await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
@@ -78,6 +81,9 @@ class FeedbackLoopIT {
 
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
         StageCounts counts = StageCounts.read(stack.kafka(), topics);
+        assertThat(counts.records().get(topics.answers().name())).isEqualTo(traffic.size() + 1L);
+        assertThat(counts.scoredAnswers()).as("the stage scored every answer").isEqualTo(traffic.size());
+        assertThat(counts.scorerBalanced(topics)).as("answers = scored + dead letters: %s", counts).isTrue();
         assertThat(counts.assemblerInputs(topics)).isEqualTo(4L * traffic.size() + 4);
         assertThat(counts.assemblerBalanced(topics)).as("assembler in = episodes + dead letters: %s", counts).isTrue();
         assertThat(counts.minerBalanced(topics)).as("miner in = examples + dead letters: %s", counts).isTrue();
@@ -114,7 +120,7 @@ class FeedbackLoopIT {
           assertThat(d.getReason()).isNotBlank();
           sources.add(d.getSourceTopic());
         });
-        return sources.size() >= 6;
+        return sources.size() >= 7;
       });
     }
     return sources;

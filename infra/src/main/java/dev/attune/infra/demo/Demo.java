@@ -61,12 +61,12 @@ public final class Demo {
         data.corpus().passages().size(), replay.size(), heldOut.size(), reference.size());
     Map<String, List<List<String>>> rankings = new ConcurrentHashMap<>();
     List<Corpus.Passage> passages = data.corpus().passages();
-    UnigramLmScorer scorer = new UnigramLmScorer(passages.stream().map(Corpus.Passage::text).toList(), 2000);
+    UnigramLmScorer scorer = new UnigramLmScorer(passages.stream().map(Corpus.Passage::text).toList(), UnigramLmScorer.DEFAULT_MU);
     rankings.put(BM25, Bm25Baseline.rank(passages.stream().map(Corpus.Passage::id).toList(),
         passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
       stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> rankings.put(swap.to(), rank(stack.service(), heldOut)));
-      Replayer.Summary summary = new Replayer(stack.serviceUri(), null, scorer, config.k())
+      Replayer.Summary summary = Replayer.answering(stack.serviceUri(), null, scorer.llmId(), config.k())
           .replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
       long deadline = System.currentTimeMillis() + 30 * 60_000L;
@@ -193,6 +193,8 @@ public final class Demo {
     var topics = dev.attune.schemas.Topics.defaults();
     out.printf("assembler: %d in = %d in episodes + %d dead-lettered (%s)%n", r.counts().assemblerInputs(topics),
         r.counts().eventsInEpisodes(), r.counts().assemblerDeadLetters(), r.counts().assemblerBalanced(topics) ? "balanced" : "NOT balanced");
+    out.printf("scorer: %d answers = %d scored + %d dead-lettered (%s)%n", r.counts().records().get(topics.answers().name()),
+        r.counts().scoredAnswers(), r.counts().scorerAnswerDeadLetters(), r.counts().scorerBalanced(topics) ? "balanced" : "NOT balanced");
     out.printf("miner: %d episodes = %d examples + %d dead-lettered (%s)%n", r.counts().records().get(topics.episodes().name()),
         r.counts().records().get(topics.trainingExamples().name()), r.counts().minerEpisodeDeadLetters(),
         r.counts().minerBalanced(topics) ? "balanced" : "NOT balanced");

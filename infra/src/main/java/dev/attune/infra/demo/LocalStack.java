@@ -17,7 +17,13 @@ import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.models.registry.ModelRegistry;
-import dev.attune.trainers.eval.LlmScorer;
+import dev.attune.infra.llm.CompletionsServer;
+import dev.attune.infra.llm.EndpointFaults;
+import dev.attune.infra.replay.UnigramLmScorer;
+import dev.attune.streams.scoring.CompletionsClient;
+import dev.attune.streams.scoring.ScoringConfig;
+import dev.attune.streams.scoring.ScoringJob;
+import dev.attune.streams.scoring.ScoringJobConfig;
 import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.trainers.train.TrainerService;
 import dev.attune.trainers.train.TrainerServiceConfig;
@@ -47,6 +53,8 @@ public final class LocalStack implements AutoCloseable {
   private ServingNode serving;
   private KafkaStreams assembler;
   private JobClient miner;
+  private CompletionsServer llmServer;
+  private JobClient scorer;
   private TrainerService trainer;
   private ModelRegistry registry;
   private Thread trainerThread;
@@ -96,10 +104,11 @@ public final class LocalStack implements AutoCloseable {
   /**
    * Starts everything; the corpus is published first so serving and mining see it. Serving keeps
    * its indexes in Lucene, or in the Qdrant server at {@code qdrant} when given. {@code llm} is the
-   * LLM the traffic is scored by; the trainer asks it to score what a candidate ranks that the
-   * traffic's LLM never saw (null: nothing is scored, and the decision's coverage says so).
+   * LLM the traffic is scored by: served behind the completions protocol ({@code attune llm-serve})
+   * to the scoring stage, which turns the answers the traffic posts into LLM feedback; the trainer
+   * asks it to score what a candidate ranks that the traffic's LLM never saw.
    */
-  public void start(Corpus corpus, List<RetrievalMetrics.Judged> reference, QdrantVectorStore.Config qdrant, LlmScorer llm,
+  public void start(Corpus corpus, List<RetrievalMetrics.Judged> reference, QdrantVectorStore.Config qdrant, UnigramLmScorer llm,
       Consumer<IndexManager.Swap> onSwap) throws Exception {
     Path work = config.workDir();
     System.out.println("starting Kafka 4.2 broker (KRaft) ...");
@@ -131,6 +140,12 @@ public final class LocalStack implements AutoCloseable {
     System.out.println("starting Flink preference-mining job on a MiniCluster ...");
     miner = new PreferenceMiningJob(MiningJobConfig.defaults(kafka.settings()))
         .startLocal(work.resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults());
+    llmServer = new CompletionsServer(llm, "127.0.0.1", 0, new EndpointFaults());
+    URI endpoint = URI.create("http://127.0.0.1:" + llmServer.port());
+    System.out.println("stand-in LLM endpoint (attune llm-serve) at " + endpoint + "; starting the Flink scoring job on a MiniCluster ...");
+    scorer = new ScoringJob(ScoringJobConfig.defaults(kafka.settings(),
+            ScoringConfig.of(CompletionsClient.Settings.of(endpoint, CompletionsServer.MODEL)).withLlmId(llm.llmId())))
+        .startLocal(work.resolve("scoring-checkpoints"), dev.attune.streams.Restarts.defaults());
     // In one process the trainer reads serving's own store: a query-side round embeds no passage.
     trainer = new TrainerService(
         new TrainerServiceConfig(kafka.settings(), topics, config.triggerExamples(), config.holdoutPercent(),
@@ -165,6 +180,8 @@ public final class LocalStack implements AutoCloseable {
     if (trainer != null) trainer.stop();
     if (trainerThread != null) trainerThread.join(120_000);
     if (miner != null) miner.cancel().get();
+    if (scorer != null) scorer.cancel().get();
+    if (llmServer != null) llmServer.close();
     if (assembler != null) assembler.close(Duration.ofSeconds(30));
     if (serving != null) serving.close();
     if (kafka != null) kafka.close();

@@ -42,6 +42,8 @@ public final class CompletionsServer implements AutoCloseable {
   private final EndpointFaults faults;
   private final Javalin app;
   private final AtomicLong prompts = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger peakInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   /** Starts serving on {@code host:port} (port 0: any free one). */
   public CompletionsServer(UnigramLmScorer model, String host, int port, EndpointFaults faults) {
@@ -53,7 +55,14 @@ public final class CompletionsServer implements AutoCloseable {
     });
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP", "model", MODEL)));
     app.get("/v1/models", ctx -> ctx.json(Map.of("object", "list", "data", List.of(Map.of("id", MODEL, "object", "model", "owned_by", "attune")))));
-    app.post("/v1/completions", this::complete);
+    app.post("/v1/completions", ctx -> {
+      peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        complete(ctx);
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    });
     app.exception(BadRequestResponse.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(error(e.getMessage(), "invalid_request_error")));
     app.start(host, port);
   }
@@ -65,6 +74,11 @@ public final class CompletionsServer implements AutoCloseable {
   /** Prompts scored so far. */
   public long prompts() {
     return prompts.get();
+  }
+
+  /** The most completion requests it has served at once. */
+  public int peakInFlight() {
+    return peakInFlight.get();
   }
 
   private void complete(Context ctx) throws IOException {

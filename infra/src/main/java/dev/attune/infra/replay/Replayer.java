@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * Drives the retrieval service like a RAG application would: for each query, {@code POST
- * /v1/retrieve}, score every returned passage with the {@link LlmScorer} against the reference
- * answer, and {@code POST /v1/feedback} with the LLM scores and the qrels as human labels.
+ * /v1/retrieve}, then {@code POST /v1/feedback} with the qrels as human labels and either the
+ * reference answer, for Attune's scoring stage to score ({@link #answering}: what an application
+ * does that leaves the LLM's likelihoods to Attune), or every returned passage's score from an
+ * {@link LlmScorer} ({@link #scoring}: an application that computes them itself).
  */
 public final class Replayer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,44 +28,59 @@ public final class Replayer {
   private final URI service;
   private final String token;
   private final LlmScorer scorer;
+  private final String llmId;
   private final int k;
 
   /** Counts of one replay. */
   public record Summary(int queries, int feedbackEvents, int failures) {}
 
-  /** {@code token}: the API's bearer token, or null when it runs without one. */
-  public Replayer(URI service, String token, LlmScorer scorer, int k) {
+  private Replayer(URI service, String token, LlmScorer scorer, String llmId, int k) {
     this.service = service;
     this.token = token == null || token.isBlank() ? null : token;
     this.scorer = scorer;
+    this.llmId = llmId;
     this.k = k;
+  }
+
+  /** Posts the passages' scores from {@code scorer}. {@code token}: the API's bearer token, or null when it runs without one. */
+  public static Replayer scoring(URI service, String token, LlmScorer scorer, int k) {
+    return new Replayer(service, token, scorer, scorer.llmId(), k);
+  }
+
+  /** Posts the answer (of {@code llmId}, the LLM retrieved for) for the scoring stage to score. */
+  public static Replayer answering(URI service, String token, String llmId, int k) {
+    return new Replayer(service, token, null, llmId, k);
   }
 
   public Summary replay(List<RetrievalMetrics.Judged> queries, Progress progress) throws IOException, InterruptedException {
     int feedback = 0, failures = 0;
     for (RetrievalMetrics.Judged q : queries) {
-      JsonNode response = post("/v1/retrieve", Map.of("query", q.text(), "task", "qa", "k", k, "llmId", scorer.llmId()));
+      JsonNode response = post("/v1/retrieve", Map.of("query", q.text(), "task", "qa", "k", k, "llmId", llmId));
       if (response == null) {
         failures++;
         progress.advance(1);
         continue;
       }
       String answer = q.answers().isEmpty() ? "" : q.answers().get(0);
-      Map<String, Double> scores = new LinkedHashMap<>();
-      for (JsonNode p : response.get("passages")) {
-        scores.put(p.get("id").asText(), scorer.score(q.text(), p.get("text").asText(), answer));
-      }
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("requestId", response.get("requestId").asText());
-      Map<String, Object> llm = new LinkedHashMap<>();
-      llm.put("llmId", scorer.llmId());
-      llm.put("signalKind", scorer.signalKind().name());
-      llm.put("scores", scores);
-      llm.put("answer", answer);
-      body.put("llm", llm);
       body.put("human", Map.of("relevantPassageIds", List.copyOf(q.relevant()), "answers", q.answers()));
+      if (scorer != null) {
+        Map<String, Double> scores = new LinkedHashMap<>();
+        for (JsonNode p : response.get("passages")) {
+          scores.put(p.get("id").asText(), scorer.score(q.text(), p.get("text").asText(), answer));
+        }
+        Map<String, Object> llm = new LinkedHashMap<>();
+        llm.put("llmId", scorer.llmId());
+        llm.put("signalKind", scorer.signalKind().name());
+        llm.put("scores", scores);
+        llm.put("answer", answer);
+        body.put("llm", llm);
+      } else if (!answer.isBlank()) {
+        body.put("answer", Map.of("text", answer, "llmId", llmId));
+      }
       if (post("/v1/feedback", body) == null) failures++;
-      else feedback += 2;
+      else feedback += body.size() - 1;
       progress.advance(1);
     }
     return new Summary(queries.size(), feedback, failures);

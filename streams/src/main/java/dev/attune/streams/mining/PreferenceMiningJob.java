@@ -61,7 +61,7 @@ public final class PreferenceMiningJob {
         env.fromSource(kafka.source(in.corpus().name(), "-corpus", OffsetSpec.EARLIEST, bounded ? OffsetSpec.LATEST : null),
             WatermarkStrategy.noWatermarks(), "corpus").uid("corpus-source");
     SingleOutputStreamOperator<CorpusUpdate> corpus =
-        corpusRaw.process(new CorpusDecoder(rules.limits())).name("decode-corpus").uid("decode-corpus");
+        corpusRaw.process(new CorpusDecoder(DeadLetterOutput.STAGE, rules.limits())).name("decode-corpus").uid("decode-corpus");
 
     DataStream<RawRecord> episodes =
         env.fromSource(

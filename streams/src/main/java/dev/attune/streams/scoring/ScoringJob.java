@@ -55,7 +55,7 @@ public final class ScoringJob {
     SingleOutputStreamOperator<CorpusUpdate> corpus =
         env.fromSource(kafka.source(topics.corpus().name(), "-corpus", OffsetSpec.EARLIEST, null), WatermarkStrategy.noWatermarks(), "corpus")
             .uid("corpus-source")
-            .process(new CorpusDecoder(scoring.limits())).name("decode-corpus").uid("decode-corpus");
+            .process(new CorpusDecoder(RequestJoin.STAGE, scoring.limits())).name("decode-corpus").uid("decode-corpus");
     DataStream<RawRecord> requests =
         env.fromSource(kafka.source(topics.scoringInputs().stream().map(Topic::name).toList(), ""), WatermarkStrategy.noWatermarks(), "requests")
             .uid("requests-source");

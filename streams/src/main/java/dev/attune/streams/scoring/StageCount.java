@@ -11,11 +11,19 @@ import org.apache.flink.metrics.Counter;
  */
 final class StageCount {
   private final Counter metric;
-  private final LongCounter total = new LongCounter();
+  private final LongCounter total;
 
   StageCount(RuntimeContext context, String name) {
     this.metric = context.getMetricGroup().counter(name);
-    context.addAccumulator(ScoringJob.ACCUMULATOR_PREFIX + name, total);
+    String accumulator = ScoringJob.ACCUMULATOR_PREFIX + name;
+    // A function opened again in the same task (test harnesses do) keeps counting on the same accumulator.
+    Object known = context.getAccumulator(accumulator);
+    if (known instanceof LongCounter existing) {
+      total = existing;
+    } else {
+      total = new LongCounter();
+      context.addAccumulator(accumulator, total);
+    }
   }
 
   void add(long n) {

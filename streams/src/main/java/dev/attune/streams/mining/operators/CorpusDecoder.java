@@ -13,13 +13,18 @@ import java.util.Optional;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
-/** Decodes the corpus topic; bad records go to the dead-letter side output. */
+/**
+ * Decodes the corpus topic; bad records go to the dead-letter side output, in the name of the job
+ * reading it ({@code stage}: each job that reads the corpus accounts for what it read).
+ */
 public final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate> {
+  private final String stage;
   private final Limits limits;
   private transient AvroCodec<PassageEvent> codec;
   private transient EventValidator validator;
 
-  public CorpusDecoder(Limits limits) {
+  public CorpusDecoder(String stage, Limits limits) {
+    this.stage = stage;
     this.limits = limits;
   }
 
@@ -33,13 +38,13 @@ public final class CorpusDecoder extends ProcessFunction<RawRecord, CorpusUpdate
     try {
       event = codec.decode(raw.value, limits.maxEventBytes());
     } catch (EventDecodingException e) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, e.reason(), e.getMessage()));
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(stage, raw, e.reason(), e.getMessage()));
       return;
     }
     PassageEvent valid = event;
     Optional<Violation> invalid = validator.validate(event).or(() -> EventValidator.keyMatches(raw.keyBytes, valid.getPassageId(), "passageId"));
     if (invalid.isPresent()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(raw, invalid.get().reason(), invalid.get().detail()));
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(stage, raw, invalid.get().reason(), invalid.get().detail()));
       return;
     }
     out.collect(

@@ -8,7 +8,7 @@ import org.apache.flink.util.OutputTag;
 /** The side output every mining (and scoring) function dead-letters through, and how records are put on it. */
 public final class DeadLetterOutput {
   public static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters") {};
-  static final String STAGE = "miner";
+  public static final String STAGE = "miner";
   private static final AvroCodec<DeadLetter> CODEC = AvroCodec.of(DeadLetter.class);
 
   private DeadLetterOutput() {}
