@@ -30,7 +30,9 @@ import java.util.UUID;
 
 /**
  * HTTP JSON API: {@code POST /v1/retrieve}, {@code POST /v1/feedback}, {@code GET /v1/version},
- * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /ready}, {@code GET /metrics}.
+ * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /ready}, {@code GET /metrics},
+ * and its contract, {@code GET /openapi.json} (the checked-in {@code openapi.json} beside this class,
+ * which {@code OpenApiContractIT} holds the server to).
  * Bodies are bound strictly ({@link StrictJson}) and bad requests get 4xx with {@code {"error":
  * ...}}; a request whose events the broker did not acknowledge in time gets 503; with a bearer token
  * configured, every {@code /v1/} call needs it.
@@ -40,7 +42,9 @@ public final class RetrievalApi {
   public static final int MAX_FILTER_VALUES = 1_000;
   private static final String STARTED = "attune.started";
   private static final String STARTING = "STARTING";
-  private static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready");
+  private static final Set<String> ROUTES =
+      Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready", "/openapi.json");
+  private static final byte[] OPENAPI = openApi();
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
   /**
@@ -95,6 +99,21 @@ public final class RetrievalApi {
 
   private RetrievalApi() {}
 
+  /** The routes the server answers. */
+  public static Set<String> routes() {
+    return ROUTES;
+  }
+
+  /** The API's OpenAPI document, as served at {@code /openapi.json}. */
+  public static byte[] openApi() {
+    try (var in = RetrievalApi.class.getResourceAsStream("openapi.json")) {
+      if (in == null) throw new IllegalStateException("openapi.json is missing from the serving jar");
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static Javalin create(RetrievalService service, ServedIndexes indexes, ServingMetrics metrics, BrokerProbe broker,
       Config config) {
     Javalin app = Javalin.create(c -> {
@@ -120,6 +139,7 @@ public final class RetrievalApi {
       ctx.status("UP".equals(body.get("status")) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
     });
     app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
+    app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OPENAPI));
     app.get("/v1/version", ctx -> version(indexes, service, ctx));
     app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config));
     app.post("/v1/feedback", ctx -> feedback(service, ctx));
