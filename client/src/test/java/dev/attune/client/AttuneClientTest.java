@@ -94,6 +94,21 @@ class AttuneClientTest {
   }
 
   @Test
+  void an_answer_is_sent_alone_for_the_scoring_stage_and_its_event_id_returned() throws Exception {
+    status = 202;
+    answer = "{\"answerEventId\":\"a1\"}";
+
+    String id = client(null).answer("r1", new AttuneClient.Answer("Denver Broncos", "my-llm"));
+
+    assertThat(id).isEqualTo("a1");
+    JsonNode body = JSON.readTree(requests.get(0).split(" ", 4)[3]);
+    assertThat(body.at("/answer/text").asText()).isEqualTo("Denver Broncos");
+    assertThat(body.at("/answer/llmId").asText()).isEqualTo("my-llm");
+    assertThat(body.has("llm")).as("parts not given are left out, not sent as null").isFalse();
+    assertThat(body.has("human")).isFalse();
+  }
+
+  @Test
   void an_error_carries_the_status_and_the_servers_reason() {
     status = 400;
     answer = "{\"error\":\"k (0) must be in 1..100\"}";

@@ -98,7 +98,8 @@ class ScoringIT {
         new CompletionsClient.Settings(URI.create("http://127.0.0.1:" + server.port()), "stand-in", 2, 4, Duration.ofSeconds(1), 8, Duration.ofMillis(50));
     ScoringConfig scoring = ScoringConfig.of(endpoint).withLlmId("stand-in-llm").withWaits(4_000, 2_000);
     FAULTS.stallFor(3_000).inject(EndpointFaults.Fault.ERROR, 3).inject(EndpointFaults.Fault.STALL, 2).inject(EndpointFaults.Fault.GARBAGE, 3);
-    JobClient job = new ScoringJob(config(topics, scoring)).startLocal(work.resolve("score-checkpoints"), Restarts.defaults());
+    int metricsPort = EmbeddedKafka.freePort();
+    JobClient job = new ScoringJob(config(topics, scoring)).startLocal(work.resolve("score-checkpoints"), Restarts.defaults(), metricsPort);
     try {
       int requests = 12;
       for (int i = 0; i < requests; i++) sendRequest(topics, "r" + i, "who won super bowl 50, asked " + i, 5, 0.1f, true);
@@ -151,6 +152,15 @@ class ScoringIT {
             .containsEntry("answersFailed", 1L).containsEntry("requestsOverBudget", 0L);
         assertThat(read(topics.llmFeedback()).size() + readLetters(topics).size()).as("answers in = feedback + dead letters").isEqualTo(answersIn);
       });
+      // The same counts reach Prometheus through Flink's reporter, under the names the Grafana dashboard queries.
+      String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(GrafanaDashboard.metricNames("flink_")).isNotEmpty().allSatisfy(name -> assertThat(scrape).as("dashboard metric").contains(name + "{"));
+      // Flink's reporter writes "-" in label values as "_": the dashboard selects the jobs by those names.
+      String jobLabel = "job_name=\"" + ScoringJob.JOB_NAME.replace('-', '_') + "\"";
+      assertThat(GrafanaDashboard.queries()).anySatisfy(q -> assertThat(q).contains(jobLabel));
+      assertThat(scrape.lines().filter(l -> l.startsWith("flink_taskmanager_job_task_operator_pairsCached{")))
+          .singleElement().satisfies(l -> assertThat(l).contains(jobLabel).endsWith(" 5.0"));
     } finally {
       job.cancel().get();
     }

@@ -28,11 +28,17 @@ public final class LocalFlink {
    * is cancelled; a start resumes from the latest complete one there ({@link Checkpoints}), so the
    * job's state and source offsets survive a restart or a kill -9. A failed job restarts from its
    * latest checkpoint as {@code restarts} says, then fails for good (the caller exits on {@link
-   * JobClient#getJobExecutionResult()}).
+   * JobClient#getJobExecutionResult()}). With a {@code metricsPort}, Flink's Prometheus reporter
+   * serves every metric of the job (its operators' own counts included) on that port at {@code
+   * /metrics}, as a Flink cluster's reporter would.
    */
-  public static JobClient start(String jobName, int parallelism, Path checkpointDir, Restarts restarts,
+  public static JobClient start(String jobName, int parallelism, Path checkpointDir, Restarts restarts, Integer metricsPort,
       Consumer<StreamExecutionEnvironment> build) throws Exception {
     Configuration conf = new Configuration();
+    if (metricsPort != null) {
+      conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+      conf.setString("metrics.reporter.prom.port", String.valueOf(metricsPort));
+    }
     // Any free port for the MiniCluster's REST endpoint: a fixed 8081 makes a second job on the host fail to start.
     conf.set(RestOptions.BIND_PORT, "0");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");

@@ -16,13 +16,14 @@ final class MineCommand implements Callable<Integer> {
   @Option(names = "--work-dir", defaultValue = ".attune/mine", description = "Where the job keeps its state (default: ${DEFAULT-VALUE}).") Path workDir;
   @Option(names = "--checkpoint-dir", description = "Checkpoints, kept across restarts and resumed from on start (default: <work-dir>/checkpoints).") Path checkpointDir;
   @CommandLine.Mixin LimitsOptions limits;
+  @Option(names = "--metrics-port", description = "Serve the job's metrics for Prometheus on this port at /metrics (Flink's reporter; default: none).") Integer metricsPort;
 
   @Override
   public Integer call() throws Exception {
     MiningJobConfig defaults = MiningJobConfig.defaults(kafka.settings());
     MiningJobConfig config = defaults.withRules(defaults.rules().withLimits(limits.limits()));
     Path checkpoints = checkpointDir != null ? checkpointDir : workDir.resolve("checkpoints");
-    var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults());
+    var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults(), metricsPort);
     System.out.println("mining job " + job.getJobID() + " running, checkpoints in " + checkpoints);
     // The job ends only by failing for good (its restarts spent) or by being cancelled: either way this process ends.
     CompletableFuture<String> ended = job.getJobExecutionResult()

@@ -24,6 +24,7 @@ final class ScoreCommand implements Callable<Integer> {
   @CommandLine.Mixin LimitsOptions limits;
   @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism; the budget is split among its tasks (default: ${DEFAULT-VALUE}).") int parallelism;
   @Option(names = "--work-dir", defaultValue = ".attune/score", description = "Where the job keeps its state (default: ${DEFAULT-VALUE}).") Path workDir;
+  @Option(names = "--metrics-port", description = "Serve the job's metrics (its counts among them) for Prometheus on this port at /metrics (Flink's reporter; default: none).") Integer metricsPort;
   @Option(names = "--report-every-s", defaultValue = "30", description = "How often the counts are printed (default: ${DEFAULT-VALUE}).") long reportEveryS;
 
   @Override
@@ -32,7 +33,7 @@ final class ScoreCommand implements Callable<Integer> {
     ScoringJobConfig config = new ScoringJobConfig(defaults.kafka(), defaults.topics(), defaults.groupId(), defaults.checkpointInterval(),
         parallelism, defaults.scoring());
     Path checkpoints = workDir.resolve("checkpoints");
-    var job = new ScoringJob(config).startLocal(checkpoints, Restarts.defaults());
+    var job = new ScoringJob(config).startLocal(checkpoints, Restarts.defaults(), metricsPort);
     System.out.println("scoring job " + job.getJobID() + " running against " + config.scoring().endpoint().baseUrl()
         + " as " + config.scoring().llmId() + ", checkpoints in " + checkpoints);
     CompletableFuture<String> ended = job.getJobExecutionResult()

@@ -115,7 +115,12 @@ public final class PreferenceMiningJob {
    * kill -9 through its checkpoints under {@code checkpointDir}.
    */
   public JobClient startLocal(Path checkpointDir, Restarts restarts) throws Exception {
-    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, this::build);
+    return startLocal(checkpointDir, restarts, null);
+  }
+
+  /** The same, with the job's metrics for Prometheus on {@code metricsPort} (null: none). */
+  public JobClient startLocal(Path checkpointDir, Restarts restarts, Integer metricsPort) throws Exception {
+    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, this::build);
   }
 
   /**

@@ -102,10 +102,13 @@ public final class LlmScoring extends RichAsyncFunction<ScoringTask, ScoringOutc
         0, 0)));
   }
 
-  /** The async operator's timeout: every attempt of every batch, one after another, and a margin. */
+  /**
+   * The async operator's timeout, a backstop: the client's own attempts end a task first. It covers
+   * a request waiting for a slot behind the one before it, then its batches' every attempt in two
+   * rounds (a task of more passages than a batch, at the concurrency), and a margin.
+   */
   static long timeoutMs(ScoringConfig config) {
-    CompletionsClient.Settings s = config.endpoint();
-    return s.worstCase().toMillis() + 30_000;
+    return 3 * config.endpoint().worstCase().toMillis() + 30_000;
   }
 
   private KeyedBytes feedback(ScoringTask task, Double[] scores, long now) {

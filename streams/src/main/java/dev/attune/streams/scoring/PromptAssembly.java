@@ -21,8 +21,9 @@ import org.apache.flink.util.Collector;
  * Keyed by request id: gathers the corpus's answers for a request's passages and sends each of its
  * {@link ScoringRequest}s on as a {@link ScoringTask} once every passage is answered, with the texts
  * of those the corpus holds (a deleted or unknown passage is left out; a request with none left is
- * dead-lettered UNKNOWN_PASSAGE). The texts stay for {@code requestWaitMs}, for answers that come
- * later for the same request.
+ * dead-lettered UNKNOWN_PASSAGE). Once no request waits the texts are dropped: the join looks them
+ * up again for an answer that comes later, and the state a checkpoint writes stays the requests in
+ * flight, not every request of the last {@code requestWaitMs}.
  */
 public final class PromptAssembly extends KeyedCoProcessFunction<String, ScoringRequest, PassageAnswer, ScoringTask> {
   /** Stands for a passage the corpus answered as deleted or unknown. */
@@ -54,11 +55,17 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
     expireLater(ctx);
     boolean present = answer.entry != null && !answer.entry.deleted && answer.entry.text != null;
     texts.put(answer.passageId, present ? answer.entry.text : ABSENT);
+    List<ScoringRequest> before = new ArrayList<>();
+    waiting.get().forEach(before::add);
+    // An answer that overtook its request is kept for it (until the expiry at most).
+    if (before.isEmpty()) return;
     List<ScoringRequest> still = new ArrayList<>();
-    for (ScoringRequest r : waiting.get()) {
+    for (ScoringRequest r : before) {
       if (!emitIfComplete(r, ctx, out)) still.add(r);
     }
     waiting.update(still);
+    // The last waiting request served: its texts go.
+    if (still.isEmpty()) texts.clear();
   }
 
   private boolean emitIfComplete(ScoringRequest request, Context ctx, Collector<ScoringTask> out) throws Exception {
@@ -90,7 +97,8 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoringTask> out) throws Exception {
-    // The corpus answers every lookup within passageWaitMs <= requestWaitMs, so nothing waits here now.
+    // The corpus answers every lookup within passageWaitMs <= requestWaitMs, so nothing should wait
+    // here now; texts left are answers to lookups whose request was served from an earlier round.
     for (ScoringRequest r : waiting.get()) {
       ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(RequestJoin.STAGE, r.answerRecord, DeadLetterReason.UNKNOWN_PASSAGE,
           "request " + r.requestId + "'s passages were not all answered within " + config.requestWaitMs() + " ms"));

@@ -36,8 +36,8 @@ import org.apache.flink.util.OutputTag;
  * The scoring stage's first step, keyed by request id: a request's query, retrieval and answers
  * (three topics) wait for each other for {@code requestWaitMs} from the first of them. Each answer
  * that finds its query and retrieval, and is sampled in ({@link ScoringBudget#samples}), goes on as
- * a {@link ScoringRequest}; the request's passages are looked up in the corpus once ({@link
- * #LOOKUPS}). Bad records and duplicate answers are dead-lettered; an answer whose query or
+ * a {@link ScoringRequest}, and the request's passages are looked up in the corpus ({@link
+ * #LOOKUPS}) once for the answers that go on together. Bad records and duplicate answers are dead-lettered; an answer whose query or
  * retrieval never came is dead-lettered UNJOINABLE when the wait ends. Queries nobody answered are
  * dropped then: most requests get no answer event, and that is not an error.
  */
@@ -52,7 +52,6 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
   private transient ValueState<Retrieved> retrieval;
   private transient ListState<RawRecord> waiting;
   private transient MapState<String, Boolean> answered;
-  private transient ValueState<Boolean> lookedUp;
   private transient ValueState<Long> expiry;
   private transient EventValidator validator;
   private transient StageCount sampledOut;
@@ -86,7 +85,6 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
     // Answer ids outlive the request's wait, so a duplicate sent much later is still recognised.
     answeredDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(config.requestWaitMs()).multipliedBy(6)).build());
     answered = getRuntimeContext().getMapState(answeredDescriptor);
-    lookedUp = getRuntimeContext().getState(new ValueStateDescriptor<>("looked-up", Types.BOOLEAN));
     expiry = getRuntimeContext().getState(new ValueStateDescriptor<>("expiry", Types.LONG));
     validator = new EventValidator(config.limits());
     sampledOut = new StageCount(getRuntimeContext(), "answersSampledOut");
@@ -135,6 +133,7 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
     String q = query.value();
     Retrieved r = retrieval.value();
     if (q == null || r == null) return;
+    boolean released = false;
     for (RawRecord raw : waiting.get()) {
       AnswerEvent a = AvroCodec.of(AnswerEvent.class).decode(raw.value, config.limits().maxRecordBytes());
       if (!config.budget().samples(a.getRequestId(), r.uncertain)) {
@@ -142,10 +141,12 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
         continue;
       }
       out.collect(new ScoringRequest(a.getRequestId(), q, a.getAnswer(), a.getEventId(), r.uncertain, r.passageIds, raw));
-      if (!Boolean.TRUE.equals(lookedUp.value())) {
-        for (String id : r.passageIds) ctx.output(LOOKUPS, new PassageLookup(id, a.getRequestId()));
-        lookedUp.update(true);
-      }
+      released = true;
+    }
+    // The texts are looked up afresh for each group of answers: the prompt assembly keeps them only
+    // until its waiting answers are served, not for the whole wait (checkpoints rewrite heap state).
+    if (released) {
+      for (String id : r.passageIds) ctx.output(LOOKUPS, new PassageLookup(id, ctx.getCurrentKey()));
     }
     waiting.clear();
   }
@@ -161,7 +162,6 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
     waiting.clear();
     query.clear();
     retrieval.clear();
-    lookedUp.clear();
     expiry.clear();
   }
 

@@ -75,10 +75,12 @@ public final class ScoringJob {
             .connect(texts.keyBy(a -> a.requestId))
             .process(new PromptAssembly(scoring), TypeInformation.of(ScoringTask.class))
             .name("assemble-prompts").uid("assemble-prompts");
-    // By question, so a question asked again meets its cached scores in the same task.
+    // By question, so a question asked again meets its cached scores in the same task. Tasks in
+    // flight at most twice the HTTP concurrency: more would only wait in the client's queue, where
+    // the operator's timeout (one request's attempts) would run out for tasks that never failed.
     SingleOutputStreamOperator<ScoringOutcome> outcomes =
         AsyncDataStream.unorderedWait(tasks.keyBy(t -> t.request.query), new LlmScoring(scoring), LlmScoring.timeoutMs(scoring),
-                TimeUnit.MILLISECONDS, 4 * scoring.endpoint().maxConcurrency() * scoring.endpoint().batchSize())
+                TimeUnit.MILLISECONDS, 2 * scoring.endpoint().maxConcurrency())
             .name("score-with-llm").uid("score-with-llm");
     SingleOutputStreamOperator<KeyedBytes> feedback =
         outcomes.process(new OutcomeRouter(), TypeInformation.of(KeyedBytes.class)).name("route-outcomes").uid("route-outcomes");
@@ -92,7 +94,12 @@ public final class ScoringJob {
 
   /** Runs the job on an in-process MiniCluster ({@link LocalFlink}) and returns at once. */
   public JobClient startLocal(Path checkpointDir, Restarts restarts) throws Exception {
-    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, this::build);
+    return startLocal(checkpointDir, restarts, null);
+  }
+
+  /** The same, with the job's metrics (its counts among them) for Prometheus on {@code metricsPort} (null: none). */
+  public JobClient startLocal(Path checkpointDir, Restarts restarts, Integer metricsPort) throws Exception {
+    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, this::build);
   }
 
   /** The job's counts so far, by name without the prefix (they reach the client with the TaskManagers' heartbeats). */
