@@ -55,18 +55,17 @@ public final class LlmScoring extends RichAsyncFunction<ScoringTask, ScoringOutc
   @Override
   public void asyncInvoke(ScoringTask task, ResultFuture<ScoringOutcome> result) {
     long now = System.currentTimeMillis();
-    ScoringRequest r = task.request;
     int n = task.passageIds.size();
     Double[] scores = new Double[n];
     List<Integer> misses = new ArrayList<>();
     List<String> keys = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      String key = ScoreCache.key(config.llmId(), r.query, task.texts.get(i), r.answer);
+      String key = ScoreCache.key(config.llmId(), task.query, task.texts.get(i), task.answer.text);
       keys.add(key);
       scores[i] = cache.get(key, now);
       if (scores[i] == null) misses.add(i);
     }
-    if (!rate.tryTake(misses.size(), r.uncertain, System.nanoTime())) {
+    if (!rate.tryTake(misses.size(), task.uncertain, System.nanoTime())) {
       skipped++;
       report(now);
       result.complete(List.of(ScoringOutcome.skipped()));
@@ -80,7 +79,7 @@ public final class LlmScoring extends RichAsyncFunction<ScoringTask, ScoringOutc
       result.complete(List.of(ScoringOutcome.feedback(feedback(task, scores, now), 0, fromCache)));
       return;
     }
-    List<CompletionsClient.Prompt> prompts = misses.stream().map(i -> new CompletionsClient.Prompt(r.query, task.texts.get(i), r.answer)).toList();
+    List<CompletionsClient.Prompt> prompts = misses.stream().map(i -> new CompletionsClient.Prompt(task.query, task.texts.get(i), task.answer.text)).toList();
     client.score(prompts).whenComplete((values, error) -> {
       if (error != null) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -116,20 +115,20 @@ public final class LlmScoring extends RichAsyncFunction<ScoringTask, ScoringOutc
     for (int i = 0; i < scores.length; i++) passageScores.add(new PassageScore(task.passageIds.get(i), scores[i]));
     LlmFeedbackEvent event = LlmFeedbackEvent.newBuilder()
         // Derived from the answer's id: a re-sent task after a restart is the same event, not a second one.
-        .setEventId("scored:" + task.request.answerEventId)
-        .setRequestId(task.request.requestId)
+        .setEventId("scored:" + task.answer.eventId)
+        .setRequestId(task.requestId)
         .setTimestampMs(now)
         .setLlmId(config.llmId())
         .setSignalKind(SignalKind.ANSWER_LOG_LIKELIHOOD)
         .setPassageScores(passageScores)
-        .setAnswer(task.request.answer)
+        .setAnswer(task.answer.text)
         .build();
-    return new KeyedBytes(task.request.requestId, AvroCodec.of(LlmFeedbackEvent.class).encode(event));
+    return new KeyedBytes(task.requestId, AvroCodec.of(LlmFeedbackEvent.class).encode(event));
   }
 
   private KeyedBytes failed(ScoringTask task, String reason) {
-    return DeadLetterOutput.of(RequestJoin.STAGE, task.request.answerRecord, DeadLetterReason.LLM_ENDPOINT_FAILED,
-        "scoring " + task.passageIds.size() + " passages of request " + task.request.requestId + " with " + config.llmId() + ": " + reason);
+    return DeadLetterOutput.of(RequestJoin.STAGE, task.answer.record, DeadLetterReason.LLM_ENDPOINT_FAILED,
+        "scoring " + task.passageIds.size() + " passages of request " + task.requestId + " with " + config.llmId() + ": " + reason);
   }
 
   /** What this task spent and skipped, in the log every 30 s (the job's counts are metrics and accumulators, kept by the {@link OutcomeRouter}). */

@@ -19,19 +19,28 @@ import org.apache.flink.util.Collector;
 
 /**
  * Keyed by request id: gathers the corpus's answers for a request's passages and sends each of its
- * {@link ScoringRequest}s on as a {@link ScoringTask} once every passage is answered, with the texts
- * of those the corpus holds (a deleted or unknown passage is left out; a request with none left is
- * dead-lettered UNKNOWN_PASSAGE). Once no request waits the texts are dropped: the join looks them
- * up again for an answer that comes later, and the state a checkpoint writes stays the requests in
- * flight, not every request of the last {@code requestWaitMs}.
+ * answers on as a {@link ScoringTask} once every passage is answered, with the texts of those the
+ * corpus holds (a deleted or unknown passage is left out; a request with none left is dead-lettered
+ * UNKNOWN_PASSAGE). The corpus's answers may come before or after the request (they travel another
+ * path), so each passage counts the lookups still to be answered; a text goes as soon as no lookup
+ * is outstanding and no waiting request needs it, so a checkpoint holds the requests in flight, not
+ * every text of the last {@code requestWaitMs}. {@code requestWaitMs} after the first event all
+ * that is left goes (a backstop: the corpus answers every lookup within {@code passageWaitMs}).
  */
 public final class PromptAssembly extends KeyedCoProcessFunction<String, ScoringRequest, PassageAnswer, ScoringTask> {
-  /** Stands for a passage the corpus answered as deleted or unknown. */
-  private static final String ABSENT = "";
   private final ScoringConfig config;
-  private transient MapState<String, String> texts;
+  private transient MapState<String, Slot> passages;
   private transient ListState<ScoringRequest> waiting;
   private transient ValueState<Long> expiry;
+
+  /** A passage of the request: its text once answered (null: deleted or unknown), and lookups not yet answered. */
+  public static class Slot {
+    public boolean answered;
+    public String text;
+    public int outstanding;
+
+    public Slot() {}
+  }
 
   public PromptAssembly(ScoringConfig config) {
     this.config = config;
@@ -39,7 +48,7 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
 
   @Override
   public void open(OpenContext openContext) {
-    texts = getRuntimeContext().getMapState(new MapStateDescriptor<>("passage-texts", Types.STRING, Types.STRING));
+    passages = getRuntimeContext().getMapState(new MapStateDescriptor<>("passages", Types.STRING, TypeInformation.of(Slot.class)));
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-requests", TypeInformation.of(ScoringRequest.class)));
     expiry = getRuntimeContext().getState(new ValueStateDescriptor<>("expiry", Types.LONG));
   }
@@ -47,43 +56,69 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
   @Override
   public void processElement1(ScoringRequest request, Context ctx, Collector<ScoringTask> out) throws Exception {
     expireLater(ctx);
-    if (!emitIfComplete(request, ctx, out)) waiting.add(request);
+    for (String id : request.passageIds) {
+      Slot slot = slot(id);
+      slot.outstanding++;
+      passages.put(id, slot);
+    }
+    List<ScoringRequest> still = new ArrayList<>();
+    waiting.get().forEach(still::add);
+    if (!emitIfComplete(request, ctx, out)) still.add(request);
+    waiting.update(still);
+    release(still);
   }
 
   @Override
   public void processElement2(PassageAnswer answer, Context ctx, Collector<ScoringTask> out) throws Exception {
     expireLater(ctx);
-    boolean present = answer.entry != null && !answer.entry.deleted && answer.entry.text != null;
-    texts.put(answer.passageId, present ? answer.entry.text : ABSENT);
-    List<ScoringRequest> before = new ArrayList<>();
-    waiting.get().forEach(before::add);
-    // An answer that overtook its request is kept for it (until the expiry at most).
-    if (before.isEmpty()) return;
+    Slot slot = slot(answer.passageId);
+    slot.outstanding--;
+    slot.answered = true;
+    slot.text = answer.entry != null && !answer.entry.deleted ? answer.entry.text : null;
+    passages.put(answer.passageId, slot);
     List<ScoringRequest> still = new ArrayList<>();
-    for (ScoringRequest r : before) {
+    for (ScoringRequest r : waiting.get()) {
       if (!emitIfComplete(r, ctx, out)) still.add(r);
     }
     waiting.update(still);
-    // The last waiting request served: its texts go.
-    if (still.isEmpty()) texts.clear();
+    release(still);
+  }
+
+  private Slot slot(String passageId) throws Exception {
+    Slot slot = passages.get(passageId);
+    return slot == null ? new Slot() : slot;
+  }
+
+  /**
+   * Drops the passages whose lookups are all answered and that no waiting request needs. A count
+   * below zero is an answer that overtook its request: kept for it.
+   */
+  private void release(List<ScoringRequest> still) throws Exception {
+    List<String> done = new ArrayList<>();
+    for (var e : passages.entries()) {
+      if (e.getValue().outstanding == 0 && still.stream().noneMatch(r -> r.passageIds.contains(e.getKey()))) done.add(e.getKey());
+    }
+    for (String id : done) passages.remove(id);
   }
 
   private boolean emitIfComplete(ScoringRequest request, Context ctx, Collector<ScoringTask> out) throws Exception {
     List<String> ids = new ArrayList<>();
-    List<String> known = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
     for (String id : request.passageIds) {
-      String text = texts.get(id);
-      if (text == null) return false;
-      if (!text.equals(ABSENT)) {
+      Slot slot = passages.get(id);
+      if (slot == null || !slot.answered) return false;
+      if (slot.text != null && !slot.text.isEmpty()) {
         ids.add(id);
-        known.add(text);
+        texts.add(slot.text);
       }
     }
-    if (ids.isEmpty()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(RequestJoin.STAGE, request.answerRecord, DeadLetterReason.UNKNOWN_PASSAGE,
-          "the corpus holds none of request " + request.requestId + "'s passages " + request.passageIds));
-    } else {
-      out.collect(new ScoringTask(request, ids, known));
+    for (ScoringRequest.Answer a : request.answers) {
+      if (ids.isEmpty()) {
+        ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(RequestJoin.STAGE, a.record, DeadLetterReason.UNKNOWN_PASSAGE,
+            "the corpus holds none of request " + request.requestId + "'s passages " + request.passageIds));
+      } else {
+        out.collect(new ScoringTask(request, a, ids, texts));
+      }
     }
     return true;
   }
@@ -97,14 +132,14 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoringTask> out) throws Exception {
-    // The corpus answers every lookup within passageWaitMs <= requestWaitMs, so nothing should wait
-    // here now; texts left are answers to lookups whose request was served from an earlier round.
     for (ScoringRequest r : waiting.get()) {
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(RequestJoin.STAGE, r.answerRecord, DeadLetterReason.UNKNOWN_PASSAGE,
-          "request " + r.requestId + "'s passages were not all answered within " + config.requestWaitMs() + " ms"));
+      for (ScoringRequest.Answer a : r.answers) {
+        ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(RequestJoin.STAGE, a.record, DeadLetterReason.UNKNOWN_PASSAGE,
+            "request " + r.requestId + "'s passages were not all answered within " + config.requestWaitMs() + " ms"));
+      }
     }
     waiting.clear();
-    texts.clear();
+    passages.clear();
     expiry.clear();
   }
 }

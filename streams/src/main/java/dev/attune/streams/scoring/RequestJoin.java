@@ -34,10 +34,10 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The scoring stage's first step, keyed by request id: a request's query, retrieval and answers
- * (three topics) wait for each other for {@code requestWaitMs} from the first of them. Each answer
- * that finds its query and retrieval, and is sampled in ({@link ScoringBudget#samples}), goes on as
- * a {@link ScoringRequest}, and the request's passages are looked up in the corpus ({@link
- * #LOOKUPS}) once for the answers that go on together. Bad records and duplicate answers are dead-lettered; an answer whose query or
+ * (three topics) wait for each other for {@code requestWaitMs} from the first of them. The answers
+ * that find their query and retrieval, if the request is sampled in ({@link ScoringBudget#samples}),
+ * go on as a {@link ScoringRequest}, and its passages are looked up in the corpus ({@link #LOOKUPS})
+ * once for them. Bad records and duplicate answers are dead-lettered; an answer whose query or
  * retrieval never came is dead-lettered UNJOINABLE when the wait ends. Queries nobody answered are
  * dropped then: most requests get no answer event, and that is not an error.
  */
@@ -128,27 +128,28 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
     release(ctx, out);
   }
 
-  /** Every waiting answer goes on once the query and retrieval are both in. */
+  /**
+   * The waiting answers go on once the query and retrieval are both in, together as one request
+   * whose passages are looked up once for them (sampling is by request, so all or none).
+   */
   private void release(Context ctx, Collector<ScoringRequest> out) throws Exception {
     String q = query.value();
     Retrieved r = retrieval.value();
     if (q == null || r == null) return;
-    boolean released = false;
+    List<ScoringRequest.Answer> answers = new ArrayList<>();
     for (RawRecord raw : waiting.get()) {
       AnswerEvent a = AvroCodec.of(AnswerEvent.class).decode(raw.value, config.limits().maxRecordBytes());
-      if (!config.budget().samples(a.getRequestId(), r.uncertain)) {
-        sampledOut.add(1);
-        continue;
-      }
-      out.collect(new ScoringRequest(a.getRequestId(), q, a.getAnswer(), a.getEventId(), r.uncertain, r.passageIds, raw));
-      released = true;
-    }
-    // The texts are looked up afresh for each group of answers: the prompt assembly keeps them only
-    // until its waiting answers are served, not for the whole wait (checkpoints rewrite heap state).
-    if (released) {
-      for (String id : r.passageIds) ctx.output(LOOKUPS, new PassageLookup(id, ctx.getCurrentKey()));
+      answers.add(new ScoringRequest.Answer(a.getAnswer(), a.getEventId(), raw));
     }
     waiting.clear();
+    if (answers.isEmpty()) return;
+    String requestId = ctx.getCurrentKey();
+    if (!config.budget().samples(requestId, r.uncertain)) {
+      sampledOut.add(answers.size());
+      return;
+    }
+    out.collect(new ScoringRequest(requestId, q, r.uncertain, r.passageIds, answers));
+    for (String id : r.passageIds) ctx.output(LOOKUPS, new PassageLookup(id, requestId));
   }
 
   @Override

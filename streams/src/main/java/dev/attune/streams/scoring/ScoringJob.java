@@ -79,7 +79,7 @@ public final class ScoringJob {
     // flight at most twice the HTTP concurrency: more would only wait in the client's queue, where
     // the operator's timeout (one request's attempts) would run out for tasks that never failed.
     SingleOutputStreamOperator<ScoringOutcome> outcomes =
-        AsyncDataStream.unorderedWait(tasks.keyBy(t -> t.request.query), new LlmScoring(scoring), LlmScoring.timeoutMs(scoring),
+        AsyncDataStream.unorderedWait(tasks.keyBy(t -> t.query), new LlmScoring(scoring), LlmScoring.timeoutMs(scoring),
                 TimeUnit.MILLISECONDS, 2 * scoring.endpoint().maxConcurrency())
             .name("score-with-llm").uid("score-with-llm");
     SingleOutputStreamOperator<KeyedBytes> feedback =

@@ -2,16 +2,22 @@ package dev.attune.streams.scoring;
 
 import java.util.List;
 
-/** A request ready to score: its question, answer and the texts of the passages the corpus holds. */
+/** One answer ready to score: its question, and the texts of the request's passages the corpus holds. */
 public class ScoringTask {
-  public ScoringRequest request;
+  public String requestId;
+  public String query;
+  public boolean uncertain;
+  public ScoringRequest.Answer answer;
   public List<String> passageIds;
   public List<String> texts;
 
   public ScoringTask() {}
 
-  ScoringTask(ScoringRequest request, List<String> passageIds, List<String> texts) {
-    this.request = request;
+  ScoringTask(ScoringRequest request, ScoringRequest.Answer answer, List<String> passageIds, List<String> texts) {
+    this.requestId = request.requestId;
+    this.query = request.query;
+    this.uncertain = request.uncertain;
+    this.answer = answer;
     this.passageIds = passageIds;
     this.texts = texts;
   }

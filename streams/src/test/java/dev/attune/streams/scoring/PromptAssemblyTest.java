@@ -34,7 +34,7 @@ class PromptAssemblyTest {
 
   private static ScoringRequest request(String eventId, List<String> passages) {
     RawRecord raw = new RawRecord("a", 0, 0, "r1".getBytes(), new byte[] {1});
-    return new ScoringRequest("r1", "who won", "Denver", eventId, false, passages, raw);
+    return new ScoringRequest("r1", "who won", false, passages, List.of(new ScoringRequest.Answer("Denver", eventId, raw)));
   }
 
   private static PassageAnswer text(String id, String text) {
@@ -63,11 +63,25 @@ class PromptAssemblyTest {
   }
 
   @Test
-  void texts_that_overtake_their_request_wait_for_it() throws Exception {
+  void texts_that_overtake_their_request_wait_for_it_and_go_once_it_is_served() throws Exception {
     harness.processElement2(text("p1", "one"), 0);
     harness.processElement1(request("a1", List.of("p1")), 0);
 
     assertThat(harness.extractOutputValues()).singleElement().satisfies(t -> assertThat(t.texts).containsExactly("one"));
+    assertThat(harness.numKeyedStateEntries()).as("only the expiry left").isEqualTo(1);
+  }
+
+  @Test
+  void a_second_round_of_lookups_in_flight_keeps_its_texts_until_its_answers_are_in() throws Exception {
+    harness.processElement1(request("a1", List.of("p1")), 0);
+    harness.processElement1(request("a2", List.of("p1")), 0); // its own lookup, still on its way
+    harness.processElement2(text("p1", "one"), 0); // the first round's answer serves both
+
+    assertThat(harness.extractOutputValues()).extracting(t -> t.answer.eventId).containsExactly("a1", "a2");
+    assertThat(harness.numKeyedStateEntries()).as("p1 still expects an answer").isEqualTo(2);
+    harness.processElement2(text("p1", "one"), 0);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(harness.extractOutputValues()).hasSize(2);
   }
 
   @Test

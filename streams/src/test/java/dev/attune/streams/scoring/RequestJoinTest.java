@@ -71,18 +71,20 @@ class RequestJoinTest {
   void an_answer_waits_for_its_query_and_retrieval_in_any_order_and_its_passages_are_looked_up_for_it() throws Exception {
     open(CONFIG);
     send("a", "r1", answer("r1", "a1"));
+    send("a", "r1", answer("r1", "a2")); // a second answer (another LLM's) for the same request
     send("r", "r1", retrieval("r1", 0.2f));
     assertThat(harness.extractOutputValues()).isEmpty();
 
     send("q", "r1", query("r1"));
-    send("a", "r1", answer("r1", "a2")); // a second answer (another LLM's) for the same request
+    send("a", "r1", answer("r1", "a3")); // one that comes later
 
-    assertThat(harness.extractOutputValues()).extracting(r -> r.answerEventId).containsExactly("a1", "a2");
+    assertThat(harness.extractOutputValues()).extracting(r -> r.answers.stream().map(a -> a.eventId).toList())
+        .containsExactly(List.of("a1", "a2"), List.of("a3"));
     ScoringRequest first = harness.extractOutputValues().get(0);
     assertThat(first.query).isEqualTo("who won");
     assertThat(first.passageIds).containsExactly("p1", "p2", "p3");
     assertThat(first.uncertain).isFalse();
-    // Once for a1 when the query completed the request, once for a2 (the texts are not kept between).
+    // Once for a1 and a2, which went on together when the query came, once for a3 (texts are not kept between).
     assertThat(harness.getSideOutput(RequestJoin.LOOKUPS)).extracting(r -> r.getValue().passageId)
         .containsExactly("p1", "p2", "p3", "p1", "p2", "p3");
   }
