@@ -19,16 +19,17 @@ public class ScoringOutcome {
   public ScoringOutcome() {}
 
   static ScoringOutcome feedback(KeyedBytes record, int sent, int cached) {
-    ScoringOutcome o = new ScoringOutcome();
-    o.feedback = record;
-    o.pairsSent = sent;
-    o.pairsCached = cached;
-    return o;
+    return of(record, null, sent, cached);
   }
 
   static ScoringOutcome deadLetter(KeyedBytes record, int sent, int cached) {
+    return of(null, record, sent, cached);
+  }
+
+  private static ScoringOutcome of(KeyedBytes feedback, KeyedBytes deadLetter, int sent, int cached) {
     ScoringOutcome o = new ScoringOutcome();
-    o.deadLetter = record;
+    o.feedback = feedback;
+    o.deadLetter = deadLetter;
     o.pairsSent = sent;
     o.pairsCached = cached;
     return o;
