@@ -11,18 +11,35 @@ final class Lifecycle {
     runUntilStopped(resource, new CompletableFuture<>());
   }
 
+  /** How long a stop waits for the stage to close (cancel its job, flush, report) before the JVM exits. */
+  private static final long CLOSE_TIMEOUT_S = 60;
+
   /**
    * Runs until the process is interrupted (exit code 0) or {@code failure} completes with why the
    * stage gave up (exit code 1, so an orchestrator restarts it); closes {@code resource} either way.
+   * On SIGTERM the shutdown hook waits for that close: the JVM exits once its hooks return, and
+   * would otherwise cut the close short (a job not cancelled, a summary not printed).
    */
   static int runUntilStopped(AutoCloseable resource, CompletableFuture<String> failure) throws Exception {
     CompletableFuture<String> stop = new CompletableFuture<>();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.complete(null)));
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.complete(null);
+      try {
+        closed.get(CLOSE_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("stopping without a clean close: " + e);
+      }
+    }));
     String why;
     try {
       why = (String) CompletableFuture.anyOf(stop, failure).get();
     } finally {
-      resource.close();
+      try {
+        resource.close();
+      } finally {
+        closed.complete(null);
+      }
     }
     if (why == null) return 0;
     System.err.println(why);

@@ -22,7 +22,10 @@ final class LlmServeCommand implements Callable<Integer> {
     UnigramLmScorer model = new UnigramLmScorer(data.corpus().passages().stream().map(p -> p.text()).toList(), UnigramLmScorer.DEFAULT_MU);
     CompletionsServer server = new CompletionsServer(model, host, port, new EndpointFaults());
     System.out.println("llm-serve: " + CompletionsServer.MODEL + " on http://" + host + ":" + server.port() + "/v1/completions");
-    Lifecycle.blockUntilInterrupted(server);
+    Lifecycle.blockUntilInterrupted(() -> {
+      server.close();
+      System.out.println("llm-serve: " + server.prompts() + " prompts scored, at most " + server.peakInFlight() + " requests at once");
+    });
     return 0;
   }
 }

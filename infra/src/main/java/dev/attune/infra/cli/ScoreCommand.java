@@ -48,7 +48,15 @@ final class ScoreCommand implements Callable<Integer> {
     }, reportEveryS, reportEveryS, TimeUnit.SECONDS);
     return Lifecycle.runUntilStopped(() -> {
       states.shutdownNow();
-      if (!ended.isDone()) job.cancel().get();
+      if (!ended.isDone()) {
+        // What this run spent and skipped, once more on the way out (the job's counts since it started).
+        try {
+          System.out.println("scoring, at stop: " + summary(ScoringJob.counts(job)));
+        } catch (Exception e) {
+          System.out.println("scoring, at stop: counts unavailable (" + e.getMessage() + ")");
+        }
+        job.cancel().get();
+      }
     }, ended);
   }
 
