@@ -126,6 +126,11 @@ public final class AttuneClient {
     return call("GET", "/v1/version", null, JsonNode.class);
   }
 
+  /** This node's last swaps (newest first: kind, versions, duration, passages embedded) and failed builds. */
+  public JsonNode swaps() {
+    return call("GET", "/v1/swaps", null, JsonNode.class);
+  }
+
   /** Switches serving back to the previous version. */
   public JsonNode rollback() {
     return call("POST", "/v1/admin/rollback", null, JsonNode.class);

@@ -77,6 +77,16 @@ class AttuneClientTest {
   }
 
   @Test
+  void swaps_reads_the_nodes_swap_history_with_the_token() {
+    answer = "{\"swaps\":[{\"kind\":\"QUERY_ENCODER\",\"to\":\"retriever-v1\",\"seconds\":1.5}],\"failures\":[]}";
+
+    JsonNode swaps = client("s3cret").swaps();
+
+    assertThat(swaps.get("swaps").get(0).get("kind").asText()).isEqualTo("QUERY_ENCODER");
+    assertThat(requests.get(0)).startsWith("GET /v1/swaps Bearer s3cret");
+  }
+
+  @Test
   void feedback_sends_both_parts_and_returns_the_event_ids() throws Exception {
     status = 202;
     answer = "{\"llmEventId\":\"e1\",\"humanEventId\":\"e2\"}";

@@ -84,6 +84,7 @@ public final class ServingNode implements AutoCloseable {
   private final Thread bridgeWatcherThread;
   private final RetrievalService service;
   private final ServingMetrics metrics;
+  private final SwapHistory history = SwapHistory.recent();
   private final BrokerProbe broker;
   private final Javalin http;
 
@@ -98,7 +99,7 @@ public final class ServingNode implements AutoCloseable {
         config.tasks(), config.maxQueryTokens(), bridges, new EventValidator(config.api().limits()));
     metrics = new ServingMetrics(this::livePassages, follower::size);
     IndexManager.Config settings = IndexManager.Config.defaults(config.maxPassageTokens());
-    IndexManager.Listener listeners = both(metrics, listener);
+    IndexManager.Listener listeners = all(metrics, history, listener);
     indexes = replica ? new IndexFollower(store, follower, catalog, settings.verify(), settings.catchUpTimeout(), listeners)
         : new IndexManager(store, follower, catalog, settings, listeners, config.reembed() == null ? null
             : new FlinkReembedder(config.reembed(), config.kafka(), config.topics().corpus().name(), config.api().limits(), config.qdrant(),
@@ -106,7 +107,7 @@ public final class ServingNode implements AutoCloseable {
     broker = new BrokerProbe(config.kafka(), BROKER_CHECK);
     // The API listens from the start, so a probe sees 503 (starting) rather than a closed port while
     // the topics are awaited and the first index is built.
-    http = RetrievalApi.create(service, indexes, metrics, broker, config.api()).start(config.host(), config.port());
+    http = RetrievalApi.create(service, indexes, metrics, history, broker, config.api()).start(config.host(), config.port());
     try {
       watcher = new ModelWatcher(config.kafka(), config.topics().modelVersions(), ModelKind.RETRIEVER, catalog::register);
       String desired = watcher.catchUp(STARTUP);
@@ -148,8 +149,8 @@ public final class ServingNode implements AutoCloseable {
     }
   }
 
-  private static IndexManager.Listener both(IndexManager.Listener a, IndexManager.Listener b) {
-    List<IndexManager.Listener> all = List.of(a, b);
+  private static IndexManager.Listener all(IndexManager.Listener... listeners) {
+    List<IndexManager.Listener> all = List.of(listeners);
     return new IndexManager.Listener() {
       @Override
       public void swapped(IndexManager.Swap swap) {

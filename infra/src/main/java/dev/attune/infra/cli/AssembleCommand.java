@@ -1,6 +1,9 @@
 package dev.attune.infra.cli;
 
+import dev.attune.infra.metrics.AssemblerMetrics;
+import dev.attune.infra.metrics.MetricsEndpoint;
 import dev.attune.streams.assembler.AssemblerConfig;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +25,7 @@ final class AssembleCommand implements Callable<Integer> {
       description = "EMIT_HUMAN_ONLY or DEAD_LETTER for episodes closed without LLM feedback (default: the assembler's, EMIT_HUMAN_ONLY).")
   AssemblerConfig.MissingLlmFeedback missingLlm;
   @CommandLine.Mixin LimitsOptions limits;
+  @Option(names = "--metrics-port", description = "Serve the assembler's metrics for Prometheus on this port at /metrics (default: none).") Integer metricsPort;
 
   @Override
   public Integer call() throws Exception {
@@ -33,7 +37,18 @@ final class AssembleCommand implements Callable<Integer> {
     CompletableFuture<String> gaveUp = new CompletableFuture<>();
     var streams = EpisodeAssembler.start(config, Duration.ofMinutes(2),
         failure -> gaveUp.complete("assembler gave up after " + config.restarts().attempts() + " restarts: " + failure));
+    MetricsEndpoint metrics = null;
+    if (metricsPort != null) {
+      PrometheusRegistry registry = new PrometheusRegistry();
+      AssemblerMetrics.register(streams, registry);
+      metrics = MetricsEndpoint.start(registry, "0.0.0.0", metricsPort);
+      System.out.println("assembler metrics on :" + metrics.port() + "/metrics");
+    }
     System.out.println("assembler RUNNING");
-    return Lifecycle.runUntilStopped(() -> streams.close(Duration.ofSeconds(30)), gaveUp);
+    MetricsEndpoint endpoint = metrics;
+    return Lifecycle.runUntilStopped(() -> {
+      if (endpoint != null) endpoint.close();
+      streams.close(Duration.ofSeconds(30));
+    }, gaveUp);
   }
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         BenchMiningCommand.class, BackfillCommand.class, ModelsCommand.class, BenchTrainerCommand.class,
         EvalBridgeCommand.class, TrainBridgeCommand.class,
         EvalTrainerCommand.class, TopicsCommand.class, CorpusCommand.class, BenchReembedCommand.class,
-        ScoreCommand.class, LlmServeCommand.class, BenchScoringCommand.class})
+        ScoreCommand.class, LlmServeCommand.class, BenchScoringCommand.class, ConsoleCommand.class})
 public final class AttuneCli {
   public static void main(String[] args) {
     System.exit(new CommandLine(new AttuneCli()).execute(args));

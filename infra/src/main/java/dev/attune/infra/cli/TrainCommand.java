@@ -9,9 +9,11 @@ import dev.attune.trainers.eval.RetrievalMetrics;
 import dev.attune.models.encoder.Truncation;
 import dev.attune.models.task.Tasks;
 import dev.attune.trainers.train.RetrieverPromotion;
-import dev.attune.trainers.train.RetrieverTrainer;
 import dev.attune.trainers.train.TrainerConfig;
+import dev.attune.infra.metrics.MetricsEndpoint;
+import dev.attune.infra.metrics.TrainerMetrics;
 import dev.attune.trainers.train.TrainerService;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.attune.trainers.train.TrainerServiceConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,6 +40,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--corpus", description = "BEIR directory whose corpus fits the offline scorer; default: the bundled SQuAD dev.") Path corpus;
   @CommandLine.Mixin LlmOptions llm;
   @CommandLine.Mixin StoreOptions storeOptions;
+  @Option(names = "--metrics-port", description = "Serve the trainer's metrics for Prometheus on this port at /metrics (default: none).") Integer metricsPort;
 
   @Override
   public Integer call() throws Exception {
@@ -47,6 +50,10 @@ final class TrainCommand implements Callable<Integer> {
     if (storeOptions.store.equals("qdrant-local")) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--store qdrant-local would start an empty Qdrant; give the Qdrant serving uses with --store qdrant");
     }
+    PrometheusRegistry registry = new PrometheusRegistry();
+    TrainerMetrics metrics = new TrainerMetrics(registry);
+    MetricsEndpoint endpoint = metricsPort == null ? null : MetricsEndpoint.start(registry, "0.0.0.0", metricsPort);
+    if (endpoint != null) System.out.println("trainer metrics on :" + endpoint.port() + "/metrics");
     // Serving's Lucene store lives inside its process: without a reachable Qdrant the trainer embeds each index once itself.
     try (StoreChoice store = storeOptions.open(modelsDir.path.resolve("qdrant"));
         var servingStore = store.qdrant() == null ? null : new QdrantVectorStore(store.qdrant());
@@ -55,8 +62,10 @@ final class TrainCommand implements Callable<Integer> {
           new TrainerServiceConfig(kafka.settings(), Topics.defaults(), trigger, 10, new RetrieverPromotion(margin, tolerance, minHeldOut), 0, settings,
               tasks, referenceSet, rounds.schedule(), Truncation.SERVING, llmBudget),
           modelsDir.registry(baseModel.spec()), servingStore == null ? null : new ServingIndexes(servingStore), scorer,
-          v -> {}, RetrieverTrainer.StepListener.NONE);
+          metrics, metrics);
       trainer.run();
+    } finally {
+      if (endpoint != null) endpoint.close();
     }
     return 0;
   }

@@ -66,7 +66,7 @@ public final class Demo {
         passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
       stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> rankings.put(swap.to(), rank(stack.service(), heldOut)));
-      Replayer.Summary summary = Replayer.answering(stack.serviceUri(), null, scorer.llmId(), config.k())
+      Replayer.Summary summary = Replayer.answering(stack.serviceUri(), stack.adminToken(), scorer.llmId(), config.k())
           .replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
       long deadline = System.currentTimeMillis() + 30 * 60_000L;
@@ -106,7 +106,7 @@ public final class Demo {
       if (System.currentTimeMillis() > swapDeadline) throw new IllegalStateException("serving did not swap in " + name + " within a minute");
       java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
     }
-    AttuneClient client = new AttuneClient(stack.serviceUri(), null, java.time.Duration.ofSeconds(30));
+    AttuneClient client = new AttuneClient(stack.serviceUri(), stack.adminToken(), java.time.Duration.ofSeconds(30));
     return new BridgeReport(outcome.get(), client.retrieve(AttuneClient.RetrieveRequest.of(question, 5).bridged()));
   }
 

@@ -17,6 +17,8 @@ import dev.attune.serving.store.QdrantVectorStore;
 import dev.attune.streams.assembler.AssemblerConfig;
 import dev.attune.streams.assembler.EpisodeAssembler;
 import dev.attune.models.registry.ModelRegistry;
+import dev.attune.console.AttuneConsole;
+import dev.attune.console.ConsoleConfig;
 import dev.attune.infra.llm.CompletionsServer;
 import dev.attune.infra.llm.EndpointFaults;
 import dev.attune.infra.replay.UnigramLmScorer;
@@ -39,8 +41,10 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Every stage of the loop in one process: a KRaft broker, the serving API over Lucene, the Kafka
- * Streams assembler, the Flink mining job on a MiniCluster, and the DJL trainer. Each is the same
- * code that runs alone against external services ({@code attune serve|assemble|mine|train}).
+ * Streams assembler, the Flink mining and scoring jobs on MiniClusters, the DJL trainer and the
+ * operator's console. Each is the same code that runs alone against external services ({@code
+ * attune serve|assemble|mine|score|train|console}). The API's admin token is made fresh per stack,
+ * so even a local stack's console promotes and rolls back only for whoever holds it.
  */
 public final class LocalStack implements AutoCloseable {
   private static final EnumSet<IndexManager.SwapKind> NEW_VERSION = EnumSet.of(IndexManager.SwapKind.INITIAL, IndexManager.SwapKind.BUILD,
@@ -58,6 +62,8 @@ public final class LocalStack implements AutoCloseable {
   private TrainerService trainer;
   private ModelRegistry registry;
   private Thread trainerThread;
+  private AttuneConsole console;
+  private final String adminToken = newToken();
 
   public LocalStack(DemoConfig config) {
     this.config = config;
@@ -77,6 +83,22 @@ public final class LocalStack implements AutoCloseable {
 
   public RetrievalService service() {
     return serving.service();
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[24];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The bearer token the stack's serving API and console require for /v1/ calls and their admin actions. */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** The operator's console over this stack. */
+  public URI consoleUri() {
+    return console.uri();
   }
 
   public ServingNode serving() {
@@ -121,7 +143,7 @@ public final class LocalStack implements AutoCloseable {
 
     registry = new ModelRegistry(work.resolve("models"), config.base());
     System.out.println("serving: embedding corpus with the pretrained " + config.base().name() + " (ONNX Runtime)");
-    serving = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), registry, qdrant, "127.0.0.1", 0, RetrievalApi.Config.open(), config.tasks().instructions(),
+    serving = ServingNode.start(new ServingNode.Config(kafka.settings(), topics, work.resolve("serving"), registry, qdrant, "127.0.0.1", 0, new RetrievalApi.Config(adminToken, false), config.tasks().instructions(),
         ServingNode.MAX_QUERY_TOKENS, ServingNode.MAX_PASSAGE_TOKENS), new IndexManager.Listener() {
           @Override
           public void swapped(IndexManager.Swap swap) {
@@ -152,6 +174,8 @@ public final class LocalStack implements AutoCloseable {
             config.promotion(), config.rounds(), config.training(), config.tasks(), reference).withSchedule(config.schedule()),
         registry, new ServingIndexes(serving.store()), llm, decisions::add, dev.attune.trainers.train.RetrieverTrainer.StepListener.NONE);
     trainerThread = daemon("trainer", trainer);
+    console = AttuneConsole.start(ConsoleConfig.of(kafka.settings(), topics, serving.uri(), adminToken), "127.0.0.1", 0);
+    System.out.println("operator's console (attune console) at " + console.uri() + "/");
   }
 
   /** A swap joins {@link #swaps()} only once {@code onSwap} has run, so who waits on the list sees its work done. */
@@ -177,6 +201,7 @@ public final class LocalStack implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (console != null) console.close();
     if (trainer != null) trainer.stop();
     if (trainerThread != null) trainerThread.join(120_000);
     if (miner != null) miner.cancel().get();

@@ -8,6 +8,7 @@ import dev.attune.serving.IndexManager;
 import dev.attune.serving.ServedIndexes;
 import dev.attune.serving.RetrievalService;
 import dev.attune.serving.ServingState;
+import dev.attune.serving.SwapHistory;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.attune.serving.store.SearchFilter;
 import io.javalin.Javalin;
@@ -30,7 +31,7 @@ import java.util.UUID;
 
 /**
  * HTTP JSON API: {@code POST /v1/retrieve}, {@code POST /v1/feedback}, {@code GET /v1/version},
- * {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /ready}, {@code GET /metrics},
+ * {@code GET /v1/swaps}, {@code POST /v1/admin/rollback}, {@code GET /health}, {@code GET /ready}, {@code GET /metrics},
  * and its contract, {@code GET /openapi.json} (the checked-in {@code openapi.json} beside this class,
  * which {@code OpenApiContractIT} holds the server to).
  * Bodies are bound strictly ({@link StrictJson}) and bad requests get 4xx with {@code {"error":
@@ -43,7 +44,7 @@ public final class RetrievalApi {
   private static final String STARTED = "attune.started";
   private static final String STARTING = "STARTING";
   private static final Set<String> ROUTES =
-      Set.of("/health", "/metrics", "/v1/version", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready", "/openapi.json");
+      Set.of("/health", "/metrics", "/v1/version", "/v1/swaps", "/v1/retrieve", "/v1/feedback", "/v1/admin/rollback", "/ready", "/openapi.json");
   private static final byte[] OPENAPI = openApi();
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RetrievalApi.class);
 
@@ -114,8 +115,8 @@ public final class RetrievalApi {
     }
   }
 
-  public static Javalin create(RetrievalService service, ServedIndexes indexes, ServingMetrics metrics, BrokerProbe broker,
-      Config config) {
+  public static Javalin create(RetrievalService service, ServedIndexes indexes, ServingMetrics metrics, SwapHistory history,
+      BrokerProbe broker, Config config) {
     Javalin app = Javalin.create(c -> {
       c.showJavalinBanner = false;
       c.http.maxRequestSize = config.limits().maxEventBytes();
@@ -141,6 +142,8 @@ public final class RetrievalApi {
     app.get("/metrics", ctx -> ctx.contentType(ServingMetrics.contentType()).result(metrics.scrape()));
     app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OPENAPI));
     app.get("/v1/version", ctx -> version(indexes, service, ctx));
+    app.get("/v1/swaps", ctx -> ctx.json(Map.of("swaps", history.swaps().stream().map(RetrievalApi::swap).toList(),
+        "failures", history.failures())));
     app.post("/v1/retrieve", ctx -> retrieve(service, ctx, config));
     app.post("/v1/feedback", ctx -> feedback(service, ctx));
     app.post("/v1/admin/rollback", ctx -> {
@@ -183,6 +186,23 @@ public final class RetrievalApi {
     body.put("building", indexes.building().orElse(null));
     body.put("corpusPassages", indexes.corpusSize());
     ctx.json(body);
+  }
+
+  private static Map<String, Object> swap(SwapHistory.Entry e) {
+    IndexManager.Swap s = e.swap();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("atMs", e.atMs());
+    body.put("kind", s.kind().name());
+    body.put("from", s.from());
+    body.put("to", s.to());
+    body.put("index", s.index());
+    body.put("passages", s.passages());
+    body.put("embedded", s.embedded());
+    body.put("caughtUp", s.caughtUp());
+    // A rollback verifies nothing (NaN): null, as JSON has no NaN.
+    body.put("smokeRecall", Double.isFinite(s.smokeRecall()) ? s.smokeRecall() : null);
+    body.put("seconds", s.seconds());
+    return body;
   }
 
   private static Map<String, Object> health(RetrievalService service, BrokerProbe broker) {

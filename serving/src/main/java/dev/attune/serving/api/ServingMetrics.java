@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Prometheus metrics of one serving instance, in its own registry: request rate and latency per
- * endpoint and status, swaps and failed builds, index and corpus size, corpus changes applied.
+ * endpoint and status, swaps (count and duration by kind) and failed builds, index and corpus size, corpus changes applied.
  */
 public final class ServingMetrics implements IndexManager.Listener {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -26,6 +26,8 @@ public final class ServingMetrics implements IndexManager.Listener {
       .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
   private final Counter swaps = Counter.builder().name("attune_swaps_total").help("Serving version changes by kind")
       .labelNames("kind").register(registry);
+  private final Histogram swapSeconds = Histogram.builder().name("attune_swap_seconds").help("How long a swap took, by kind")
+      .labelNames("kind").classicOnly().classicUpperBounds(0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600).register(registry);
   private final Counter swapFailures = Counter.builder().name("attune_swap_failures_total")
       .help("Builds that failed or were refused by verification; the live version stayed").register(registry);
   private final Counter corpusChanges = Counter.builder().name("attune_corpus_changes_applied_total")
@@ -46,7 +48,9 @@ public final class ServingMetrics implements IndexManager.Listener {
 
   @Override
   public void swapped(IndexManager.Swap swap) {
-    swaps.labelValues(swap.kind().name().toLowerCase()).inc();
+    String kind = swap.kind().name().toLowerCase();
+    swaps.labelValues(kind).inc();
+    swapSeconds.labelValues(kind).observe(swap.seconds());
   }
 
   @Override

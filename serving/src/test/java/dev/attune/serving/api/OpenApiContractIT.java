@@ -64,7 +64,7 @@ class OpenApiContractIT {
     BrokerProbe unreachable = new BrokerProbe(KafkaSettings.of("127.0.0.1:9"), Duration.ofSeconds(1));
     Javalin starting = RetrievalApi.create(
         MockPublishing.service(new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()), TOPICS), null,
-        new ServingMetrics(() -> 0, () -> 0), unreachable, new RetrievalApi.Config(TOKEN, false, Limits.defaults(), Duration.ofSeconds(1)))
+        new ServingMetrics(() -> 0, () -> 0), dev.attune.serving.SwapHistory.recent(), unreachable, new RetrievalApi.Config(TOKEN, false, Limits.defaults(), Duration.ofSeconds(1)))
         .start("127.0.0.1", 0);
     try {
       URI base = URI.create("http://127.0.0.1:" + starting.port());
@@ -123,6 +123,9 @@ class OpenApiContractIT {
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(node.indexes().current().modelVersion()).isEqualTo("retriever-v1"));
         assertThat(contract.response("POST", "/v1/admin/rollback", call(base, "POST", "/v1/admin/rollback", null, TOKEN)).body())
             .contains("\"to\":\"retriever-v0\"");
+        assertThat(contract.response("GET", "/v1/swaps", call(base, "GET", "/v1/swaps", null, TOKEN)).body())
+            .as("newest first: the rollback, the query-encoder swap, the first version").containsSubsequence("ROLLBACK", "QUERY_ENCODER", "INITIAL");
+        contract.response("GET", "/v1/swaps", call(base, "GET", "/v1/swaps", null, null));
 
         // The broker gone: a request's events cannot be acknowledged, so nothing is recorded: 503.
         kafka.stop();

@@ -41,7 +41,7 @@ class RetrievalApiTest {
     broker = new BrokerProbe(KafkaSettings.of("127.0.0.1:9"), Duration.ofSeconds(1));
     Limits limits = new Limits(Limits.defaults().maxEventBytes(), Limits.defaults().maxRecordBytes(), 50, Limits.defaults().maxPassageChars(),
         Limits.defaults().maxListSize());
-    app = RetrievalApi.create(MockPublishing.service(PRODUCER, Topics.defaults()), null, new ServingMetrics(() -> 0, () -> 0), broker,
+    app = RetrievalApi.create(MockPublishing.service(PRODUCER, Topics.defaults()), null, new ServingMetrics(() -> 0, () -> 0), dev.attune.serving.SwapHistory.recent(), broker,
         new RetrievalApi.Config("secret", false, limits, Duration.ofSeconds(1))).start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + app.port();
   }
