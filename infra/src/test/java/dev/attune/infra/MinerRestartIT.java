@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  * then started again on the same work directory: it resumes from its checkpoint, so every episode
  * ends in exactly one training example or one dead letter, and an episode mined before the kill is
  * still recognised as a duplicate after it. Then the broker goes down until the job fails: the job
- * restarts from its checkpoint inside the process, which mines again once the broker is back.
+ * restarts from its checkpoint inside the process, which mines again once the broker is back. It
+ * runs with its state in RocksDB (incremental checkpoints), the store this path exercises nowhere
+ * else; every other test of the miner runs on the heap.
  */
 class MinerRestartIT {
   private static final Topics TOPICS = Topics.defaults();
@@ -72,6 +74,11 @@ class MinerRestartIT {
           return exampleIds(bootstrap).containsAll(MINED_AT_ONCE);
         });
         assertThat(exampleIds(bootstrap)).doesNotContainAnyElementsOf(WAITING);
+        // RocksDB's incremental checkpoints keep the state's files under shared/ (the heap's never do)
+        try (var files = Files.walk(work.resolve("mine").resolve("checkpoints"))) {
+          assertThat(files.filter(Files::isRegularFile).map(Path::getParent).map(Path::getFileName).map(Path::toString))
+              .as("files of an incremental RocksDB checkpoint").contains("shared");
+        }
       } finally {
         // When it is killed outright
         miner.destroyForcibly().waitFor();
@@ -119,7 +126,7 @@ class MinerRestartIT {
   private Process startMiner(String bootstrap, String run) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), AttuneCli.class.getName(),
-        "mine", "--bootstrap-servers", bootstrap, "--work-dir", work.resolve("mine").toString());
+        "mine", "--bootstrap-servers", bootstrap, "--work-dir", work.resolve("mine").toString(), "--state-store", "ROCKSDB");
     File log = logOf(run).toFile();
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
   }

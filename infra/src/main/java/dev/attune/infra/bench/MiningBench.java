@@ -58,7 +58,8 @@ public final class MiningBench {
    * @param rate requests per second to send at, or 0 for as fast as possible (a burst measures
    *     throughput; a rate the pipeline sustains measures latency without queueing)
    */
-  public record Config(Path workDir, int requests, int candidates, int corpusSize, Duration checkpointInterval, double rate) {}
+  public record Config(Path workDir, int requests, int candidates, int corpusSize, Duration checkpointInterval, double rate,
+      dev.attune.streams.LocalFlink.StateStore stateStore) {}
 
   /** What one run measured. */
   public record Result(double rawRecordsPerSecond, double rawMbPerSecond, double episodesPerSecond, double examplesPerSecond,
@@ -72,9 +73,9 @@ public final class MiningBench {
   }
 
   public Result run(PrintStream out) throws Exception {
-    out.printf("mining bench: %d requests x %d candidates, corpus %d passages, checkpoint every %d ms, %s%n",
+    out.printf("mining bench: %d requests x %d candidates, corpus %d passages, checkpoint every %d ms, %s, mining state on %s%n",
         config.requests(), config.candidates(), config.corpusSize(), config.checkpointInterval().toMillis(),
-        config.rate() > 0 ? config.rate() + " requests/s" : "burst");
+        config.rate() > 0 ? config.rate() + " requests/s" : "burst", config.stateStore());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(config.workDir().resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
       Topic<RetrievalEvent> raw = new Topic<>("bench.raw", RetrievalEvent.class, Map.of());
@@ -90,7 +91,8 @@ public final class MiningBench {
             config.checkpointInterval(), mining.parallelism(), mining.rules(), null);
         try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1),
             failure -> out.println("episode assembler gave up: " + failure))) {
-          var job = new PreferenceMiningJob(mining).startLocal(config.workDir().resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults());
+          var job = new PreferenceMiningJob(mining).startLocal(config.workDir().resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults(), null,
+              config.stateStore());
           try {
             Map<String, Long> lastAckNanos = new ConcurrentHashMap<>();
             sendRequest(producer, "warm-up", lastAckNanos);

@@ -15,12 +15,14 @@ final class BenchMiningCommand implements Callable<Integer> {
   @Option(names = "--corpus", defaultValue = "5000", description = "Passages in the synthetic corpus (default: ${DEFAULT-VALUE}).") int corpus;
   @Option(names = "--checkpoint-ms", defaultValue = "1000", description = "Mining job checkpoint (= commit) interval (default: ${DEFAULT-VALUE}).") long checkpointMs;
   @Option(names = "--rate", defaultValue = "0", description = "Requests per second; 0 sends a burst (default: ${DEFAULT-VALUE}).") double rate;
+  @Option(names = "--state-store", defaultValue = "HEAP", description = "The mining job's state: HEAP or ROCKSDB (default: ${DEFAULT-VALUE}).")
+  dev.attune.streams.LocalFlink.StateStore stateStore;
 
   @Override
   public Integer call() throws Exception {
     Lifecycle.deleteTree(workDir);
     var result = new dev.attune.infra.bench.MiningBench(new dev.attune.infra.bench.MiningBench.Config(
-        workDir, requests, candidates, corpus, Duration.ofMillis(checkpointMs), rate)).run(System.out);
+        workDir, requests, candidates, corpus, Duration.ofMillis(checkpointMs), rate, stateStore)).run(System.out);
     return result.deadLetters() == 0 ? 0 : 1;
   }
 }

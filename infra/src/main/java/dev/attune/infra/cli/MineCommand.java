@@ -1,5 +1,6 @@
 package dev.attune.infra.cli;
 
+import dev.attune.streams.LocalFlink;
 import dev.attune.streams.mining.MiningJobConfig;
 import dev.attune.streams.mining.PreferenceMiningJob;
 import java.nio.file.Path;
@@ -17,13 +18,15 @@ final class MineCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-dir", description = "Checkpoints, kept across restarts and resumed from on start (default: <work-dir>/checkpoints).") Path checkpointDir;
   @CommandLine.Mixin LimitsOptions limits;
   @Option(names = "--metrics-port", description = "Serve the job's metrics for Prometheus on this port at /metrics (Flink's reporter; default: none).") Integer metricsPort;
+  @Option(names = "--state-store", defaultValue = "HEAP", description = "HEAP or ROCKSDB (off-heap, incremental checkpoints: for state beyond the heap;"
+      + " slower per record, see streams/README) (default: ${DEFAULT-VALUE}).") LocalFlink.StateStore stateStore;
 
   @Override
   public Integer call() throws Exception {
     MiningJobConfig defaults = MiningJobConfig.defaults(kafka.settings());
     MiningJobConfig config = defaults.withRules(defaults.rules().withLimits(limits.limits()));
     Path checkpoints = checkpointDir != null ? checkpointDir : workDir.resolve("checkpoints");
-    var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults(), metricsPort);
+    var job = new PreferenceMiningJob(config).startLocal(checkpoints, dev.attune.streams.Restarts.defaults(), metricsPort, stateStore);
     System.out.println("mining job " + job.getJobID() + " running, checkpoints in " + checkpoints);
     // The job ends only by failing for good (its restarts spent) or by being cancelled: either way this process ends.
     CompletableFuture<String> ended = job.getJobExecutionResult()

@@ -68,9 +68,14 @@ public final class EpisodeAssembler {
     return topology;
   }
 
-  /** A persistent (changelogged, so restored after a crash) store of the joiner, keyed by string. */
+  /**
+   * A store of the joiner, keyed by string: in memory and changelogged, so restored from its
+   * changelog after a crash. It holds only the episodes open within window + grace and the closed
+   * ones' ids for a while, so memory suffices; and Kafka Streams' RocksDB would clash with the
+   * mining job's in one JVM (DEVELOPERS.md), which is kept for the miner's large state.
+   */
   private static <V> void addJoinerStore(Topology topology, String name, Serde<V> values) {
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values), JOINER);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values), JOINER);
   }
 
   private static <T extends SpecificRecord> String addIntake(

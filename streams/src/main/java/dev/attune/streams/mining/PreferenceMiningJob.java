@@ -120,7 +120,12 @@ public final class PreferenceMiningJob {
 
   /** The same, with the job's metrics for Prometheus on {@code metricsPort} (null: none). */
   public JobClient startLocal(Path checkpointDir, Restarts restarts, Integer metricsPort) throws Exception {
-    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, this::build);
+    return startLocal(checkpointDir, restarts, metricsPort, LocalFlink.StateStore.HEAP);
+  }
+
+  /** The same, with its keyed state in {@code store}. */
+  public JobClient startLocal(Path checkpointDir, Restarts restarts, Integer metricsPort, LocalFlink.StateStore store) throws Exception {
+    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, store, this::build);
   }
 
   /**

@@ -99,7 +99,7 @@ public final class ScoringJob {
 
   /** The same, with the job's metrics (its counts among them) for Prometheus on {@code metricsPort} (null: none). */
   public JobClient startLocal(Path checkpointDir, Restarts restarts, Integer metricsPort) throws Exception {
-    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, this::build);
+    return LocalFlink.start(JOB_NAME, config.parallelism(), checkpointDir, restarts, metricsPort, LocalFlink.StateStore.HEAP, this::build);
   }
 
   /** The job's counts so far, by name without the prefix (they reach the client with the TaskManagers' heartbeats). */
