@@ -10,10 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -45,7 +43,10 @@ final class FlowSampler {
   /** Takes one sample; a failure (broker away) is kept as the view's error, and the history stays. */
   void sample(long nowMs) {
     try {
-      Sample s = new Sample(nowMs, records(), lag());
+      Map<TopicPartition, Long> ends = endOffsets();
+      Map<String, Long> records = new TreeMap<>();
+      ends.forEach((tp, end) -> records.merge(tp.topic(), end, Long::sum));
+      Sample s = new Sample(nowMs, records, lag(ends));
       synchronized (this) {
         samples.addLast(s);
         if (samples.size() > keep) samples.removeFirst();
@@ -56,35 +57,35 @@ final class FlowSampler {
     }
   }
 
-  private Map<String, Long> records() throws Exception {
+  /** Every partition's end offset of the Attune topics that exist, read once per sample for both figures. */
+  private Map<TopicPartition, Long> endOffsets() throws Exception {
     Set<String> existing = admin.listTopics().names().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     List<String> present = topics.stream().filter(existing::contains).toList();
     Map<String, TopicDescription> described = admin.describeTopics(present).allTopicNames().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     described.values().forEach(d -> d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    Map<String, Long> out = new TreeMap<>();
-    present.forEach(t -> out.put(t, 0L));
-    ends.forEach((tp, info) -> out.merge(tp.topic(), info.offset(), Long::sum));
+    Map<TopicPartition, Long> out = new HashMap<>();
+    admin.listOffsets(latest).all().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
     return out;
   }
 
-  private Map<String, Long> lag() throws Exception {
+  /** Per consumer group, how far its committed offsets on the Attune topics are behind {@code ends}. */
+  private Map<String, Long> lag(Map<TopicPartition, Long> ends) throws Exception {
     List<String> groups = admin.listConsumerGroups().all().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).stream()
         .map(ConsumerGroupListing::groupId).toList();
     Map<String, Long> out = new TreeMap<>();
     for (String group : groups) {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-          .get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).entrySet().stream()
-          .filter(e -> e.getValue() != null && topics.contains(e.getKey().topic()))
-          .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-      if (committed.isEmpty()) continue;
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+          .get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       long behind = 0;
-      for (var e : committed.entrySet()) behind += Math.max(0, ends.get(e.getKey()).offset() - e.getValue().offset());
-      out.put(group, behind);
+      boolean reads = false;
+      for (var e : committed.entrySet()) {
+        Long end = ends.get(e.getKey());
+        if (e.getValue() == null || end == null) continue;
+        reads = true;
+        behind += Math.max(0, end - e.getValue().offset());
+      }
+      if (reads) out.put(group, behind);
     }
     return out;
   }

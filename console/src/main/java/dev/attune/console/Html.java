@@ -8,11 +8,14 @@ import java.util.Locale;
 
 /** The console's page frame and the few HTML pieces its views are made of; everything shown is escaped. */
 final class Html {
-  static final List<String[]> VIEWS = List.of(
-      new String[] {"/flow", "Flow", "Is the loop flowing?"},
-      new String[] {"/signal", "LLM signal", "Is the LLM's signal healthy?"},
-      new String[] {"/decisions", "Decisions", "What did the trainer decide and why?"},
-      new String[] {"/serving", "Serving", "What is serving now, and how did the last swap go?"});
+  /** A page: where it is, its link's name, the question it answers (its heading). */
+  record View(String path, String name, String question) {}
+
+  static final List<View> VIEWS = List.of(
+      new View("/flow", "Flow", "Is the loop flowing?"),
+      new View("/signal", "LLM signal", "Is the LLM's signal healthy?"),
+      new View("/decisions", "Decisions", "What did the trainer decide and why?"),
+      new View("/serving", "Serving", "What is serving now, and how did the last swap go?"));
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
   private static final String STYLE = "body{font-family:sans-serif;margin:0 2em 2em;color:#222}nav{padding:.8em 0;border-bottom:1px solid #ccc;margin-bottom:1em}"
       + "nav a{margin-right:1.2em}nav a.on{font-weight:bold}table{border-collapse:collapse;margin:.5em 0 1.2em}td,th{border:1px solid #ddd;padding:3px 8px;"
@@ -24,13 +27,13 @@ final class Html {
 
   /** A whole page: navigation, the view's question as its heading, the body. */
   static String page(String path, String body, String footer) {
-    String[] view = VIEWS.stream().filter(v -> v[0].equals(path)).findFirst().orElse(new String[] {path, "", "Attune console"});
+    View view = VIEWS.stream().filter(v -> v.path().equals(path)).findFirst().orElse(new View(path, "", "Attune console"));
     StringBuilder html = new StringBuilder("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Attune · ")
-        .append(escape(view[1])).append("</title><style>").append(STYLE).append("</style></head><body><nav>");
-    for (String[] v : VIEWS) {
-      html.append("<a href='").append(v[0]).append("'").append(v[0].equals(path) ? " class='on'" : "").append(">").append(escape(v[1])).append("</a>");
+        .append(escape(view.name())).append("</title><style>").append(STYLE).append("</style></head><body><nav>");
+    for (View v : VIEWS) {
+      html.append("<a href='").append(v.path()).append("'").append(v.path().equals(path) ? " class='on'" : "").append(">").append(escape(v.name())).append("</a>");
     }
-    return html.append("</nav><h1>").append(escape(view[2])).append("</h1>").append(body)
+    return html.append("</nav><h1>").append(escape(view.question())).append("</h1>").append(body)
         .append("<p class='note'>").append(escape(footer)).append("</p></body></html>").toString();
   }
 
