@@ -145,6 +145,9 @@ class MiningPipelineIT {
               Map<String, Integer> episodesPerLlm = new HashMap<>();
               for (TeacherDistribution d : read(bootstrap, TOPICS.teacherDistributions())) {
                 episodesPerLlm.merge(d.getLlmId(), d.getEpisodes(), Integer::sum);
+                // Texts attached from the corpus when the window closed; the deleted p8 is in none.
+                assertThat(d.getCandidates()).isNotEmpty().allSatisfy(c ->
+                    assertThat(c.getText()).startsWith("Passage " + c.getPassageId().substring(1) + " "));
               }
               // Every request asks the same question: its scores aggregate per LLM, never across LLMs.
               assertThat(episodesPerLlm).containsEntry("llm-a", REQUESTS + 1 + 1 + AFTER.size()).containsEntry("llm-b", REQUESTS / 2);

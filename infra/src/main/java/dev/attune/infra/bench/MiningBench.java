@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,7 +48,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * this process. Prints episodes/s and examples/s end to end, the latency from each request's last
  * input event (acknowledged by the broker) to its training example (committed, read_committed), and,
  * measured first in the same run, the broker's raw produce → consume rate for records of the same
- * size as the ceiling.
+ * size as the ceiling. Then the miner alone: a second mining job, warm, gets the episodes the
+ * assembler made re-sent as one burst, with the assembler stopped, so its examples/s are the
+ * miner's own and not bounded by the assembler's rate or shared with it.
  */
 public final class MiningBench {
 
@@ -63,9 +67,11 @@ public final class MiningBench {
 
   /** What one run measured. */
   public record Result(double rawRecordsPerSecond, double rawMbPerSecond, double episodesPerSecond, double examplesPerSecond,
-      double p50Ms, double p99Ms, long deadLetters) {}
+      double p50Ms, double p99Ms, double minerAloneExamplesPerSecond, long deadLetters) {}
 
   private static final Topics TOPICS = Topics.withPrefix("bench.");
+  /** The miner-alone run's topics: its own corpus copy and episodes, so it shares nothing with the first job. */
+  private static final Topics ALONE = Topics.withPrefix("bench.alone.");
   private final Config config;
 
   public MiningBench(Config config) {
@@ -80,6 +86,7 @@ public final class MiningBench {
       String bootstrap = kafka.bootstrapServers();
       Topic<RetrievalEvent> raw = new Topic<>("bench.raw", RetrievalEvent.class, Map.of());
       List<Topic<?>> topics = new ArrayList<>(TOPICS.all());
+      topics.addAll(ALONE.all());
       topics.add(raw);
       EmbeddedKafka.createTopics(bootstrap, topics, 1, (short) 1);
       try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
@@ -89,6 +96,8 @@ public final class MiningBench {
         MiningJobConfig mining = MiningJobConfig.defaults(KafkaSettings.of(bootstrap)).withTopics(TOPICS);
         mining = new MiningJobConfig(mining.kafka(), mining.inputs(), mining.outputs(), mining.groupId(),
             config.checkpointInterval(), mining.parallelism(), mining.rules(), null);
+        double[] endToEnd;
+        long dead;
         try (KafkaStreams streams = EpisodeAssembler.start(assembler, Duration.ofMinutes(1),
             failure -> out.println("episode assembler gave up: " + failure))) {
           var job = new PreferenceMiningJob(mining).startLocal(config.workDir().resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults(), null,
@@ -100,6 +109,7 @@ public final class MiningBench {
             Tail examples = new Tail(bootstrap, TOPICS.trainingExamples().name());
             Tail episodes = new Tail(bootstrap, TOPICS.episodes().name());
             examples.awaitCount(1, Duration.ofMinutes(2), out);
+            awaitCorpusRead(bootstrap, mining.groupId(), TOPICS.corpus().name(), out);
             out.println("pipeline warm; pushing traffic ...");
             // Both topics are read while the traffic is sent: a reader started afterwards would
             // count the send time as latency, which then grows with the length of the run.
@@ -134,16 +144,75 @@ public final class MiningBench {
             double episodesPerSecond = config.requests() / ((lastEpisode - start) / 1e9);
             double examplesPerSecond = config.requests() / ((lastExample[0] - start) / 1e9);
             double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            long dead = KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.deadLetters().name(), v -> {});
-            Result result = new Result(ceiling[0], ceiling[1], episodesPerSecond, examplesPerSecond,
-                percentile(sorted, 0.50), percentile(sorted, 0.99), dead);
-            print(result, out);
-            return result;
+            dead = KafkaAccess.readAll(KafkaSettings.of(bootstrap), TOPICS.deadLetters().name(), v -> {});
+            endToEnd = new double[] {episodesPerSecond, examplesPerSecond, percentile(sorted, 0.50), percentile(sorted, 0.99)};
           } finally {
             job.cancel().get();
           }
         }
+        double alone = mineAlone(bootstrap, producer, new MiningJobConfig(mining.kafka(), ALONE, ALONE, mining.groupId() + "-alone",
+            mining.checkpointInterval(), mining.parallelism(), mining.rules(), null), out);
+        dead += KafkaAccess.readAll(KafkaSettings.of(bootstrap), ALONE.deadLetters().name(), v -> {});
+        Result result = new Result(ceiling[0], ceiling[1], endToEnd[0], endToEnd[1], endToEnd[2], endToEnd[3], alone, dead);
+        print(result, out);
+        return result;
       }
+    }
+  }
+
+  /**
+   * Starts a second mining job on the {@link #ALONE} topics, warms it with the warm-up episode, then
+   * re-sends the other episodes the assembler made as one burst; returns examples/s from the first
+   * send to the last example read.
+   */
+  private double mineAlone(String bootstrap, KafkaProducer<byte[], byte[]> producer, MiningJobConfig alone, PrintStream out) throws Exception {
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> episodes = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(KafkaSettings.of(bootstrap).consumer("bench-copy"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partition = List.of(new TopicPartition(TOPICS.episodes().name(), 0));
+      consumer.assign(partition);
+      consumer.seekToBeginning(partition);
+      KafkaAccess.readToEnd(consumer, partition, Duration.ofMinutes(2), episodes::add);
+    }
+    var warmUp = episodes.stream().filter(r -> "warm-up".equals(new String(r.key(), StandardCharsets.UTF_8))).findFirst().orElseThrow();
+    var job = new PreferenceMiningJob(alone).startLocal(config.workDir().resolve("alone-checkpoints"), dev.attune.streams.Restarts.defaults(), null,
+        config.stateStore());
+    try {
+      Tail examples = new Tail(bootstrap, ALONE.trainingExamples().name());
+      producer.send(new ProducerRecord<>(ALONE.episodes().name(), warmUp.key(), warmUp.value()));
+      producer.flush();
+      examples.awaitCount(1, Duration.ofMinutes(2), out);
+      awaitCorpusRead(bootstrap, alone.groupId(), ALONE.corpus().name(), out);
+      out.printf("the miner alone: warm; re-sending %,d episodes as one burst ...%n", episodes.size() - 1);
+      long start = System.nanoTime();
+      for (var r : episodes) {
+        if (r != warmUp) producer.send(new ProducerRecord<>(ALONE.episodes().name(), r.key(), r.value()));
+      }
+      producer.flush();
+      long last = examples.collectUntil(episodes.size(), Duration.ofMinutes(10), key -> {}, out, "examples (miner alone)");
+      return (episodes.size() - 1) / ((last - start) / 1e9);
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  /**
+   * Waits until the mining job has read (and checkpointed) the whole corpus topic, so the timed
+   * traffic does not share the machine with loading the corpus into state.
+   */
+  private static void awaitCorpusRead(String bootstrap, String jobGroupId, String corpusTopic, PrintStream out) throws Exception {
+    TopicPartition partition = new TopicPartition(corpusTopic, 0);
+    try (Admin admin = Admin.create(KafkaSettings.of(bootstrap).common("bench-admin"))) {
+      long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset();
+      long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+      while (true) {
+        var committed = admin.listConsumerGroupOffsets(jobGroupId + "-corpus").partitionsToOffsetAndMetadata().get().get(partition);
+        if (committed != null && committed.offset() >= end) break;
+        if (System.nanoTime() > deadline) throw new IllegalStateException("the mining job did not read the corpus's " + end + " records within 10 minutes");
+        // The job commits its read position at checkpoints: poll at a fraction of the interval.
+        LockSupport.parkNanos(200_000_000L);
+      }
+      out.printf("corpus in the job's state: %,d records%n", end);
     }
   }
 
@@ -156,6 +225,7 @@ public final class MiningBench {
     out.printf("| examples/s end to end (assembler + miner) | %,.0f |%n", r.examplesPerSecond());
     out.printf("| latency last input event → example, p50 | %,.0f ms |%n", r.p50Ms());
     out.printf("| latency last input event → example, p99 | %,.0f ms |%n", r.p99Ms());
+    out.printf("| examples/s, the miner alone (the episodes re-sent as one burst) | %,.0f |%n", r.minerAloneExamplesPerSecond());
     out.printf("| dead letters | %d |%n", r.deadLetters());
   }
 
@@ -190,7 +260,9 @@ public final class MiningBench {
     for (int i = 0; i < config.corpusSize(); i++) {
       PassageEvent p = PassageEvent.newBuilder().setPassageId("p" + i).setOp(PassageOp.UPSERT).setTitle("Title " + i)
           .setText("Passage " + i + "." + filler).setTimestampMs(System.currentTimeMillis()).build();
-      producer.send(new ProducerRecord<>(TOPICS.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+      byte[] value = codec.encode(p);
+      producer.send(new ProducerRecord<>(TOPICS.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), value));
+      producer.send(new ProducerRecord<>(ALONE.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), value));
     }
     producer.flush();
   }

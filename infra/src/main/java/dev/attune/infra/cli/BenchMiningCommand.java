@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attune bench-mining}: synthetic traffic through broker, assembler and mining job in this process. */
-@Command(name = "bench-mining", description = "Synthetic traffic through broker, assembler and mining job in this process; prints episodes/s, examples/s, p50/p99 latency and the raw broker ceiling.")
+@Command(name = "bench-mining", description = "Synthetic traffic through broker, assembler and mining job in this process; prints episodes/s, examples/s, p50/p99 latency, the raw broker ceiling and the miner alone's examples/s.")
 final class BenchMiningCommand implements Callable<Integer> {
   @Option(names = "--work-dir", defaultValue = ".attune/bench-mining") Path workDir;
   @Option(names = "--requests", defaultValue = "5000", description = "Requests to push, four events each (default: ${DEFAULT-VALUE}).") int requests;

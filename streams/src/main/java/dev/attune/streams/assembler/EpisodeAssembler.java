@@ -5,7 +5,6 @@ import dev.attune.schemas.ClosedEpisode;
 import dev.attune.schemas.EventValidator;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
-import dev.attune.schemas.PendingEpisode;
 import dev.attune.schemas.QueryEvent;
 import dev.attune.schemas.RetrievalEvent;
 import dev.attune.schemas.Topic;
@@ -54,7 +53,7 @@ public final class EpisodeAssembler {
       addIntake(topology, topics.humanFeedback(), validator::validate, HumanFeedbackEvent::getRequestId, maxBytes)
     };
     topology.addProcessor(JOINER, () -> new EpisodeJoiner(config, EPISODE_SINK, DEAD_LETTER_SINK), intakes);
-    addJoinerStore(topology, EpisodeJoiner.STORE, new AvroSerde<>(PendingEpisode.class));
+    addJoinerStore(topology, EpisodeJoiner.STORE, Serdes.ByteArray());
     addJoinerStore(topology, EpisodeJoiner.CLOSED_STORE, new AvroSerde<>(ClosedEpisode.class));
     addJoinerStore(topology, EpisodeJoiner.CLOCK_STORE, Serdes.Long());
     topology.addSink(

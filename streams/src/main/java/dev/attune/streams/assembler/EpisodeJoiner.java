@@ -57,7 +57,8 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
   private final String episodeSink;
   private final String deadLetterSink;
   private ProcessorContext<String, SpecificRecord> context;
-  private KeyValueStore<String, PendingEpisode> pending;
+  /** Encoded by hand, not by a serde: the size check before a put already encodes the episode. */
+  private KeyValueStore<String, byte[]> pending;
   private KeyValueStore<String, ClosedEpisode> closed;
   private KeyValueStore<String, Long> clock;
   private final AvroCodec<PendingEpisode> pendingCodec = AvroCodec.of(PendingEpisode.class);
@@ -102,7 +103,8 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
       }
       return;
     }
-    PendingEpisode episode = pending.get(record.key());
+    byte[] stored = pending.get(record.key());
+    PendingEpisode episode = stored == null ? null : pendingCodec.decode(stored);
     if (episode == null) {
       if (eventTime + config.openMs() <= eventClock) {
         deadLetter(record.key(), event, DeadLetterReason.LATE,
@@ -117,7 +119,9 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
       deadLetter(record.key(), event, DeadLetterReason.DUPLICATE, duplicate, now);
       return;
     }
-    int bytes = pendingCodec.encode(episode).length;
+    episode.setWindowStartMs(Math.min(episode.getWindowStartMs(), eventTime));
+    byte[] encoded = pendingCodec.encode(episode);
+    int bytes = encoded.length;
     if (bytes > config.limits().maxRecordBytes()) {
       // Checked before the store: a changelog record over the broker's limit would stop the assembler.
       deadLetter(record.key(), event, DeadLetterReason.OVERSIZED,
@@ -125,13 +129,12 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
               + config.limits().maxRecordBytes() + "; the episode keeps what it held before", now);
       return;
     }
-    episode.setWindowStartMs(Math.min(episode.getWindowStartMs(), eventTime));
     if (config.closeWhenComplete() && complete(episode)) {
       emit(episode, now);
       remember(episode, now);
       pending.delete(record.key());
     } else {
-      pending.put(record.key(), episode);
+      pending.put(record.key(), encoded);
     }
   }
 
@@ -184,12 +187,12 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
   private void closeExpired(long now) {
     long eventClock = eventClock();
     List<KeyValue<String, PendingEpisode>> expired = new ArrayList<>();
-    try (KeyValueIterator<String, PendingEpisode> all = pending.all()) {
+    try (KeyValueIterator<String, byte[]> all = pending.all()) {
       while (all.hasNext()) {
-        KeyValue<String, PendingEpisode> next = all.next();
-        PendingEpisode e = next.value;
+        KeyValue<String, byte[]> next = all.next();
+        PendingEpisode e = pendingCodec.decode(next.value);
         if (eventClock >= e.getWindowStartMs() + config.openMs() || now - e.getOpenedAtMs() >= config.openMs()) {
-          expired.add(next);
+          expired.add(KeyValue.pair(next.key, e));
         }
       }
     }

@@ -11,6 +11,8 @@ import dev.attune.streams.mining.operators.PreferenceMiner;
 import dev.attune.streams.mining.operators.RawRecord;
 import dev.attune.streams.mining.operators.StatisticsAggregation;
 import dev.attune.streams.mining.operators.TeacherAggregation;
+import dev.attune.streams.mining.operators.TeacherTexts;
+import dev.attune.streams.mining.operators.PassageLookup;
 import dev.attune.streams.mining.operators.WindowedAggregator;
 import dev.attune.streams.mining.rules.CorpusUpdate;
 import dev.attune.streams.mining.rules.MiningConfig;
@@ -24,13 +26,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import dev.attune.schemas.Topics;
-
+import dev.attune.streams.types.CompactTypes;
 /**
  * Flink job: feedback episodes in, preference data out (exactly once, through Kafka transactions
  * committed at checkpoints). Reads {@code episodes} and the compacted {@code corpus}; writes {@code
@@ -61,7 +62,7 @@ public final class PreferenceMiningJob {
         env.fromSource(kafka.source(in.corpus().name(), "-corpus", OffsetSpec.EARLIEST, bounded ? OffsetSpec.LATEST : null),
             WatermarkStrategy.noWatermarks(), "corpus").uid("corpus-source");
     SingleOutputStreamOperator<CorpusUpdate> corpus =
-        corpusRaw.process(new CorpusDecoder(DeadLetterOutput.STAGE, rules.limits())).name("decode-corpus").uid("decode-corpus");
+        corpusRaw.process(new CorpusDecoder(DeadLetterOutput.STAGE, rules.limits()), CompactTypes.of(CorpusUpdate.class)).name("decode-corpus").uid("decode-corpus");
 
     DataStream<RawRecord> episodes =
         env.fromSource(
@@ -72,39 +73,52 @@ public final class PreferenceMiningJob {
     // Episodes by request id; the corpus and each episode's passage lookups by passage id, so a task
     // holds its share of the corpus; the answers back by request id to the miner.
     SingleOutputStreamOperator<RawRecord> admitted =
-        episodes.keyBy(r -> r.key).process(new EpisodeIntake(rules), TypeInformation.of(RawRecord.class)).name("admit-episodes").uid("admit-episodes");
+        episodes.keyBy(r -> r.key, CompactTypes.KEY).process(new EpisodeIntake(rules), CompactTypes.of(RawRecord.class)).name("admit-episodes").uid("admit-episodes");
     SingleOutputStreamOperator<PassageAnswer> answers =
-        corpus.keyBy(u -> u.passageId)
-            .connect(admitted.getSideOutput(EpisodeIntake.LOOKUPS).keyBy(l -> l.passageId))
-            .process(new CorpusLookup(rules.passageWaitMs(), bounded), TypeInformation.of(PassageAnswer.class))
+        corpus.keyBy(u -> u.passageId, CompactTypes.KEY)
+            .connect(admitted.getSideOutput(EpisodeIntake.LOOKUPS).keyBy(l -> l.passageId, CompactTypes.KEY))
+            .process(new CorpusLookup(rules.passageWaitMs(), bounded), CompactTypes.of(PassageAnswer.class))
             .name("corpus-lookup").uid("corpus-lookup");
     SingleOutputStreamOperator<KeyedBytes> examples =
-        admitted.keyBy(r -> r.key)
-            .connect(answers.keyBy(a -> a.requestId))
-            .process(new PreferenceMiner(rules), TypeInformation.of(KeyedBytes.class))
+        admitted.keyBy(r -> r.key, CompactTypes.KEY)
+            .connect(answers.keyBy(a -> a.requestId, CompactTypes.KEY))
+            .process(new PreferenceMiner(rules), CompactTypes.of(KeyedBytes.class))
             .name("mine-preferences")
             .uid("mine-preferences");
 
     examples.sinkTo(kafka.sink(out.trainingExamples().name(), "examples")).name("training-examples").uid("training-examples-sink");
     examples.getSideOutput(PreferenceMiner.SILVER)
         .sinkTo(kafka.sink(out.silverSequences().name(), "silver")).name("silver-sequences").uid("silver-sequences-sink");
-    examples.getSideOutput(PreferenceMiner.TEACHER)
-        .keyBy(o -> o.key)
-        .process(
-            new WindowedAggregator<>(
-                new TeacherAggregation(rules.teacherTemperature(), rules.limits().maxRecordBytes()), TeacherAccumulator.class, rules.teacherWindowMs(), bounded),
-            TypeInformation.of(KeyedBytes.class))
-        .name("aggregate-teachers").uid("aggregate-teachers")
-        .sinkTo(kafka.sink(out.teacherDistributions().name(), "teachers")).name("teacher-distributions").uid("teacher-distributions-sink");
+    // Teacher windows hold ids and scores; when one closes, its texts come from a second share of the
+    // corpus (the first one's answers go to the miner, and a job cannot loop back to it).
+    SingleOutputStreamOperator<TeacherAccumulator> teacherWindows =
+        examples.getSideOutput(PreferenceMiner.TEACHER)
+            .keyBy(o -> o.key, CompactTypes.KEY)
+            .process(
+                new WindowedAggregator<>(new TeacherAggregation(rules.limits().maxRecordBytes()), TeacherAccumulator.class, rules.teacherWindowMs(), bounded),
+                CompactTypes.of(TeacherAccumulator.class))
+            .name("aggregate-teachers").uid("aggregate-teachers");
+    SingleOutputStreamOperator<PassageAnswer> teacherTexts =
+        corpus.keyBy(u -> u.passageId, CompactTypes.KEY)
+            .connect(teacherWindows.flatMap(new TeacherTexts.Lookups(), CompactTypes.of(PassageLookup.class)).name("teacher-text-lookups")
+                .uid("teacher-text-lookups").keyBy(l -> l.passageId, CompactTypes.KEY))
+            .process(new CorpusLookup(rules.passageWaitMs(), bounded), CompactTypes.of(PassageAnswer.class))
+            .name("teacher-corpus-lookup").uid("teacher-corpus-lookup");
+    SingleOutputStreamOperator<KeyedBytes> distributions =
+        teacherWindows.keyBy(TeacherAccumulator::id, CompactTypes.KEY)
+            .connect(teacherTexts.keyBy(a -> a.requestId, CompactTypes.KEY))
+            .process(new TeacherTexts(rules.teacherTemperature(), rules.limits().maxRecordBytes()), CompactTypes.of(KeyedBytes.class))
+            .name("teacher-texts").uid("teacher-texts");
+    distributions.sinkTo(kafka.sink(out.teacherDistributions().name(), "teachers")).name("teacher-distributions").uid("teacher-distributions-sink");
     examples.getSideOutput(PreferenceMiner.PREFERENCES)
-        .keyBy(p -> StatisticsAggregation.KEY)
+        .keyBy(p -> StatisticsAggregation.KEY, CompactTypes.KEY)
         .process(
             new WindowedAggregator<>(new StatisticsAggregation(), PreferenceStatistics.class, rules.statsWindowMs(), bounded),
-            TypeInformation.of(KeyedBytes.class))
+            CompactTypes.of(KeyedBytes.class))
         .name("preference-statistics").uid("preference-statistics")
         .sinkTo(kafka.sink(out.preferenceStats().name(), "stats")).name("preference-stats").uid("preference-stats-sink");
     corpus.getSideOutput(DeadLetterOutput.TAG)
-        .union(admitted.getSideOutput(DeadLetterOutput.TAG), examples.getSideOutput(DeadLetterOutput.TAG))
+        .union(admitted.getSideOutput(DeadLetterOutput.TAG), examples.getSideOutput(DeadLetterOutput.TAG), distributions.getSideOutput(DeadLetterOutput.TAG))
         .sinkTo(kafka.sink(out.deadLetters().name(), "dead-letters"))
         .name("dead-letters").uid("dead-letters-sink");
   }

@@ -3,6 +3,7 @@ package dev.attune.streams.scoring;
 import dev.attune.schemas.DeadLetterReason;
 import dev.attune.streams.mining.operators.DeadLetterOutput;
 import dev.attune.streams.mining.operators.PassageAnswer;
+import dev.attune.streams.types.CompactTypes;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -12,7 +13,6 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -48,8 +48,8 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
 
   @Override
   public void open(OpenContext openContext) {
-    passages = getRuntimeContext().getMapState(new MapStateDescriptor<>("passages", Types.STRING, TypeInformation.of(Slot.class)));
-    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-requests", TypeInformation.of(ScoringRequest.class)));
+    passages = getRuntimeContext().getMapState(new MapStateDescriptor<>("passages", CompactTypes.KEY, CompactTypes.of(Slot.class)));
+    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-requests", CompactTypes.of(ScoringRequest.class)));
     expiry = getRuntimeContext().getState(new ValueStateDescriptor<>("expiry", Types.LONG));
   }
 

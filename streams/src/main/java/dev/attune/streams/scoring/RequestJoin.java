@@ -12,6 +12,7 @@ import dev.attune.schemas.Violation;
 import dev.attune.streams.mining.operators.DeadLetterOutput;
 import dev.attune.streams.mining.operators.PassageLookup;
 import dev.attune.streams.mining.operators.RawRecord;
+import dev.attune.streams.types.CompactTypes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +27,6 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -42,7 +42,7 @@ import org.apache.flink.util.OutputTag;
  * dropped then: most requests get no answer event, and that is not an error.
  */
 public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, ScoringRequest> {
-  public static final OutputTag<PassageLookup> LOOKUPS = new OutputTag<>("scoring-lookups") {};
+  public static final OutputTag<PassageLookup> LOOKUPS = new OutputTag<>("scoring-lookups", CompactTypes.of(PassageLookup.class));
   static final String STAGE = "scorer";
   private final ScoringConfig config;
   private final String queriesTopic;
@@ -78,10 +78,10 @@ public final class RequestJoin extends KeyedProcessFunction<String, RawRecord, S
 
   @Override
   public void open(OpenContext openContext) {
-    query = getRuntimeContext().getState(new ValueStateDescriptor<>("query", Types.STRING));
-    retrieval = getRuntimeContext().getState(new ValueStateDescriptor<>("retrieval", TypeInformation.of(Retrieved.class)));
-    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-answers", TypeInformation.of(RawRecord.class)));
-    MapStateDescriptor<String, Boolean> answeredDescriptor = new MapStateDescriptor<>("answered", Types.STRING, Types.BOOLEAN);
+    query = getRuntimeContext().getState(new ValueStateDescriptor<>("query", CompactTypes.KEY));
+    retrieval = getRuntimeContext().getState(new ValueStateDescriptor<>("retrieval", CompactTypes.of(Retrieved.class)));
+    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-answers", CompactTypes.of(RawRecord.class)));
+    MapStateDescriptor<String, Boolean> answeredDescriptor = new MapStateDescriptor<>("answered", CompactTypes.KEY, Types.BOOLEAN);
     // Answer ids outlive the request's wait, so a duplicate sent much later is still recognised.
     answeredDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(config.requestWaitMs()).multipliedBy(6)).build());
     answered = getRuntimeContext().getMapState(answeredDescriptor);

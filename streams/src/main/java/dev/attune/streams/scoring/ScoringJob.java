@@ -13,12 +13,12 @@ import dev.attune.streams.mining.operators.KeyedBytes;
 import dev.attune.streams.mining.operators.PassageAnswer;
 import dev.attune.streams.mining.operators.RawRecord;
 import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.types.CompactTypes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -55,35 +55,36 @@ public final class ScoringJob {
     SingleOutputStreamOperator<CorpusUpdate> corpus =
         env.fromSource(kafka.source(topics.corpus().name(), "-corpus", OffsetSpec.EARLIEST, null), WatermarkStrategy.noWatermarks(), "corpus")
             .uid("corpus-source")
-            .process(new CorpusDecoder(RequestJoin.STAGE, scoring.limits())).name("decode-corpus").uid("decode-corpus");
+            .process(new CorpusDecoder(RequestJoin.STAGE, scoring.limits()), CompactTypes.of(CorpusUpdate.class)).name("decode-corpus").uid("decode-corpus");
     DataStream<RawRecord> requests =
         env.fromSource(kafka.source(topics.scoringInputs().stream().map(Topic::name).toList(), ""), WatermarkStrategy.noWatermarks(), "requests")
             .uid("requests-source");
 
     SingleOutputStreamOperator<ScoringRequest> joined =
-        requests.keyBy(r -> r.key)
+        requests.keyBy(r -> r.key, CompactTypes.KEY)
             .process(new RequestJoin(scoring, topics.queries().name(), topics.retrievals().name(), topics.answers().name()),
-                TypeInformation.of(ScoringRequest.class))
+                CompactTypes.of(ScoringRequest.class))
             .name("join-requests").uid("join-requests");
     SingleOutputStreamOperator<PassageAnswer> texts =
-        corpus.keyBy(u -> u.passageId)
-            .connect(joined.getSideOutput(RequestJoin.LOOKUPS).keyBy(l -> l.passageId))
-            .process(new CorpusLookup(scoring.passageWaitMs(), false), TypeInformation.of(PassageAnswer.class))
+        corpus.keyBy(u -> u.passageId, CompactTypes.KEY)
+            .connect(joined.getSideOutput(RequestJoin.LOOKUPS).keyBy(l -> l.passageId, CompactTypes.KEY))
+            .process(new CorpusLookup(scoring.passageWaitMs(), false), CompactTypes.of(PassageAnswer.class))
             .name("corpus-lookup").uid("corpus-lookup");
     SingleOutputStreamOperator<ScoringTask> tasks =
-        joined.keyBy(r -> r.requestId)
-            .connect(texts.keyBy(a -> a.requestId))
-            .process(new PromptAssembly(scoring), TypeInformation.of(ScoringTask.class))
+        joined.keyBy(r -> r.requestId, CompactTypes.KEY)
+            .connect(texts.keyBy(a -> a.requestId, CompactTypes.KEY))
+            .process(new PromptAssembly(scoring), CompactTypes.of(ScoringTask.class))
             .name("assemble-prompts").uid("assemble-prompts");
     // By question, so a question asked again meets its cached scores in the same task. Tasks in
     // flight at most twice the HTTP concurrency: more would only wait in the client's queue, where
     // the operator's timeout (one request's attempts) would run out for tasks that never failed.
     SingleOutputStreamOperator<ScoringOutcome> outcomes =
-        AsyncDataStream.unorderedWait(tasks.keyBy(t -> t.query), new LlmScoring(scoring), LlmScoring.timeoutMs(scoring),
+        AsyncDataStream.unorderedWait(tasks.keyBy(t -> t.query, CompactTypes.KEY), new LlmScoring(scoring), LlmScoring.timeoutMs(scoring),
                 TimeUnit.MILLISECONDS, 2 * scoring.endpoint().maxConcurrency())
+            .returns(CompactTypes.of(ScoringOutcome.class))
             .name("score-with-llm").uid("score-with-llm");
     SingleOutputStreamOperator<KeyedBytes> feedback =
-        outcomes.process(new OutcomeRouter(), TypeInformation.of(KeyedBytes.class)).name("route-outcomes").uid("route-outcomes");
+        outcomes.process(new OutcomeRouter(), CompactTypes.of(KeyedBytes.class)).name("route-outcomes").uid("route-outcomes");
 
     feedback.sinkTo(kafka.sink(topics.llmFeedback().name(), "feedback")).name("llm-feedback").uid("llm-feedback-sink");
     corpus.getSideOutput(DeadLetterOutput.TAG)

@@ -1,6 +1,7 @@
 package dev.attune.streams.mining.operators;
 
 import dev.attune.streams.mining.rules.CorpusUpdate;
+import dev.attune.streams.types.CompactTypes;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -8,7 +9,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -47,8 +47,8 @@ public final class CorpusLookup extends KeyedCoProcessFunction<String, CorpusUpd
 
   @Override
   public void open(OpenContext openContext) {
-    passage = getRuntimeContext().getState(new ValueStateDescriptor<>("passage", TypeInformation.of(CorpusUpdate.class)));
-    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-lookups", TypeInformation.of(Waiting.class)));
+    passage = getRuntimeContext().getState(new ValueStateDescriptor<>("passage", CompactTypes.of(CorpusUpdate.class)));
+    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-lookups", CompactTypes.of(Waiting.class)));
   }
 
   @Override

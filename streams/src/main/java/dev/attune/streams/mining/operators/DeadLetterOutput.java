@@ -3,11 +3,12 @@ package dev.attune.streams.mining.operators;
 import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.DeadLetter;
 import dev.attune.schemas.DeadLetters;
+import dev.attune.streams.types.CompactTypes;
 import org.apache.flink.util.OutputTag;
 
 /** The side output every mining (and scoring) function dead-letters through, and how records are put on it. */
 public final class DeadLetterOutput {
-  public static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters") {};
+  public static final OutputTag<KeyedBytes> TAG = new OutputTag<>("dead-letters", CompactTypes.of(KeyedBytes.class));
   public static final String STAGE = "miner";
   private static final AvroCodec<DeadLetter> CODEC = AvroCodec.of(DeadLetter.class);
 

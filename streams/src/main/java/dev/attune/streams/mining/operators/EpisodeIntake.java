@@ -8,6 +8,7 @@ import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.Violation;
 import dev.attune.streams.mining.rules.MiningConfig;
 import dev.attune.streams.mining.rules.PreferenceRules;
+import dev.attune.streams.types.CompactTypes;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -28,7 +29,7 @@ import org.apache.flink.util.OutputTag;
  * {@code dedupeRetentionMs} is dead-lettered as {@code DUPLICATE}: one example per request, ever.
  */
 public final class EpisodeIntake extends KeyedProcessFunction<String, RawRecord, RawRecord> {
-  public static final OutputTag<PassageLookup> LOOKUPS = new OutputTag<>("passage-lookups") {};
+  public static final OutputTag<PassageLookup> LOOKUPS = new OutputTag<>("passage-lookups", CompactTypes.of(PassageLookup.class));
   private final MiningConfig config;
   private transient ValueState<Boolean> seen;
   private transient AvroCodec<FeedbackEpisode> episodes;

@@ -1,5 +1,6 @@
 package dev.attune.streams.mining.operators;
 
+import dev.attune.streams.types.CompactTypes;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -20,7 +21,7 @@ public final class KafkaRecords {
 
     @Override
     public TypeInformation<RawRecord> getProducedType() {
-      return TypeInformation.of(RawRecord.class);
+      return CompactTypes.of(RawRecord.class);
     }
   }
 

@@ -13,6 +13,7 @@ import dev.attune.schemas.DeadLetterReason;
 import dev.attune.schemas.FeedbackEpisode;
 import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingExample;
+import dev.attune.streams.types.CompactTypes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +23,6 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -38,9 +38,9 @@ import org.apache.flink.util.OutputTag;
  * UNKNOWN_PASSAGE}. Only episodes still waiting for answers are in this operator's state.
  */
 public final class PreferenceMiner extends KeyedCoProcessFunction<String, RawRecord, PassageAnswer, KeyedBytes> {
-  public static final OutputTag<KeyedBytes> SILVER = new OutputTag<>("silver-sequences") {};
-  public static final OutputTag<TeacherObservation> TEACHER = new OutputTag<>("teacher-observations") {};
-  public static final OutputTag<EpisodePreferences> PREFERENCES = new OutputTag<>("episode-preferences") {};
+  public static final OutputTag<KeyedBytes> SILVER = new OutputTag<>("silver-sequences", CompactTypes.of(KeyedBytes.class));
+  public static final OutputTag<TeacherObservation> TEACHER = new OutputTag<>("teacher-observations", CompactTypes.of(TeacherObservation.class));
+  public static final OutputTag<EpisodePreferences> PREFERENCES = new OutputTag<>("episode-preferences", CompactTypes.of(EpisodePreferences.class));
   /** Event-time timers fire at this only when every input has ended (bounded runs). */
   static final long END_OF_INPUT = Long.MAX_VALUE;
 
@@ -59,9 +59,9 @@ public final class PreferenceMiner extends KeyedCoProcessFunction<String, RawRec
 
   @Override
   public void open(OpenContext openContext) {
-    episode = getRuntimeContext().getState(new ValueStateDescriptor<>("episode", TypeInformation.of(RawRecord.class)));
+    episode = getRuntimeContext().getState(new ValueStateDescriptor<>("episode", CompactTypes.of(RawRecord.class)));
     needed = getRuntimeContext().getState(new ValueStateDescriptor<>("passages-needed", Types.INT));
-    answers = getRuntimeContext().getMapState(new MapStateDescriptor<>("answers", Types.STRING, TypeInformation.of(PassageAnswer.class)));
+    answers = getRuntimeContext().getMapState(new MapStateDescriptor<>("answers", CompactTypes.KEY, CompactTypes.of(PassageAnswer.class)));
     answered = getRuntimeContext().getState(new ValueStateDescriptor<>("passages-answered", Types.INT));
     episodes = AvroCodec.of(FeedbackEpisode.class);
     examples = AvroCodec.of(TrainingExample.class);

@@ -7,7 +7,7 @@ import dev.attune.schemas.AvroCodec;
 import dev.attune.schemas.PreferenceStats;
 
 /** Windows of all episodes' preferences (one key) → {@link PreferenceStats}. */
-public final class StatisticsAggregation implements WindowedAggregator.Aggregation<EpisodePreferences, PreferenceStatistics> {
+public final class StatisticsAggregation implements WindowedAggregator.Aggregation<EpisodePreferences, PreferenceStatistics, KeyedBytes> {
   public static final String KEY = "all";
   private transient AvroCodec<PreferenceStats> codec;
 

@@ -3,24 +3,21 @@ package dev.attune.streams.mining.operators;
 import dev.attune.streams.mining.rules.TeacherAccumulator;
 import dev.attune.streams.mining.rules.TeacherObservation;
 
-import dev.attune.schemas.AvroCodec;
-import dev.attune.schemas.TeacherDistribution;
-
-/** Windows of teacher observations per (task, query, LLM, kind) → {@link TeacherDistribution}s. */
-public final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator> {
-  private final double temperature;
+/**
+ * Windows of teacher observations per (task, query, LLM, kind), closed and handed on without texts:
+ * {@link TeacherTexts} attaches the corpus's texts and makes the {@code TeacherDistribution}.
+ */
+public final class TeacherAggregation implements WindowedAggregator.Aggregation<TeacherObservation, TeacherAccumulator, TeacherAccumulator> {
   private final int maxRecordBytes;
-  private transient AvroCodec<TeacherDistribution> codec;
 
-  /** {@code maxRecordBytes} bounds a window: the distribution record carries every passage's text. */
-  public TeacherAggregation(double temperature, int maxRecordBytes) {
-    this.temperature = temperature;
+  /** {@code maxRecordBytes} bounds a window: the distribution record will carry every passage's text. */
+  public TeacherAggregation(int maxRecordBytes) {
     this.maxRecordBytes = maxRecordBytes;
   }
 
   @Override
   public boolean full(TeacherAccumulator accumulator, TeacherObservation next) {
-    return accumulator.bytes + next.bytes() > maxRecordBytes;
+    return accumulator.bytes + next.bytes > maxRecordBytes;
   }
 
   @Override
@@ -34,8 +31,7 @@ public final class TeacherAggregation implements WindowedAggregator.Aggregation<
   }
 
   @Override
-  public KeyedBytes emit(String key, TeacherAccumulator accumulator, long nowMs) {
-    if (codec == null) codec = AvroCodec.of(TeacherDistribution.class);
-    return new KeyedBytes(key, codec.encode(accumulator.toRecord(temperature, nowMs)));
+  public TeacherAccumulator emit(String key, TeacherAccumulator accumulator, long nowMs) {
+    return accumulator.close(nowMs);
   }
 }

@@ -1,10 +1,10 @@
 package dev.attune.streams.mining.operators;
 
+import dev.attune.streams.types.CompactTypes;
 import java.io.Serializable;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -15,15 +15,15 @@ import org.apache.flink.util.Collector;
  * bounded however hot a key is. A bounded run also emits every open window at end of input, so a
  * backfill loses nothing. {@link Aggregation} says what is aggregated.
  */
-public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String, I, KeyedBytes> {
+public final class WindowedAggregator<I, A, O> extends KeyedProcessFunction<String, I, O> {
 
   /** What a window holds and how it is emitted. */
-  public interface Aggregation<I, A> extends Serializable {
+  public interface Aggregation<I, A, O> extends Serializable {
     A start(I first, long nowMs);
 
     void add(A accumulator, I input);
 
-    KeyedBytes emit(String key, A accumulator, long nowMs);
+    O emit(String key, A accumulator, long nowMs);
 
     /** Whether {@code next} must go to a new window, the accumulator having no room for it. */
     default boolean full(A accumulator, I next) {
@@ -31,13 +31,13 @@ public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String,
     }
   }
 
-  private final Aggregation<I, A> aggregation;
+  private final Aggregation<I, A, O> aggregation;
   private final Class<A> accumulatorType;
   private final long windowMs;
   private final boolean bounded;
   private transient ValueState<A> open;
 
-  public WindowedAggregator(Aggregation<I, A> aggregation, Class<A> accumulatorType, long windowMs, boolean bounded) {
+  public WindowedAggregator(Aggregation<I, A, O> aggregation, Class<A> accumulatorType, long windowMs, boolean bounded) {
     this.aggregation = aggregation;
     this.accumulatorType = accumulatorType;
     this.windowMs = windowMs;
@@ -46,11 +46,11 @@ public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String,
 
   @Override
   public void open(OpenContext openContext) {
-    open = getRuntimeContext().getState(new ValueStateDescriptor<>("window", TypeInformation.of(accumulatorType)));
+    open = getRuntimeContext().getState(new ValueStateDescriptor<>("window", CompactTypes.of(accumulatorType)));
   }
 
   @Override
-  public void processElement(I input, Context ctx, Collector<KeyedBytes> out) throws Exception {
+  public void processElement(I input, Context ctx, Collector<O> out) throws Exception {
     A acc = open.value();
     long now = ctx.timerService().currentProcessingTime();
     if (acc != null && aggregation.full(acc, input)) {
@@ -66,7 +66,7 @@ public final class WindowedAggregator<I, A> extends KeyedProcessFunction<String,
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<KeyedBytes> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<O> out) throws Exception {
     A acc = open.value();
     if (acc == null) return;
     out.collect(aggregation.emit(ctx.getCurrentKey(), acc, ctx.timerService().currentProcessingTime()));

@@ -7,7 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
-/** One LLM's scores for one episode's live passages, on their way to the {@link TeacherAggregation}. */
+/**
+ * One LLM's scores for one episode's live passages, on their way to the {@code TeacherAggregation}:
+ * ids and scores only (a window holds no texts; they are attached when it closes), and the bytes
+ * the passages will add to the distribution record.
+ */
 public class TeacherObservation {
   public String key;
   public String requestId;
@@ -17,9 +21,9 @@ public class TeacherObservation {
   public String llmId;
   public String signalKind;
   public List<String> passageIds = new ArrayList<>();
-  public List<String> titles = new ArrayList<>();
-  public List<String> texts = new ArrayList<>();
   public List<Double> scores = new ArrayList<>();
+  /** Bytes this observation can add to a distribution record: its ids, texts and query in UTF-8, plus scores. */
+  public long bytes;
 
   public TeacherObservation() {}
 
@@ -37,24 +41,17 @@ public class TeacherObservation {
       o.query = query.getQuery();
       o.llmId = llm.getKey();
       o.signalKind = signal.kind().name();
+      o.bytes = utf8(o.requestId) + utf8(o.query) + utf8(o.instruction) + 64;
       llm.getValue().forEach((id, score) -> {
         CorpusUpdate entry = passages.apply(id);
         if (entry.deleted) return;
         o.passageIds.add(id);
-        o.titles.add(entry.title);
-        o.texts.add(entry.text);
         o.scores.add(score);
+        o.bytes += utf8(id) + utf8(entry.title) + utf8(entry.text) + 32;
       });
       if (!o.passageIds.isEmpty()) out.add(o);
     }
     return out;
-  }
-
-  /** Bytes this observation can add to a distribution record (its texts and ids, in UTF-8, plus scores). */
-  public long bytes() {
-    long n = utf8(requestId) + utf8(query) + utf8(instruction) + 64;
-    for (int i = 0; i < passageIds.size(); i++) n += utf8(passageIds.get(i)) + utf8(titles.get(i)) + utf8(texts.get(i)) + 32;
-    return n;
   }
 
   private static long utf8(String s) {
