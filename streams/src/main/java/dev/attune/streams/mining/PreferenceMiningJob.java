@@ -10,9 +10,9 @@ import dev.attune.streams.mining.operators.KeyedBytes;
 import dev.attune.streams.mining.operators.PreferenceMiner;
 import dev.attune.streams.mining.operators.RawRecord;
 import dev.attune.streams.mining.operators.StatisticsAggregation;
+import dev.attune.streams.mining.operators.PassageLookup;
 import dev.attune.streams.mining.operators.TeacherAggregation;
 import dev.attune.streams.mining.operators.TeacherTexts;
-import dev.attune.streams.mining.operators.PassageLookup;
 import dev.attune.streams.mining.operators.WindowedAggregator;
 import dev.attune.streams.mining.rules.CorpusUpdate;
 import dev.attune.streams.mining.rules.MiningConfig;
@@ -32,6 +32,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import dev.attune.schemas.Topics;
 import dev.attune.streams.types.CompactTypes;
+
 /**
  * Flink job: feedback episodes in, preference data out (exactly once, through Kafka transactions
  * committed at checkpoints). Reads {@code episodes} and the compacted {@code corpus}; writes {@code
