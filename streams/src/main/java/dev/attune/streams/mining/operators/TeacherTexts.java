@@ -87,8 +87,8 @@ public final class TeacherTexts extends KeyedCoProcessFunction<String, TeacherAc
     if (bytes.length > maxRecordBytes) {
       // The window was bounded by its passages' texts when observed; texts edited longer since can
       // push the record over, and one over the broker's limit would fail the sink and the job.
-      RawRecord window = new RawRecord(WINDOW_SOURCE, -1, -1, closed.key.getBytes(StandardCharsets.UTF_8), bytes);
-      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(window, DeadLetterReason.OVERSIZED,
+      RawRecord source = new RawRecord(WINDOW_SOURCE, -1, -1, closed.key.getBytes(StandardCharsets.UTF_8), bytes);
+      ctx.output(DeadLetterOutput.TAG, DeadLetterOutput.of(source, DeadLetterReason.OVERSIZED,
           "its teacher distribution would be " + bytes.length + " bytes, over maxRecordBytes " + maxRecordBytes));
       return;
     }
