@@ -1,6 +1,7 @@
 package dev.attune.streams.mining;
 
 import dev.attune.schemas.KafkaSettings;
+import dev.attune.streams.mining.operators.AdmittedEpisode;
 import dev.attune.streams.mining.operators.CorpusDecoder;
 import dev.attune.streams.mining.operators.CorpusLookup;
 import dev.attune.streams.mining.operators.EpisodeIntake;
@@ -73,15 +74,15 @@ public final class PreferenceMiningJob {
             WatermarkStrategy.noWatermarks(), "episodes").uid("episodes-source");
     // Episodes by request id; the corpus and each episode's passage lookups by passage id, so a task
     // holds its share of the corpus; the answers back by request id to the miner.
-    SingleOutputStreamOperator<RawRecord> admitted =
-        episodes.keyBy(r -> r.key, CompactTypes.KEY).process(new EpisodeIntake(rules), CompactTypes.of(RawRecord.class)).name("admit-episodes").uid("admit-episodes");
+    SingleOutputStreamOperator<AdmittedEpisode> admitted =
+        episodes.keyBy(r -> r.key, CompactTypes.KEY).process(new EpisodeIntake(rules), CompactTypes.of(AdmittedEpisode.class)).name("admit-episodes").uid("admit-episodes");
     SingleOutputStreamOperator<PassageAnswer> answers =
         corpus.keyBy(u -> u.passageId, CompactTypes.KEY)
             .connect(admitted.getSideOutput(EpisodeIntake.LOOKUPS).keyBy(l -> l.passageId, CompactTypes.KEY))
             .process(new CorpusLookup(rules.passageWaitMs(), bounded), CompactTypes.of(PassageAnswer.class))
             .name("corpus-lookup").uid("corpus-lookup");
     SingleOutputStreamOperator<KeyedBytes> examples =
-        admitted.keyBy(r -> r.key, CompactTypes.KEY)
+        admitted.keyBy(a -> a.record.key, CompactTypes.KEY)
             .connect(answers.keyBy(a -> a.requestId, CompactTypes.KEY))
             .process(new PreferenceMiner(rules), CompactTypes.of(KeyedBytes.class))
             .name("mine-preferences")

@@ -2,6 +2,7 @@ package dev.attune.trainers.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Map;
 /**
  * Adam with decoupled weight decay and linear warm-up then linear decay, written out so its state
  * (moments and step count) can be checkpointed and restored exactly; DJL's optimisers keep theirs
- * private. Updates must run with the thread's grad mode off (see {@link RetrieverTrainer}).
+ * private. Updates must run with the thread's grad mode off (see {@link RetrieverTrainer}). On the
+ * CPU a step is {@link HostAdamW}'s two passes over the tensors' memory; elsewhere, tensor operations.
  */
 public final class AdamW implements AutoCloseable {
   static final float BETA1 = 0.9f;
@@ -53,14 +55,12 @@ public final class AdamW implements AutoCloseable {
 
   /** One parameter's update at {@code rateScale} times the schedule's rate (a slower parameter group). */
   public void update(String name, NDArray weight, NDArray gradient, NDManager scope, float rateScale) {
-    NDArray m = mean.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
-    NDArray v = variance.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+    NDArray m = moment(mean, name, weight);
+    NDArray v = moment(variance, name, weight);
     m.muli(BETA1).addi(scoped(gradient.mul(1 - BETA1), scope));
     v.muli(BETA2).addi(scoped(gradient.square(), scope).muli(1 - BETA2));
-    float correction1 = 1 - (float) Math.pow(BETA1, step);
-    float correction2 = 1 - (float) Math.pow(BETA2, step);
-    NDArray denominator = scoped(scoped(v.div(correction2), scope).sqrt(), scope).addi(EPSILON);
-    NDArray direction = scoped(m.div(correction1), scope).divi(denominator);
+    NDArray denominator = scoped(scoped(v.div(correction(BETA2)), scope).sqrt(), scope).addi(EPSILON);
+    NDArray direction = scoped(m.div(correction(BETA1)), scope).divi(denominator);
     if (weightDecay > 0) direction.addi(scoped(weight.mul(weightDecay), scope));
     weight.subi(direction.muli(rate(step) * rateScale));
   }
@@ -78,20 +78,28 @@ public final class AdamW implements AutoCloseable {
   /** As above, each parameter at {@code rateScale(name)} times the schedule's rate. */
   public boolean applyClipped(Map<String, NDArray> params, float maxNorm, boolean finiteLoss, NDManager scope, ToFloatFunction rateScale) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
-    double squared = 0;
-    nonFinite = new ArrayList<>();
     for (Map.Entry<String, NDArray> p : params.entrySet()) {
       NDArray grad = p.getValue().getGradient();
       grad.attach(scope);
       grads.put(p.getKey(), grad);
-      double part = grad.pow(2).sum().getFloat();
-      if (!Double.isFinite(part)) nonFinite.add(p.getKey());
-      squared += part;
+    }
+    HostAdamW host = host(params, grads, rateScale);
+    double[] parts = host != null ? host.squaredNorms() : grads.values().stream().mapToDouble(g -> g.pow(2).sum().getFloat()).toArray();
+    double squared = 0;
+    nonFinite = new ArrayList<>();
+    List<String> names = List.copyOf(grads.keySet());
+    for (int i = 0; i < parts.length; i++) {
+      if (!Double.isFinite(parts[i])) nonFinite.add(names.get(i));
+      squared += parts[i];
     }
     double norm = Math.sqrt(squared);
     boolean finite = finiteLoss && Double.isFinite(norm);
     float scale = (float) Math.min(1.0, maxNorm / (norm + 1e-6));
     if (finite) beginStep();
+    if (host != null) {
+      host.update(new HostAdamW.Step(scale, correction(BETA1), correction(BETA2), rate(step), weightDecay), finite);
+      return finite;
+    }
     for (Map.Entry<String, NDArray> g : grads.entrySet()) {
       NDArray grad = g.getValue();
       if (finite) {
@@ -103,6 +111,28 @@ public final class AdamW implements AutoCloseable {
       grad.set(grad.isNaN(), 0f);
     }
     return finite;
+  }
+
+  /** The host-memory pass over every parameter, or null when any array is not shared host memory (a GPU). */
+  private HostAdamW host(Map<String, NDArray> params, Map<String, NDArray> grads, ToFloatFunction rateScale) {
+    List<HostAdamW.Slot> slots = new ArrayList<>();
+    for (Map.Entry<String, NDArray> p : params.entrySet()) {
+      String name = p.getKey();
+      FloatBuffer weight = HostAdamW.shared(p.getValue());
+      FloatBuffer gradient = weight == null ? null : HostAdamW.shared(grads.get(name));
+      if (gradient == null) return null;
+      slots.add(new HostAdamW.Slot(weight, gradient, HostAdamW.shared(moment(mean, name, p.getValue())),
+          HostAdamW.shared(moment(variance, name, p.getValue())), rateScale.apply(name)));
+    }
+    return HostAdamW.of(slots);
+  }
+
+  private NDArray moment(Map<String, NDArray> moments, String name, NDArray weight) {
+    return moments.computeIfAbsent(name, n -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+  }
+
+  private float correction(float beta) {
+    return 1 - (float) Math.pow(beta, step);
   }
 
   /** The parameters whose gradient was not finite at the last {@code applyClipped}. */

@@ -28,7 +28,7 @@ import org.apache.flink.util.OutputTag;
  * key must not share the state of every other null-keyed record). A request id already seen within
  * {@code dedupeRetentionMs} is dead-lettered as {@code DUPLICATE}: one example per request, ever.
  */
-public final class EpisodeIntake extends KeyedProcessFunction<String, RawRecord, RawRecord> {
+public final class EpisodeIntake extends KeyedProcessFunction<String, RawRecord, AdmittedEpisode> {
   public static final OutputTag<PassageLookup> LOOKUPS = new OutputTag<>("passage-lookups", CompactTypes.of(PassageLookup.class));
   private final MiningConfig config;
   private transient ValueState<Boolean> seen;
@@ -49,7 +49,7 @@ public final class EpisodeIntake extends KeyedProcessFunction<String, RawRecord,
   }
 
   @Override
-  public void processElement(RawRecord raw, Context ctx, Collector<RawRecord> out) throws Exception {
+  public void processElement(RawRecord raw, Context ctx, Collector<AdmittedEpisode> out) throws Exception {
     FeedbackEpisode episode;
     try {
       episode = episodes.decode(raw.value, config.limits().maxRecordBytes());
@@ -69,7 +69,8 @@ public final class EpisodeIntake extends KeyedProcessFunction<String, RawRecord,
       return;
     }
     seen.update(true);
-    out.collect(raw);
-    for (String id : PreferenceRules.referencedPassages(episode)) ctx.output(LOOKUPS, new PassageLookup(id, episode.getRequestId()));
+    java.util.Set<String> passages = PreferenceRules.referencedPassages(episode);
+    out.collect(new AdmittedEpisode(raw, passages.size()));
+    for (String id : passages) ctx.output(LOOKUPS, new PassageLookup(id, episode.getRequestId()));
   }
 }

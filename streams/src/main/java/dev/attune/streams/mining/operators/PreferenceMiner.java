@@ -30,14 +30,15 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Mines episodes (keyed by request id) once the corpus has answered for every passage they
- * reference: input 1 is the episodes the {@link EpisodeIntake} let through, input 2 the {@link
+ * reference: input 1 is the episodes the {@link EpisodeIntake} let through (with how many passages
+ * each asked for, so it is decoded once here, to mine), input 2 the {@link
  * CorpusLookup}'s answers, in either order. One training example per episode on the main output, and
  * on side outputs the BGM silver sequences, the teacher observations for distillation and the
  * per-episode preferences for statistics. A deleted passage is left out of the example; one the
  * corpus still did not hold after {@code passageWaitMs} dead-letters the episode as {@code
  * UNKNOWN_PASSAGE}. Only episodes still waiting for answers are in this operator's state.
  */
-public final class PreferenceMiner extends KeyedCoProcessFunction<String, RawRecord, PassageAnswer, KeyedBytes> {
+public final class PreferenceMiner extends KeyedCoProcessFunction<String, AdmittedEpisode, PassageAnswer, KeyedBytes> {
   public static final OutputTag<KeyedBytes> SILVER = new OutputTag<>("silver-sequences", CompactTypes.of(KeyedBytes.class));
   public static final OutputTag<TeacherObservation> TEACHER = new OutputTag<>("teacher-observations", CompactTypes.of(TeacherObservation.class));
   public static final OutputTag<EpisodePreferences> PREFERENCES = new OutputTag<>("episode-preferences", CompactTypes.of(EpisodePreferences.class));
@@ -69,10 +70,9 @@ public final class PreferenceMiner extends KeyedCoProcessFunction<String, RawRec
   }
 
   @Override
-  public void processElement1(RawRecord raw, Context ctx, Collector<KeyedBytes> out) throws Exception {
-    FeedbackEpisode decoded = episodes.decode(raw.value, config.limits().maxRecordBytes());
-    episode.update(raw);
-    needed.update(PreferenceRules.referencedPassages(decoded).size());
+  public void processElement1(AdmittedEpisode admitted, Context ctx, Collector<KeyedBytes> out) throws Exception {
+    episode.update(admitted.record);
+    needed.update(admitted.passages);
     mineWhenAnswered(ctx, out);
   }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class EpisodeIntakeTest {
-  private KeyedOneInputStreamOperatorTestHarness<String, RawRecord, RawRecord> harness;
+  private KeyedOneInputStreamOperatorTestHarness<String, RawRecord, AdmittedEpisode> harness;
 
   @BeforeEach
   void open() throws Exception {
@@ -55,7 +55,10 @@ class EpisodeIntakeTest {
   void an_episode_goes_on_and_asks_for_each_passage_it_references_once_candidates_and_labels() throws Exception {
     harness.processElement(record(0, "r1", PreferenceRulesTest.episode()), 10);
 
-    assertThat(harness.extractOutputValues()).singleElement().satisfies(r -> assertThat(r.offset).isZero());
+    assertThat(harness.extractOutputValues()).singleElement().satisfies(a -> {
+      assertThat(a.record.offset).isZero();
+      assertThat(a.passages).as("the lookups the miner will wait for").isEqualTo(5);
+    });
     assertThat(harness.getSideOutput(EpisodeIntake.LOOKUPS)).extracting(r -> r.getValue().passageId).containsExactlyInAnyOrder("p1", "p2", "p3", "p4", "p5");
     assertThat(harness.getSideOutput(EpisodeIntake.LOOKUPS)).allSatisfy(r -> assertThat(r.getValue().requestId).isEqualTo("r1"));
   }
@@ -68,7 +71,7 @@ class EpisodeIntakeTest {
 
     assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.BAD_HEADER, DeadLetterReason.DUPLICATE);
     assertThat(deadLetters()).extracting(DeadLetter::getOffset).containsExactly(3L, 5L);
-    assertThat(harness.extractOutputValues()).singleElement().satisfies(r -> assertThat(r.offset).isEqualTo(4));
+    assertThat(harness.extractOutputValues()).singleElement().satisfies(a -> assertThat(a.record.offset).isEqualTo(4));
   }
 
   @Test
@@ -94,6 +97,6 @@ class EpisodeIntakeTest {
         DeadLetterReason.NON_FINITE_SCORE, DeadLetterReason.INVALID_RANK, DeadLetterReason.KEY_MISMATCH,
         DeadLetterReason.KEY_MISMATCH, DeadLetterReason.KEY_MISMATCH);
     assertThat(harness.extractOutputValues()).as("the keyed copy of r4, no longer shadowed by a null key")
-        .singleElement().satisfies(k -> assertThat(k.key).isEqualTo("r4"));
+        .singleElement().satisfies(a -> assertThat(a.record.key).isEqualTo("r4"));
   }
 }

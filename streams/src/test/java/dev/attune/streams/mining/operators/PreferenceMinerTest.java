@@ -10,6 +10,7 @@ import dev.attune.schemas.SilverSequence;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.streams.mining.rules.CorpusUpdate;
 import dev.attune.streams.mining.rules.MiningConfig;
+import dev.attune.streams.mining.rules.PreferenceRules;
 import dev.attune.streams.mining.rules.PreferenceRulesTest;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -22,11 +23,11 @@ import org.junit.jupiter.api.Test;
 /** The miner once the corpus has answered: in either order, with deletions and unknown passages. */
 class PreferenceMinerTest {
   private static final MiningConfig RULES = MiningConfig.defaults().withPassageWaitMs(5_000);
-  private KeyedTwoInputStreamOperatorTestHarness<String, RawRecord, PassageAnswer, KeyedBytes> harness;
+  private KeyedTwoInputStreamOperatorTestHarness<String, AdmittedEpisode, PassageAnswer, KeyedBytes> harness;
 
   @BeforeEach
   void open() throws Exception {
-    harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new PreferenceMiner(RULES), r -> r.key, a -> a.requestId, Types.STRING);
+    harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new PreferenceMiner(RULES), e -> e.record.key, a -> a.requestId, Types.STRING);
     harness.open();
   }
 
@@ -35,8 +36,10 @@ class PreferenceMinerTest {
     harness.close();
   }
 
-  private static RawRecord episodeRecord(long offset) {
-    return new RawRecord("attune.episodes", 0, offset, "r1".getBytes(), AvroCodec.of(FeedbackEpisode.class).encode(PreferenceRulesTest.episode()));
+  private static AdmittedEpisode episodeRecord(long offset) {
+    FeedbackEpisode episode = PreferenceRulesTest.episode();
+    return new AdmittedEpisode(new RawRecord("attune.episodes", 0, offset, "r1".getBytes(), AvroCodec.of(FeedbackEpisode.class).encode(episode)),
+        PreferenceRules.referencedPassages(episode).size());
   }
 
   private void answer(String passageId, CorpusUpdate entry) throws Exception {
