@@ -119,9 +119,8 @@ public final class AdamW implements AutoCloseable {
     for (Map.Entry<String, NDArray> p : params.entrySet()) {
       String name = p.getKey();
       FloatBuffer weight = HostAdamW.shared(p.getValue());
-      FloatBuffer gradient = weight == null ? null : HostAdamW.shared(grads.get(name));
-      if (gradient == null) return null;
-      slots.add(new HostAdamW.Slot(weight, gradient, HostAdamW.shared(moment(mean, name, p.getValue())),
+      if (weight == null) return null;
+      slots.add(new HostAdamW.Slot(weight, HostAdamW.shared(grads.get(name)), HostAdamW.shared(moment(mean, name, p.getValue())),
           HostAdamW.shared(moment(variance, name, p.getValue())), rateScale.apply(name)));
     }
     return HostAdamW.of(slots);

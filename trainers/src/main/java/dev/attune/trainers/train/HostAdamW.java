@@ -48,9 +48,10 @@ final class HostAdamW {
     this.slots = slots;
   }
 
-  /** A pass over {@code slots}, or null when any of them is not shared host memory. */
+  /** A pass over {@code slots}, or null when any of their arrays is not shared host memory (null buffers). */
   static HostAdamW of(List<Slot> slots) {
-    return slots.stream().anyMatch(s -> s == null) ? null : new HostAdamW(slots);
+    boolean shared = slots.stream().allMatch(s -> s.weight() != null && s.gradient() != null && s.mean() != null && s.variance() != null);
+    return shared ? new HostAdamW(slots) : null;
   }
 
   /** {@code array}'s memory as a float buffer, or null when it is not a contiguous float tensor in host memory. */
