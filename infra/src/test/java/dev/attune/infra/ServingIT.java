@@ -228,7 +228,9 @@ class ServingIT {
       // A rollback decided on the model topic is obeyed, instantly.
       promote(s.topics(), 1, ModelStatus.ROLLED_BACK);
       await().atMost(Duration.ofSeconds(30)).until(() -> node.indexes().current().modelVersion().equals("retriever-v0"));
-      assertThat(swaps).extracting(IndexManager.Swap::kind).endsWith(IndexManager.SwapKind.ROLLBACK);
+      // The listener hears of a swap just after it is live (once the index's size is read back).
+      await().atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(swaps).extracting(IndexManager.Swap::kind).endsWith(IndexManager.SwapKind.ROLLBACK));
 
       // A promoted model whose weights cannot be read: the build fails, is reported, and nothing changes.
       try (EventPublisher publisher = new EventPublisher(kafka.settings())) {
