@@ -39,6 +39,37 @@ class AvroCodecTest {
   }
 
   @Test
+  void write_the_bytes_avros_message_encoder_writes() throws Exception {
+    java.nio.ByteBuffer avro = new BinaryMessageEncoder<RetrievalEvent>(org.apache.avro.specific.SpecificData.get(),
+        RetrievalEvent.getClassSchema()).encode(retrieval());
+    byte[] expected = new byte[avro.remaining()];
+    avro.get(expected);
+
+    assertThat(codec.encode(retrieval())).isEqualTo(expected);
+  }
+
+  @Test
+  void round_trip_a_record_past_the_kept_buffer_and_the_next_small_one() {
+    AvroCodec<PassageEvent> passages = AvroCodec.of(PassageEvent.class);
+    PassageEvent large = PassageEvent.newBuilder().setPassageId("p").setTimestampMs(1).setOp(PassageOp.UPSERT)
+        .setTitle("t").setText("é".repeat(700_000)).build();
+    PassageEvent small = PassageEvent.newBuilder(large).setText("short").build();
+
+    assertThat(passages.decode(passages.encode(large), Integer.MAX_VALUE)).isEqualTo(large);
+    assertThat(passages.decode(passages.encode(small))).isEqualTo(small);
+  }
+
+  @Test
+  void encode_a_record_after_one_that_failed_half_way_as_if_alone() {
+    byte[] alone = codec.encode(retrieval());
+    RetrievalEvent broken = retrieval();
+    broken.setRetrieverVersion(null);
+
+    assertThatThrownBy(() -> codec.encode(broken)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RetrievalEvent");
+    assertThat(codec.encode(retrieval())).isEqualTo(alone);
+  }
+
+  @Test
   void classify_truncated_bytes() {
     byte[] bytes = codec.encode(retrieval());
     byte[] truncated = Arrays.copyOf(bytes, bytes.length - 5);

@@ -1,12 +1,15 @@
 package dev.attune.infra.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.attune.infra.replay.UnigramLmScorer;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +38,8 @@ public final class CompletionsServer implements AutoCloseable {
   /** Prompts per request at most: a bound on one request's work. */
   public static final int MAX_PROMPTS = 256;
   private static final int MAX_BODY_BYTES = 16 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Each prompt's every token has a logprob: the fast double writer (Schubfach) formats them at several times the JDK's speed. */
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
   private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}]+");
   private static final Pattern TEMPLATE = Pattern.compile("^Knowledge: (.*)\n\nQuestion: .*\n\nAnswer: .*$", Pattern.DOTALL);
   private final UnigramLmScorer model;
@@ -51,6 +55,7 @@ public final class CompletionsServer implements AutoCloseable {
     this.faults = faults;
     this.app = Javalin.create(c -> {
       c.showJavalinBanner = false;
+      c.jsonMapper(new JavalinJackson(JSON, false));
       c.http.maxRequestSize = MAX_BODY_BYTES;
     });
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP", "model", MODEL)));
@@ -129,7 +134,7 @@ public final class CompletionsServer implements AutoCloseable {
 
   private Map<String, Object> choice(int index, String text) {
     Matcher template = TEMPLATE.matcher(text);
-    String passage = template.matches() ? template.group(1) : text;
+    UnigramLmScorer.PassageModel passage = model.given(template.matches() ? template.group(1) : text);
     List<String> tokens = new ArrayList<>();
     List<Double> logprobs = new ArrayList<>();
     List<Integer> offsets = new ArrayList<>();
@@ -137,7 +142,7 @@ public final class CompletionsServer implements AutoCloseable {
     while (m.find()) {
       tokens.add(m.group());
       offsets.add(m.start());
-      logprobs.add(tokens.size() == 1 ? null : model.logProb(passage, m.group().toLowerCase(Locale.ROOT)));
+      logprobs.add(tokens.size() == 1 ? null : passage.logProb(m.group().toLowerCase(Locale.ROOT)));
     }
     Map<String, Object> logprobsJson = new LinkedHashMap<>();
     logprobsJson.put("tokens", tokens);

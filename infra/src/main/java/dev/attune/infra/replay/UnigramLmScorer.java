@@ -75,15 +75,29 @@ public final class UnigramLmScorer implements LlmScorer {
   public double score(String question, String passage, String answer) {
     List<String> answerTokens = tokens(answer);
     if (answerTokens.isEmpty()) return Math.log(1.0 / (collectionLength + 1));
+    PassageModel model = given(passage);
     double sum = 0;
-    for (String w : answerTokens) sum += logProb(passage, w);
+    for (String w : answerTokens) sum += model.logProb(w);
     return sum / answerTokens.size();
   }
 
-  /** log P(token | passage), {@code token} lower-cased as {@link #tokens} makes it. */
-  public double logProb(String passage, String token) {
-    Doc doc = docs.computeIfAbsent(passage, UnigramLmScorer::doc);
-    double background = (collection.getOrDefault(token, 0L) + 0.5) / (collectionLength + 1.0);
-    return Math.log((doc.counts().getOrDefault(token, 0) + mu * background) / (doc.length() + mu));
+  /** The passage's model, looked up once for the many tokens scored against it. */
+  public PassageModel given(String passage) {
+    return new PassageModel(docs.computeIfAbsent(passage, UnigramLmScorer::doc));
+  }
+
+  /** One passage's smoothed unigram model. */
+  public final class PassageModel {
+    private final Doc doc;
+
+    private PassageModel(Doc doc) {
+      this.doc = doc;
+    }
+
+    /** log P(token | this passage), {@code token} lower-cased as {@link UnigramLmScorer#tokens} makes it. */
+    public double logProb(String token) {
+      double background = (collection.getOrDefault(token, 0L) + 0.5) / (collectionLength + 1.0);
+      return Math.log((doc.counts().getOrDefault(token, 0) + mu * background) / (doc.length() + mu));
+    }
   }
 }

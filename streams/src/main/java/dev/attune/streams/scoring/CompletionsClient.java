@@ -1,7 +1,9 @@
 package dev.attune.streams.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
@@ -37,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * says what every attempt got.
  */
 public final class CompletionsClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** An echoed completion is mostly numbers: Jackson's fast double parser reads them at several times the JDK's speed. */
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   /** The environment variable the API key is read from, so it never travels in a job's configuration. */
   public static final String API_KEY_ENV = "ATTUNE_LLM_API_KEY";

@@ -72,9 +72,11 @@ public final class PreferenceRules {
           + (relevant.isEmpty() ? "" : " (labeled " + relevant + " deleted from the corpus)")
           + (signal.silence() == null ? "" : "; no LLM positive: " + signal.silence()));
     }
+    // Negative candidates are checked more than once (LLM-dispreferred, then sampled): lower-case each text once.
+    Map<String, Boolean> answerBearing = new HashMap<>();
     Function<String, Boolean> guard =
         id -> live.apply(id) && !positives.contains(id) && !relevant.contains(id)
-            && !containsAnswer(passages.apply(id).text, episode.getAnswers());
+            && !answerBearing.computeIfAbsent(id, i -> containsAnswer(passages.apply(i).text, episode.getAnswers()));
 
     List<EpisodeCandidate> retrieved = new ArrayList<>();
     for (EpisodeCandidate c : episode.getCandidates()) {

@@ -54,8 +54,15 @@ public class TeacherObservation {
     return out;
   }
 
-  private static long utf8(String s) {
-    return s == null ? 0 : s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  /** UTF-8 length without encoding it: a pair of surrogates counts 4, a lone one 2 (encoded as 1), so never less. */
+  static long utf8(String s) {
+    if (s == null) return 0;
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
   }
 
   /** Distributions are per task, normalised query text, LLM and signal kind. */
