@@ -53,10 +53,10 @@ public final class AvroCodec<T extends SpecificRecord> {
     SpecificData model = SpecificData.getForClass(type);
     Schema schema = model.getSchema(type);
     TrustedPackages.register(schema);
-    this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
-        .put(MARKER_0).put(MARKER_1).putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+    long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
     this.writer = (DatumWriter<T>) model.createDatumWriter(schema);
-    readers.put(SchemaNormalization.parsingFingerprint64(schema), (DatumReader<T>) model.createDatumReader(schema, schema));
+    readers.put(fingerprint, (DatumReader<T>) model.createDatumReader(schema, schema));
     for (Schema earlier : HISTORY.computeIfAbsent(type, AvroCodec::history)) {
       readers.put(SchemaNormalization.parsingFingerprint64(earlier), (DatumReader<T>) model.createDatumReader(earlier, schema));
     }
