@@ -33,7 +33,6 @@ public final class AvroCodec<T extends SpecificRecord> {
   /** Payloads above this are rejected before decoding; no Attune event is near it. */
   public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
-  private static final Map<Class<?>, List<Schema>> HISTORY = new ConcurrentHashMap<>();
   /** One codec per type: building one fingerprints its schema and every earlier version, too dear per record. */
   private static final Map<Class<?>, AvroCodec<?>> CODECS = new ConcurrentHashMap<>();
   /** Single-object encoding's marker, then the writer schema's 8-byte little-endian CRC-64-AVRO fingerprint. */
@@ -57,7 +56,7 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
     this.writer = (DatumWriter<T>) model.createDatumWriter(schema);
     readers.put(fingerprint, (DatumReader<T>) model.createDatumReader(schema, schema));
-    for (Schema earlier : HISTORY.computeIfAbsent(type, AvroCodec::history)) {
+    for (Schema earlier : history(type)) {
       readers.put(SchemaNormalization.parsingFingerprint64(earlier), (DatumReader<T>) model.createDatumReader(earlier, schema));
     }
   }
