@@ -69,7 +69,9 @@ class FeedbackLoopIT {
     injectPoison(stack.bootstrapServers(), poisoned);
 
     // Answers only: the scoring stage computes the LLM's likelihoods through the stand-in's endpoint.
-    Replayer.Summary replay = Replayer.answering(stack.serviceUri(), stack.adminToken(), scorer.llmId(), config.k()).replay(traffic, Progress.silent());
+    // Two questions in flight, as the demo replays: every event must still be accounted for once.
+    Replayer.Summary replay = Replayer.answering(stack.serviceUri(), stack.adminToken(), scorer.llmId(), config.k())
+        .withConcurrency(2).replay(traffic, Progress.silent());
     assertThat(replay.failures()).isZero();
 
     await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))

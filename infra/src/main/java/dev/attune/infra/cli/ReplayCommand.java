@@ -23,6 +23,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--k", defaultValue = "10") int k;
   @Option(names = "--articles", defaultValue = "0", description = "Only questions about the first N articles, as `corpus load --articles N` loaded (0 = all).") int articles;
   @Option(names = "--token", description = "The API's bearer token; default: $ATTUNE_API_TOKEN.") String token;
+  @Option(names = "--concurrency", defaultValue = "1", description = "Questions in flight at once, as that many users would send them.") int concurrency;
   @Option(names = "--answers-only", description = "Post each question's answer instead of scoring passages here: `attune score` computes the LLM's likelihoods.") boolean answersOnly;
   @CommandLine.Mixin LlmOptions llm;
 
@@ -34,7 +35,7 @@ final class ReplayCommand implements Callable<Integer> {
     var sample = data.queries().subList(0, Math.min(limit, data.queries().size()));
     try (LlmScorer scorer = answersOnly ? null : llm.open(data.corpus().passages().stream().map(p -> p.text()).toList())) {
       Replayer replayer = answersOnly ? Replayer.answering(service, bearer, llm.llmModel, k) : Replayer.scoring(service, bearer, scorer, k);
-      var summary = replayer.replay(sample, Progress.every("replay", sample.size(), 10_000));
+      var summary = replayer.withConcurrency(concurrency).replay(sample, Progress.every("replay", sample.size(), 10_000));
       System.out.printf("replayed %d queries, %d feedback events, %d failures%n", summary.queries(), summary.feedbackEvents(), summary.failures());
       return summary.failures() == 0 ? 0 : 1;
     }

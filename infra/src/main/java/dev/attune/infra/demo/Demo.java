@@ -66,8 +66,9 @@ public final class Demo {
         passages.stream().map(Corpus.Passage::embeddingText).toList(), heldOut));
     try (LocalStack stack = new LocalStack(config)) {
       stack.start(data.corpus(), reference, config.qdrant(), scorer, swap -> rankings.put(swap.to(), rank(stack.service(), heldOut)));
+      // Two users at once: one alone leaves a core idle whenever its request waits on another stage.
       Replayer.Summary summary = Replayer.answering(stack.serviceUri(), stack.adminToken(), scorer.llmId(), config.k())
-          .replay(replay, Progress.every("replay", replay.size(), 10_000));
+          .withConcurrency(2).replay(replay, Progress.every("replay", replay.size(), 10_000));
       System.out.println("waiting for the trainer's decision ...");
       long deadline = System.currentTimeMillis() + 30 * 60_000L;
       while (!(stack.decisions().size() >= config.rounds() && swapsDone(stack))) {
@@ -115,13 +116,11 @@ public final class Demo {
     return stack.swaps().size() >= 1 + promoted;
   }
 
-  /** Each question's top 10 as the service answers it now. */
+  /** Each question's top 10 as the service answers it now; in parallel, as concurrent requests would be. */
   static List<List<String>> rank(RetrievalService service, List<RetrievalMetrics.Judged> queries) {
-    List<List<String>> rankings = new ArrayList<>();
-    for (RetrievalMetrics.Judged q : queries) {
-      rankings.add(service.search(q.text(), q.task(), 10).hits().stream().map(h -> h.id()).toList());
-    }
-    return rankings;
+    return queries.parallelStream()
+        .map(q -> service.search(q.text(), q.task(), 10).hits().stream().map(h -> h.id()).toList())
+        .toList();
   }
 
   /** Every model's figures on the evaluation questions; LLM utility@5 over one pool, every model's top 10, scored by the LLM. */

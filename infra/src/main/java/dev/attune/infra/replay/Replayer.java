@@ -11,9 +11,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Drives the retrieval service like a RAG application would: for each query, {@code POST
@@ -30,60 +36,84 @@ public final class Replayer {
   private final LlmScorer scorer;
   private final String llmId;
   private final int k;
+  private final int concurrency;
 
   /** Counts of one replay. */
   public record Summary(int queries, int feedbackEvents, int failures) {}
 
-  private Replayer(URI service, String token, LlmScorer scorer, String llmId, int k) {
+  private Replayer(URI service, String token, LlmScorer scorer, String llmId, int k, int concurrency) {
+    if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
     this.service = service;
     this.token = token == null || token.isBlank() ? null : token;
     this.scorer = scorer;
     this.llmId = llmId;
     this.k = k;
+    this.concurrency = concurrency;
   }
 
   /** Posts the passages' scores from {@code scorer}. {@code token}: the API's bearer token, or null when it runs without one. */
   public static Replayer scoring(URI service, String token, LlmScorer scorer, int k) {
-    return new Replayer(service, token, scorer, scorer.llmId(), k);
+    return new Replayer(service, token, scorer, scorer.llmId(), k, 1);
   }
 
   /** Posts the answer (of {@code llmId}, the LLM retrieved for) for the scoring stage to score. */
   public static Replayer answering(URI service, String token, String llmId, int k) {
-    return new Replayer(service, token, null, llmId, k);
+    return new Replayer(service, token, null, llmId, k, 1);
+  }
+
+  /** The same replay with {@code concurrency} questions in flight at once, as that many users would send them. */
+  public Replayer withConcurrency(int concurrency) {
+    return new Replayer(service, token, scorer, llmId, k, concurrency);
   }
 
   public Summary replay(List<RetrievalMetrics.Judged> queries, Progress progress) throws IOException, InterruptedException {
-    int feedback = 0, failures = 0;
-    for (RetrievalMetrics.Judged q : queries) {
-      JsonNode response = post("/v1/retrieve", Map.of("query", q.text(), "task", "qa", "k", k, "llmId", llmId));
-      if (response == null) {
-        failures++;
-        progress.advance(1);
-        continue;
+    AtomicInteger feedback = new AtomicInteger(), failures = new AtomicInteger();
+    ExecutorService users = Executors.newFixedThreadPool(concurrency);
+    try {
+      List<Future<?>> sent = new ArrayList<>(queries.size());
+      for (RetrievalMetrics.Judged q : queries) {
+        sent.add(users.submit(() -> {
+          int events = replay(q);
+          if (events < 0) failures.incrementAndGet();
+          else feedback.addAndGet(events);
+          progress.advance(1);
+          return null;
+        }));
       }
-      String answer = q.answers().isEmpty() ? "" : q.answers().get(0);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("requestId", response.get("requestId").asText());
-      body.put("human", Map.of("relevantPassageIds", List.copyOf(q.relevant()), "answers", q.answers()));
-      if (scorer != null) {
-        Map<String, Double> scores = new LinkedHashMap<>();
-        for (JsonNode p : response.get("passages")) {
-          scores.put(p.get("id").asText(), scorer.score(q.text(), p.get("text").asText(), answer));
-        }
-        Map<String, Object> llm = new LinkedHashMap<>();
-        llm.put("llmId", scorer.llmId());
-        llm.put("signalKind", scorer.signalKind().name());
-        llm.put("scores", scores);
-        llm.put("answer", answer);
-        body.put("llm", llm);
-      } else if (!answer.isBlank()) {
-        body.put("answer", Map.of("text", answer, "llmId", llmId));
-      }
-      if (post("/v1/feedback", body) == null) failures++;
-      else feedback += body.size() - 1;
-      progress.advance(1);
+      for (Future<?> f : sent) f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      if (e.getCause() instanceof InterruptedException interrupted) throw interrupted;
+      throw new IllegalStateException("replay failed: " + e.getCause(), e.getCause());
+    } finally {
+      users.shutdownNow();
     }
-    return new Summary(queries.size(), feedback, failures);
+    return new Summary(queries.size(), feedback.get(), failures.get());
+  }
+
+  /** One question's retrieval and feedback; returns the feedback events posted, or -1 when a request failed. */
+  private int replay(RetrievalMetrics.Judged q) throws IOException, InterruptedException {
+    JsonNode response = post("/v1/retrieve", Map.of("query", q.text(), "task", "qa", "k", k, "llmId", llmId));
+    if (response == null) return -1;
+    String answer = q.answers().isEmpty() ? "" : q.answers().get(0);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("requestId", response.get("requestId").asText());
+    body.put("human", Map.of("relevantPassageIds", List.copyOf(q.relevant()), "answers", q.answers()));
+    if (scorer != null) {
+      Map<String, Double> scores = new LinkedHashMap<>();
+      for (JsonNode p : response.get("passages")) {
+        scores.put(p.get("id").asText(), scorer.score(q.text(), p.get("text").asText(), answer));
+      }
+      Map<String, Object> llm = new LinkedHashMap<>();
+      llm.put("llmId", scorer.llmId());
+      llm.put("signalKind", scorer.signalKind().name());
+      llm.put("scores", scores);
+      llm.put("answer", answer);
+      body.put("llm", llm);
+    } else if (!answer.isBlank()) {
+      body.put("answer", Map.of("text", answer, "llmId", llmId));
+    }
+    return post("/v1/feedback", body) == null ? -1 : body.size() - 1;
   }
 
   private JsonNode post(String path, Object body) throws IOException, InterruptedException {
