@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Replayer {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http;
   private final URI service;
   private final String token;
   private final LlmScorer scorer;
@@ -41,8 +41,9 @@ public final class Replayer {
   /** Counts of one replay. */
   public record Summary(int queries, int feedbackEvents, int failures) {}
 
-  private Replayer(URI service, String token, LlmScorer scorer, String llmId, int k, int concurrency) {
+  private Replayer(HttpClient http, URI service, String token, LlmScorer scorer, String llmId, int k, int concurrency) {
     if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+    this.http = http;
     this.service = service;
     this.token = token == null || token.isBlank() ? null : token;
     this.scorer = scorer;
@@ -53,17 +54,17 @@ public final class Replayer {
 
   /** Posts the passages' scores from {@code scorer}. {@code token}: the API's bearer token, or null when it runs without one. */
   public static Replayer scoring(URI service, String token, LlmScorer scorer, int k) {
-    return new Replayer(service, token, scorer, scorer.llmId(), k, 1);
+    return new Replayer(HttpClient.newHttpClient(), service, token, scorer, scorer.llmId(), k, 1);
   }
 
   /** Posts the answer (of {@code llmId}, the LLM retrieved for) for the scoring stage to score. */
   public static Replayer answering(URI service, String token, String llmId, int k) {
-    return new Replayer(service, token, null, llmId, k, 1);
+    return new Replayer(HttpClient.newHttpClient(), service, token, null, llmId, k, 1);
   }
 
   /** The same replay with {@code concurrency} questions in flight at once, as that many users would send them. */
   public Replayer withConcurrency(int concurrency) {
-    return new Replayer(service, token, scorer, llmId, k, concurrency);
+    return new Replayer(http, service, token, scorer, llmId, k, concurrency);
   }
 
   public Summary replay(List<RetrievalMetrics.Judged> queries, Progress progress) throws IOException, InterruptedException {
