@@ -225,13 +225,13 @@ public final class BertEncoder implements Encoder {
       NDArray weights = mask.toType(DataType.FLOAT32, false).reshape(b, len, 1);
       pooled = x.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}).maximum(1e-9f));
     }
-    return pooled.div(pooled.pow(2).sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+    return pooled.div(GraphScalars.maximum(pooled.square().sum(new int[] {1}, true).sqrt(), 1e-12f));
   }
 
   /** One transformer layer (post-LayerNorm). Queries are scaled before the score matmul: a [B,H,L,d] copy, not a [B,H,L,L] one. */
   private NDArray layer(NDArray x, NDArray maskBias, String p, int b, int len, int hidden, int heads, int headDim) {
     float scale = (float) (1.0 / Math.sqrt(headDim));
-    NDArray q = heads(dense(x, p + "attention.self.query"), b, len, heads, headDim).mul(scale);
+    NDArray q = GraphScalars.mul(heads(dense(x, p + "attention.self.query"), b, len, heads, headDim), scale);
     NDArray k = heads(dense(x, p + "attention.self.key"), b, len, heads, headDim);
     NDArray v = heads(dense(x, p + "attention.self.value"), b, len, heads, headDim);
     NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias).softmax(-1);
@@ -250,7 +250,7 @@ public final class BertEncoder implements Encoder {
   private NDArray dense(NDArray x, String prefix) {
     NDArray out = x.matMul(params.get(prefix + ".weight")).add(params.get(prefix + ".bias"));
     Adapter a = adapters.get(prefix);
-    return a == null ? out : out.add(x.matMul(a.down()).matMul(a.up()).mul(a.scale()));
+    return a == null ? out : out.add(GraphScalars.mul(x.matMul(a.down()).matMul(a.up()), a.scale()));
   }
 
   private static NDArray heads(NDArray x, int b, int len, int heads, int headDim) {

@@ -7,6 +7,7 @@ import dev.attune.schemas.TrainingExample;
 import dev.attune.schemas.TrainingPassage;
 import dev.attune.models.index.IndexSnapshot;
 import dev.attune.models.task.TaskSpec;
+import dev.attune.trainers.model.GraphScalars;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -86,14 +87,14 @@ final class IndexedPassages implements PassageSide {
       NDArray hide = scope.create(mask, new Shape(1, index.size())).toDevice(q.getDevice(), false);
       NDArray all = corpus(q).transpose();
       all.attach(scope);
-      return RetrievalLosses.logSumExp(q.matMul(all).div(config.temperature()).add(hide));
+      return RetrievalLosses.logSumExp(GraphScalars.div(q.matMul(all), config.temperature()).add(hide));
     }
     List<Integer> nearest = nearest(q.stopGradient().toFloatArray(), (int) q.getShape().get(0), own);
     int d = index.dimension();
     float[] rest = new float[nearest.size() * d];
     for (int i = 0; i < nearest.size(); i++) System.arraycopy(index.vectors()[nearest.get(i)], 0, rest, i * d, d);
     NDArray r = scope.create(rest, new Shape(nearest.size(), d)).toDevice(q.getDevice(), false);
-    return RetrievalLosses.logSumExp(q.matMul(r.transpose()).div(config.temperature()));
+    return RetrievalLosses.logSumExp(GraphScalars.div(q.matMul(r.transpose()), config.temperature()));
   }
 
   /** The whole index on the training device, created once per round. */

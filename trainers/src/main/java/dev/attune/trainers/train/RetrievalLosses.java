@@ -2,6 +2,7 @@ package dev.attune.trainers.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.attune.trainers.model.GraphScalars;
 
 /** LLM-Embedder's losses over similarity matrices. All similarities are cosine. */
 public final class RetrievalLosses {
@@ -36,7 +37,7 @@ public final class RetrievalLosses {
     long queries = similarity.getShape().get(0);
     long keys = similarity.getShape().get(1);
     long terms = target.getShape().get(1);
-    NDArray logits = similarity.div(temperature).reshape(queries, 1, keys).add(visible.sub(1f).mul(-MASKED));
+    NDArray logits = GraphScalars.div(similarity, temperature).reshape(queries, 1, keys).add(visible.sub(1f).mul(-MASKED));
     if (background != null) {
       logits = logits.concat(background.reshape(queries, 1, 1).broadcast(queries, terms, 1), 2);
       target = target.concat(target.getManager().zeros(new Shape(queries, terms, 1), target.getDataType(), target.getDevice()), 2);
@@ -65,7 +66,7 @@ public final class RetrievalLosses {
       NDArray student, NDArray teacher, NDArray valid, float teacherTemperature, float temperature) {
     NDArray maskOffset = valid.sub(1f).mul(-MASKED);
     NDArray teacherLog = teacher.div(teacherTemperature).mul(valid).add(maskOffset).logSoftmax(1);
-    NDArray studentLog = student.div(temperature).mul(valid).add(maskOffset).logSoftmax(1);
+    NDArray studentLog = GraphScalars.div(student, temperature).mul(valid).add(maskOffset).logSoftmax(1);
     NDArray perQuery = teacherLog.exp().mul(teacherLog.sub(studentLog)).mul(valid).sum(new int[] {1});
     NDArray hasAny = valid.sum(new int[] {1}).gt(0f).toType(perQuery.getDataType(), false);
     return perQuery.mul(hasAny).sum().div(hasAny.sum().maximum(1f));

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import dev.attune.schemas.TrainingExample;
 import dev.attune.models.index.IndexSnapshot;
 import dev.attune.trainers.model.BertEncoder;
+import dev.attune.trainers.model.GraphScalars;
 import dev.attune.models.encoder.Progress;
 import dev.attune.models.task.Distillation;
 import dev.attune.models.task.TaskSpec;
@@ -195,10 +196,10 @@ public final class RetrieverTrainer {
         NDArray teacher = scope.create(keys.teacher(), shape).toDevice(q.getDevice(), false);
         NDArray valid = scope.create(keys.teacherValid(), shape).toDevice(q.getDevice(), false);
         NDArray kl = RetrievalLosses.klDistillation(scores.similarity(), teacher, valid, config.teacherTemperature(), config.temperature());
-        loss = loss.add(kl.mul(config.distillationWeight()));
+        loss = loss.add(GraphScalars.mul(kl, config.distillationWeight()));
       } else if (distillation == Distillation.STABILISED) {
         NDArray stabilised = listwise(scope, scores, ListwiseTargets.stabilised(keys, config.teacherTemperature()));
-        loss = loss.add(stabilised.mul(config.distillationWeight()));
+        loss = loss.add(GraphScalars.mul(stabilised, config.distillationWeight()));
       }
       collector.backward(loss);
       lossValue = loss.getFloat();
