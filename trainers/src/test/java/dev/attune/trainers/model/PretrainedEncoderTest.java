@@ -7,6 +7,7 @@ import dev.attune.models.encoder.OnnxGraph;
 import dev.attune.models.encoder.Progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import dev.attune.schemas.TrainingExample;
@@ -63,6 +64,8 @@ class PretrainedEncoderTest {
 
       for (int i = 0; i < TEXTS.size(); i++) {
         assertThat(Encoder.cosine(expected[i], actual[i])).as("text %d", i).isGreaterThan(0.999);
+        // Padding is masked out: a text embeds the same alone as beside longer ones.
+        assertThat(actual[i]).as("text %d alone", i).containsExactly(bert.embedBatch(List.of(TEXTS.get(i)), 256)[0], within(1e-5f));
       }
       assertThat(Encoder.cosine(expected[0], expected[1])).isLessThan(0.99);
     }
