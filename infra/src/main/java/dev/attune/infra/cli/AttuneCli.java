@@ -13,8 +13,15 @@ import picocli.CommandLine.Command;
         EvalTrainerCommand.class, TopicsCommand.class, CorpusCommand.class, BenchReembedCommand.class,
         ScoreCommand.class, LlmServeCommand.class, BenchScoringCommand.class, ConsoleCommand.class})
 public final class AttuneCli {
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
+    // JDK 17's HttpClient completes every sendAsync on CompletableFuture's default executor, which
+    // is a new thread per task while the common pool has a single worker (2 CPUs or fewer): a
+    // thread per LLM scoring response, 6,000 in the demo's replay. Two workers make it a pool.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     System.exit(new CommandLine(new AttuneCli()).execute(args));
   }
-
 }
