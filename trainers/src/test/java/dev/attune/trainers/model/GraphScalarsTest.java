@@ -58,7 +58,8 @@ class GraphScalarsTest {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         long before = directBuffers();
         NDArray y = op.apply(x).sum();
-        // Until the collector frees what the forward pass let go of, then fill that memory.
+        // Wait until the garbage collector has freed every direct buffer the forward pass let go
+        // of, then fill that memory.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
           System.gc();
           return directBuffers() <= before;
