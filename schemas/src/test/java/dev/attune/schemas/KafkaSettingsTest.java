@@ -41,6 +41,17 @@ class KafkaSettingsTest {
   }
 
   @Test
+  void bulk_producers_compress_and_batch_unless_the_file_says_otherwise() {
+    Properties streams = new Properties();
+    KafkaSettings.of("b:9092").bulkProducer(streams, "producer.");
+    assertThat(streams).containsEntry("producer.compression.type", "lz4").containsEntry("producer.batch.size", "262144");
+
+    Properties sink = new Properties();
+    new KafkaSettings("b:9092", Map.of("compression.type", "zstd", "producer.batch.size", "65536")).bulkProducer(sink, "producer.");
+    assertThat(sink).as("the file's settings, plain or prefixed, are left to apply").isEmpty();
+  }
+
+  @Test
   void settings_each_role_owns_are_refused_in_the_file() throws Exception {
     Path file = dir.resolve("bad.properties");
     Files.writeString(file, "isolation.level=read_uncommitted\n");

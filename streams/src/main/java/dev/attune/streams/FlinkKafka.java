@@ -67,6 +67,10 @@ public record FlinkKafka(KafkaSettings kafka, String role, String groupId) {
     Properties producer = client();
     // Must not exceed the broker's transaction.max.timeout.ms (15 min by default).
     producer.setProperty("transaction.timeout.ms", "600000");
+    kafka.bulkProducer(producer, "");
+    // Its records become readable when the checkpoint commits the transaction (which flushes first),
+    // so waiting to fill a batch costs no latency.
+    if (!kafka.client().containsKey("linger.ms")) producer.setProperty("linger.ms", "50");
     return KafkaSink.<KeyedBytes>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setRecordSerializer(new KafkaRecords.KeyedSerializer(topic))

@@ -6,6 +6,8 @@ import dev.attune.schemas.KafkaAccess;
 import dev.attune.schemas.KafkaSettings;
 import dev.attune.testkit.EmbeddedKafka;
 import dev.attune.schemas.AvroCodec;
+import dev.attune.infra.data.BeirDataset;
+import dev.attune.serving.Corpus;
 import dev.attune.schemas.HumanFeedbackEvent;
 import dev.attune.schemas.LlmFeedbackEvent;
 import dev.attune.schemas.PassageEvent;
@@ -103,13 +105,15 @@ public final class MiningBench {
           var job = new PreferenceMiningJob(mining).startLocal(config.workDir().resolve("mining-checkpoints"), dev.attune.streams.Restarts.defaults(), null,
               config.stateStore());
           try {
+            // The corpus first: an episode that reaches the job before its passages would wait
+            // passageWaitMs and then be dead-lettered, and a large corpus takes longer than that.
+            awaitCorpusRead(bootstrap, mining.groupId(), TOPICS.corpus().name(), out);
             Map<String, Long> lastAckNanos = new ConcurrentHashMap<>();
             sendRequest(producer, "warm-up", lastAckNanos);
             producer.flush();
             Tail examples = new Tail(bootstrap, TOPICS.trainingExamples().name());
             Tail episodes = new Tail(bootstrap, TOPICS.episodes().name());
             examples.awaitCount(1, Duration.ofMinutes(2), out);
-            awaitCorpusRead(bootstrap, mining.groupId(), TOPICS.corpus().name(), out);
             out.println("pipeline warm; pushing traffic ...");
             // Both topics are read while the traffic is sent: a reader started afterwards would
             // count the send time as latency, which then grows with the length of the run.
@@ -161,9 +165,9 @@ public final class MiningBench {
   }
 
   /**
-   * Starts a second mining job on the {@link #ALONE} topics, warms it with the warm-up episode, then
-   * re-sends the other episodes the assembler made as one burst; returns examples/s from the first
-   * send to the last example read.
+   * Starts a second mining job on the {@link #ALONE} topics, waits for it to read the corpus, warms
+   * it with the warm-up episode, then re-sends the other episodes the assembler made as one burst;
+   * returns examples/s from the first send to the last example read.
    */
   private double mineAlone(String bootstrap, KafkaProducer<byte[], byte[]> producer, MiningJobConfig alone, PrintStream out) throws Exception {
     List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> episodes = new ArrayList<>();
@@ -178,11 +182,11 @@ public final class MiningBench {
     var job = new PreferenceMiningJob(alone).startLocal(config.workDir().resolve("alone-checkpoints"), dev.attune.streams.Restarts.defaults(), null,
         config.stateStore());
     try {
+      awaitCorpusRead(bootstrap, alone.groupId(), ALONE.corpus().name(), out);
       Tail examples = new Tail(bootstrap, ALONE.trainingExamples().name());
       producer.send(new ProducerRecord<>(ALONE.episodes().name(), warmUp.key(), warmUp.value()));
       producer.flush();
       examples.awaitCount(1, Duration.ofMinutes(2), out);
-      awaitCorpusRead(bootstrap, alone.groupId(), ALONE.corpus().name(), out);
       out.printf("the miner alone: warm; re-sending %,d episodes as one burst ...%n", episodes.size() - 1);
       long start = System.nanoTime();
       for (var r : episodes) {
@@ -254,12 +258,17 @@ public final class MiningBench {
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private void publishCorpus(KafkaProducer<byte[], byte[]> producer) {
+  /**
+   * The bundled SQuAD passages' titles and texts, cycled up to the corpus size: examples carry their
+   * passages' texts, so their size and how well they compress should be real text's.
+   */
+  private void publishCorpus(KafkaProducer<byte[], byte[]> producer) throws java.io.IOException {
     AvroCodec<PassageEvent> codec = AvroCodec.of(PassageEvent.class);
-    String filler = " The quick brown fox jumps over the lazy dog near the river bank.".repeat(6);
+    List<Corpus.Passage> squad = BeirDataset.bundled().corpus().passages();
     for (int i = 0; i < config.corpusSize(); i++) {
-      PassageEvent p = PassageEvent.newBuilder().setPassageId("p" + i).setOp(PassageOp.UPSERT).setTitle("Title " + i)
-          .setText("Passage " + i + "." + filler).setTimestampMs(System.currentTimeMillis()).build();
+      Corpus.Passage text = squad.get(i % squad.size());
+      PassageEvent p = PassageEvent.newBuilder().setPassageId("p" + i).setOp(PassageOp.UPSERT).setTitle(text.title())
+          .setText(text.text()).setTimestampMs(System.currentTimeMillis()).build();
       byte[] value = codec.encode(p);
       producer.send(new ProducerRecord<>(TOPICS.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), value));
       producer.send(new ProducerRecord<>(ALONE.corpus().name(), ("p" + i).getBytes(StandardCharsets.UTF_8), value));

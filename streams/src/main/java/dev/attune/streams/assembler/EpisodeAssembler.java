@@ -109,6 +109,7 @@ public final class EpisodeAssembler {
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    config.kafka().bulkProducer(props, StreamsConfig.PRODUCER_PREFIX);
     return props;
   }
 

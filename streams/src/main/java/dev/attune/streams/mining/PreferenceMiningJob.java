@@ -54,6 +54,9 @@ public final class PreferenceMiningJob {
   public void build(StreamExecutionEnvironment env) {
     env.enableCheckpointing(config.checkpointInterval().toMillis());
     env.setParallelism(config.parallelism());
+    // No operator keeps or changes a record after emitting it, so chained operators may share it
+    // instead of each getting a deep copy (every example's bytes were copied into its sink).
+    env.getConfig().enableObjectReuse();
     Topics in = config.inputs();
     Topics out = config.outputs();
     MiningConfig rules = config.rules();

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -35,15 +34,36 @@ public final class PreferenceRules {
   /** Outcome of mining: an example, or the reason there is none. */
   public record Outcome(TrainingExample example, String rejection) {}
 
+  /** Whether {@code text} contains one of {@code answers} (trimmed), ignoring case. */
   public static boolean containsAnswer(String text, List<String> answers) {
-    String haystack = text.toLowerCase(Locale.ROOT);
     for (String answer : answers) {
-      String needle = answer.trim().toLowerCase(Locale.ROOT);
-      if (!needle.isEmpty() && haystack.contains(needle)) {
+      String needle = answer.trim();
+      if (!needle.isEmpty() && containsIgnoringCase(text, needle)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Without a lower-cased copy of the text (a passage is checked once per episode that retrieves
+   * it): the places where the needle's first character occurs in either case are found by {@code
+   * indexOf}, and only there is the rest compared ignoring case.
+   */
+  private static boolean containsIgnoringCase(String text, String needle) {
+    int n = needle.length();
+    int last = text.length() - n;
+    char lower = Character.toLowerCase(needle.charAt(0));
+    char upper = Character.toUpperCase(needle.charAt(0));
+    int nextLower = text.indexOf(lower);
+    int nextUpper = lower == upper ? -1 : text.indexOf(upper);
+    while (true) {
+      int i = nextLower < 0 ? nextUpper : nextUpper < 0 ? nextLower : Math.min(nextLower, nextUpper);
+      if (i < 0 || i > last) return false;
+      if (text.regionMatches(true, i, needle, 0, n)) return true;
+      if (i == nextLower) nextLower = text.indexOf(lower, i + 1);
+      else nextUpper = text.indexOf(upper, i + 1);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * One LLM's scores for one episode's live passages, on their way to the {@code TeacherAggregation}:
@@ -13,6 +14,7 @@ import java.util.function.Function;
  * the passages will add to the distribution record.
  */
 public class TeacherObservation {
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   public String key;
   public String requestId;
   public String task;
@@ -67,7 +69,7 @@ public class TeacherObservation {
 
   /** Distributions are per task, normalised query text, LLM and signal kind. */
   public static String key(String task, String query, String llmId, String signalKind) {
-    String normalised = query.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");
+    String normalised = WHITESPACE.matcher(query.toLowerCase(Locale.ROOT).trim()).replaceAll(" ");
     return String.join("\u001f", task, normalised, llmId, signalKind);
   }
 }

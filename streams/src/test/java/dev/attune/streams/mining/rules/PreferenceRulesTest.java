@@ -57,6 +57,16 @@ public class PreferenceRulesTest {
   }
 
   @Test
+  void find_an_answer_in_a_text_whatever_the_case() {
+    assertThat(PreferenceRules.containsAnswer("Written by William SHAKESPEARE in 1600.", List.of("  shakespeare "))).isTrue();
+    assertThat(PreferenceRules.containsAnswer("aaab", List.of("AAB"))).as("a match after a false start").isTrue();
+    assertThat(PreferenceRules.containsAnswer("Die Straße nach Ελλάδα", List.of("paris", "ΕΛΛΆΔΑ"))).isTrue();
+    assertThat(PreferenceRules.containsAnswer("1600", List.of("1600"))).isTrue();
+    assertThat(PreferenceRules.containsAnswer("Hamlet is a tragedy.", List.of("Macbeth", " ", "tragedy. And more"))).isFalse();
+    assertThat(PreferenceRules.containsAnswer("ab", List.of("b", "ba"))).isTrue();
+  }
+
+  @Test
   void carry_teacher_scores_and_text_for_every_named_passage() {
     TrainingExample example = mine(episode(), CORPUS::get, MiningConfig.defaults(), 5L).example();
 
