@@ -1,5 +1,6 @@
 package dev.attune.infra.bench;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.models.encoder.ModelSpec;
@@ -29,8 +30,11 @@ import java.util.concurrent.TimeUnit;
 public final class PytorchPeer {
   private static final String SCRIPT = "pytorch_peer.py";
 
-  /** What the peer measured: seconds and loss per step, and its process's peak RSS. */
-  public record Result(String torch, int threads, List<Double> seconds, List<Double> losses, long peakRssMb) {}
+  /**
+   * What the peer measured: seconds and loss per step, its process's peak RSS and, on a GPU, the
+   * device memory in use after training (CUDA's count, as the Java side reads it; -1 on the CPU).
+   */
+  public record Result(String torch, String device, int threads, List<Double> seconds, List<Double> losses, long peakRssMb, long deviceMb) {}
 
   private PytorchPeer() {}
 
@@ -55,10 +59,11 @@ public final class PytorchPeer {
 
   /**
    * Runs {@code steps} in {@code python} from {@code weights} (the model's initial weights, all
-   * trained, as a full round trains them) under {@code config}'s schedule, with {@code threads}
-   * threads; the peer's per-step lines go to {@code progress}.
+   * trained, as a full round trains them) under {@code config}'s schedule, on {@code device}'s kind
+   * (the CPU or the GPU of the same index), with {@code threads} threads; the peer's per-step lines
+   * go to {@code progress}.
    */
-  public static Result run(String python, Path dir, ModelSpec spec, TrainerConfig config, Map<String, float[]> weights,
+  public static Result run(String python, Path dir, ModelSpec spec, TrainerConfig config, Device device, Map<String, float[]> weights,
       Map<String, long[]> shapes, List<PeerSteps.Step> steps, int threads, PrintStream progress) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     SafeTensorsWriter w = new SafeTensorsWriter();
@@ -96,6 +101,7 @@ public final class PytorchPeer {
     c.put("steps", steps.size());
     c.put("terms", terms);
     c.put("threads", threads);
+    c.put("device", device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu");
     ObjectMapper json = new ObjectMapper();
     json.writeValue(dir.resolve("config.json").toFile(), c);
     Path script = dir.resolve(SCRIPT);
@@ -112,8 +118,8 @@ public final class PytorchPeer {
     String last = out.lines().reduce((a, b) -> b).orElse("");
     if (exit != 0 || !last.startsWith("{")) throw new IOException("the PyTorch peer exited " + exit + " without a result: " + out);
     JsonNode r = json.readTree(last);
-    return new Result(r.get("torch").asText(), r.get("threads").asInt(), doubles(r.get("seconds")), doubles(r.get("losses")),
-        r.get("peakRssMb").asLong());
+    return new Result(r.get("torch").asText(), r.get("device").asText(), r.get("threads").asInt(), doubles(r.get("seconds")),
+        doubles(r.get("losses")), r.get("peakRssMb").asLong(), r.get("deviceMb").asLong());
   }
 
   private static void tokens(SafeTensorsWriter s, String prefix, TokenBatch t) {

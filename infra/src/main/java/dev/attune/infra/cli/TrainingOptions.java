@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 public final class TrainingOptions {
   @Option(names = "--steps", description = "Step cap per round; never cuts the first epoch.") Integer steps;
   @Option(names = "--epochs", description = "Passes over each round's examples, within the step cap.") Integer epochs;
-  @Option(names = "--batch", description = "Queries per batch, all from one task.") Integer batch;
+  @Option(names = "--batch", description = "Queries per batch, all from one task; auto: on a GPU, a full round's batch is as many as its free memory"
+      + " takes (the command's batch on the CPU).") String batch;
   @Option(names = "--positives", description = "Positives per query that are contrastive targets.") Integer positives;
   @Option(names = "--positive-order", description = "HUMAN_FIRST or LLM_FIRST: which positives train when a query has more than --positives.")
   TrainerConfig.PositiveOrder positiveOrder;
@@ -28,7 +29,8 @@ public final class TrainingOptions {
     TrainerConfig.Builder b = base.toBuilder();
     if (steps != null) b.maxSteps(steps);
     if (epochs != null) b.epochs(epochs);
-    if (batch != null) b.batchQueries(batch);
+    if ("auto".equals(batch)) b.batchByMemory(true);
+    else if (batch != null) b.batchQueries(parseBatch(batch)).batchByMemory(false);
     if (positives != null) b.positivesPerQuery(positives);
     if (positiveOrder != null) b.positiveOrder(positiveOrder);
     if (negatives != null) b.negativesPerQuery(negatives);
@@ -43,11 +45,19 @@ public final class TrainingOptions {
     return b.build();
   }
 
+  private static int parseBatch(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--batch takes a number of queries or auto, not '" + value + "'");
+    }
+  }
+
   /** One line naming the settings, for reports. */
   public static String describe(TrainerConfig c) {
     return String.format(java.util.Locale.ROOT,
-        "batch %d x (%d pos %s + %d neg)%s, lengths %d/%d, lr %.0e, temperature %.2f, distillation weight %.1f, query tuning %s, %d epoch(s), step cap %d",
-        c.batchQueries(), c.positivesPerQuery(), c.positiveOrder() == TrainerConfig.PositiveOrder.HUMAN_FIRST ? "human first" : "LLM first",
+        "batch %d%s x (%d pos %s + %d neg)%s, lengths %d/%d, lr %.0e, temperature %.2f, distillation weight %.1f, query tuning %s, %d epoch(s), step cap %d",
+        c.batchQueries(), c.batchByMemory() ? " (by GPU memory)" : "", c.positivesPerQuery(), c.positiveOrder() == TrainerConfig.PositiveOrder.HUMAN_FIRST ? "human first" : "LLM first",
         c.negativesPerQuery(), c.gradientChunk() > 0 ? " in gradient-cached chunks of " + c.gradientChunk() : "", c.maxQueryTokens(), c.maxPassageTokens(), c.learningRate(), c.temperature(), c.distillationWeight(), c.queryTuning(),
         c.epochs(), c.maxSteps());
   }

@@ -1,7 +1,8 @@
 """The step `attune bench-trainer` times, in Python PyTorch eager: the same BERT (post-LayerNorm,
 erf-GELU, CLS or masked-mean pooling, L2 norm), listwise loss, global-norm clipping and AdamW as
-Attune's trainer, from the weights and batches the bench wrote (safetensors). Prints one JSON line:
-per-step seconds and losses, and the process's peak resident memory."""
+Attune's trainer, from the weights and batches the bench wrote (safetensors), on the device the Java
+side trained on. Prints one JSON line: per-step seconds and losses, the process's peak resident
+memory and, on a GPU, the device memory in use after training (CUDA's count, as the Java side reads it)."""
 import json
 import math
 import resource
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 
-def read_safetensors(path):
+def read_safetensors(path, device):
     with open(path, "rb") as f:
         data = f.read()
     size = struct.unpack("<Q", data[:8])[0]
@@ -25,12 +26,13 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         begin, end = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=types[info["dtype"]]).reshape(info["shape"])
+        out[name] = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=types[info["dtype"]]).reshape(info["shape"]).to(device)
     return out
 
 
 def encode(w, c, ids, mask, types):
     b, length = ids.shape
+    device = ids.device
     hidden, heads = c["hidden"], c["heads"]
     head_dim = hidden // heads
     eps = c["layerNormEps"]
@@ -44,7 +46,7 @@ def encode(w, c, ids, mask, types):
     def split(x):
         return x.view(b, length, heads, head_dim).transpose(1, 2)
 
-    positions = torch.arange(length).unsqueeze(0)
+    positions = torch.arange(length, device=device).unsqueeze(0)
     x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][types] \
         + w["embeddings.position_embeddings.weight"][positions]
     x = norm(x, "embeddings.LayerNorm")
@@ -88,10 +90,12 @@ def main(directory):
     with open(directory + "/config.json") as f:
         c = json.load(f)
     torch.set_num_threads(c["threads"])
-    w = read_safetensors(directory + "/weights.safetensors")
+    device = torch.device(c["device"])
+    gpu = device.type == "cuda"
+    w = read_safetensors(directory + "/weights.safetensors", device)
     for t in w.values():
         t.requires_grad_(True)
-    batches = read_safetensors(directory + "/steps.safetensors")
+    batches = read_safetensors(directory + "/steps.safetensors", device)
     mean = {n: torch.zeros_like(t) for n, t in w.items()}
     variance = {n: torch.zeros_like(t) for n, t in w.items()}
     applied = 0
@@ -107,8 +111,10 @@ def main(directory):
             term = "term%d." % t
             loss = loss + listwise(similarity, step(term + "target"), step(term + "visible"), step(term + "weight"),
                                    c["temperature"]) * step(term + "scale").item()
+        sync(gpu)
         forward = time.perf_counter()
         loss.backward()
+        sync(gpu)
         backward = time.perf_counter()
         with torch.no_grad():
             norm = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in w.values()))
@@ -126,12 +132,23 @@ def main(directory):
                     p.sub_(direction * lr)
             for p in w.values():
                 p.grad = None
+        sync(gpu)
         seconds.append(time.perf_counter() - start)
         losses.append(loss.item())
         print("  peer step %d: loss %.3f, %.2fs (forward %.2fs, backward %.2fs, update %.2fs)" % (
             s, losses[-1], seconds[-1], forward - start, backward - forward, start + seconds[-1] - backward), file=sys.stderr, flush=True)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "seconds": seconds, "losses": losses,
-                      "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}))
+    device_mb = -1
+    if gpu:
+        free, total = torch.cuda.mem_get_info(device)
+        device_mb = (total - free) >> 20
+    print(json.dumps({"torch": torch.__version__, "device": str(device), "threads": torch.get_num_threads(), "seconds": seconds,
+                      "losses": losses, "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10, "deviceMb": device_mb}))
+
+
+def sync(gpu):
+    """CUDA runs asynchronously: wait for the queued kernels before reading the clock."""
+    if gpu:
+        torch.cuda.synchronize()
 
 
 if __name__ == "__main__":

@@ -57,11 +57,13 @@ class PytorchPeerIT {
     }
     assertThat(steps).hasSize(3).allSatisfy(s -> assertThat(s.terms()).hasSize(2));
 
-    PytorchPeer.Result peer = PytorchPeer.run(python.get(), dir.resolve("peer"), spec, config, weights, shapes, steps, 2,
+    PytorchPeer.Result peer = PytorchPeer.run(python.get(), dir.resolve("peer"), spec, config, Device.cpu(), weights, shapes, steps, 2,
         new PrintStream(PrintStream.nullOutputStream()));
 
     assertThat(peer.losses()).hasSize(3);
     for (int i = 0; i < 3; i++) assertThat(peer.losses().get(i)).as("step %d", i).isCloseTo(losses.get(i), org.assertj.core.data.Offset.offset(2e-3));
     assertThat(peer.peakRssMb()).isPositive();
+    assertThat(peer.device()).isEqualTo("cpu");
+    assertThat(peer.deviceMb()).isEqualTo(-1);
   }
 }

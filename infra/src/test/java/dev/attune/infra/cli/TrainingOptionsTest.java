@@ -1,6 +1,7 @@
 package dev.attune.infra.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.attune.trainers.train.QueryTuning;
 import dev.attune.trainers.train.TrainerConfig;
@@ -29,6 +30,14 @@ class TrainingOptionsTest {
         "--distillation-weight", "0.5", "--gradient-chunk", "8");
     assertEquals(new TrainerConfig(12, base.positivesPerQuery(), 4, 90, 2, 5e-5f, base.warmupShare(), base.weightDecay(), 0.02f,
         base.teacherTemperature(), 0.5f, base.maxQueryTokens(), 128, base.checkpointEvery(), base.seed(), TrainerConfig.PositiveOrder.LLM_FIRST,
-        QueryTuning.parse("top:4"), base.corpusKeys(), base.neighbourKeys(), 8), c);
+        QueryTuning.parse("top:4"), base.corpusKeys(), base.neighbourKeys(), 8, false), c);
+  }
+
+  @Test
+  void batch_auto_sizes_by_memory_and_keeps_the_batch_for_the_cpu() {
+    TrainerConfig base = TrainerConfig.defaults();
+    TrainerConfig c = parse(base, "--batch", "auto");
+    assertEquals(base.toBuilder().batchByMemory(true).build(), c);
+    assertThrows(IllegalArgumentException.class, () -> parse(base, "--batch", "lots"));
   }
 }

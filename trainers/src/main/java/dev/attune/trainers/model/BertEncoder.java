@@ -1,5 +1,8 @@
 package dev.attune.trainers.model;
 
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import dev.attune.models.encoder.Encoder;
 import dev.attune.models.encoder.ModelSpec;
 import dev.attune.models.encoder.OnnxGraph;
@@ -58,13 +61,29 @@ public final class BertEncoder implements Encoder {
   public static Device defaultDevice() {
     String chosen = System.getProperty("attune.device", "").trim();
     if (!chosen.isEmpty()) {
-      Device device = Device.fromName(chosen);
+      Device device = parseDevice(chosen);
       if (device.isGpu() && device.getDeviceId() >= Engine.getInstance().getGpuCount()) {
         throw new IllegalArgumentException("attune.device=" + chosen + " but the engine sees " + Engine.getInstance().getGpuCount() + " GPU(s)");
       }
       return device;
     }
     return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+  }
+
+  /**
+   * {@code cpu}, {@code gpu} (the first), {@code gpu:N} or {@code gpuN}. DJL's own parser reads
+   * {@code gpu} as device -1, which CUDA's memory queries and the PyTorch peer refuse, and does not
+   * take {@code gpu:N}.
+   */
+  private static final Pattern DEVICE_NAME = Pattern.compile("(cpu|gpu):?(\\d*)");
+
+  static Device parseDevice(String name) {
+    Matcher m = DEVICE_NAME.matcher(name.toLowerCase(Locale.ROOT));
+    if (!m.matches() || (m.group(1).equals("cpu") && !m.group(2).isEmpty())) {
+      throw new IllegalArgumentException("attune.device=" + name + ": expected cpu, gpu or gpu:N");
+    }
+    if (m.group(1).equals("cpu")) return Device.cpu();
+    return Device.gpu(m.group(2).isEmpty() ? 0 : Integer.parseInt(m.group(2)));
   }
 
   public static BertEncoder load(String version, Path modelDir, ModelSpec spec, int maxLength, Device device) throws IOException {
@@ -83,6 +102,10 @@ public final class BertEncoder implements Encoder {
 
   public TextTokenizer tokenizer() {
     return tokenizer;
+  }
+
+  public ModelSpec spec() {
+    return spec;
   }
 
   public Map<String, NDArray> parameters() {

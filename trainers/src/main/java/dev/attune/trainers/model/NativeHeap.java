@@ -1,5 +1,7 @@
 package dev.attune.trainers.model;
 
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -50,5 +52,14 @@ public final class NativeHeap {
       LOG.debug("cannot trim the native heap: {}", e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Hands a GPU's cached blocks back to the driver: PyTorch's caching allocator keeps a training
+   * step's peak after the tensors are freed, which would starve whatever runs on the device next
+   * (serving's re-embedding, another process). Nothing to do on the CPU.
+   */
+  public static void releaseGpuCache(Device device) {
+    if (device.isGpu()) JniUtils.emptyCudaCache();
   }
 }

@@ -29,9 +29,23 @@ final class EncodedPassages implements PassageSide {
   }
 
   @Override
+  public List<String> texts(TaskSpec task, List<TrainingExample> examples) {
+    return batch(task, examples).keys();
+  }
+
+  @Override
+  public int maxTokens() {
+    return config.maxPassageTokens();
+  }
+
+  private TrainingBatch batch(TaskSpec task, List<TrainingExample> examples) {
+    return TrainingBatch.of(task, examples, config.positivesPerQuery(), config.negativesPerQuery(), config.positiveOrder());
+  }
+
+  @Override
   public Scores score(NDManager scope, StepEmbedder embedder, TaskSpec task, List<TrainingExample> examples, NDArray q) {
-    TrainingBatch batch = TrainingBatch.of(task, examples, config.positivesPerQuery(), config.negativesPerQuery(), config.positiveOrder());
-    NDArray k = embedder.embed(scope, batch.keys(), config.maxPassageTokens());
+    TrainingBatch batch = batch(task, examples);
+    NDArray k = embedder.embed(scope, batch.keys(), maxTokens());
     NDArray keys = k.transpose();
     keys.attach(scope);
     return new Scores(batch.layout(), q.matMul(keys), null);

@@ -34,6 +34,16 @@ interface PassageSide extends AutoCloseable {
    */
   Scores score(NDManager scope, StepEmbedder embedder, TaskSpec task, List<TrainingExample> examples, NDArray q);
 
+  /** The passage texts {@link #score} will encode for {@code examples}, at {@link #maxTokens}; none where the side encodes nothing. */
+  default List<String> texts(TaskSpec task, List<TrainingExample> examples) {
+    return List.of();
+  }
+
+  /** The token limit of the texts {@link #texts} lists. */
+  default int maxTokens() {
+    return 0;
+  }
+
   @Override
   default void close() {}
 

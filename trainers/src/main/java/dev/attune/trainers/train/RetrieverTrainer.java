@@ -130,9 +130,14 @@ public final class RetrieverTrainer {
       }
       int resumedAt = position;
       progress.advance(steps);
+      // On a GPU the next batch is tokenized while the device works on this one; on the CPU the
+      // two would only share the same cores.
+      boolean ahead = model.manager().getDevice().isGpu();
+      if (ahead && position < plan.size()) prefetch(model, passages, plan.get(position));
       for (; position < plan.size() && steps < stepCap; position++) {
         List<TrainingExample> chosen = plan.get(position);
         TaskSpec task = tasks.get(chosen.get(0).getTask());
+        if (ahead && position + 1 < plan.size()) prefetch(model, passages, plan.get(position + 1));
         double loss = step(model, trained, adam, passages, task, chosen);
         listener.onStep(position, chosen.stream().map(TrainingExample::getExampleId).toList(), loss);
         if (!Double.isFinite(loss)) {
@@ -156,6 +161,13 @@ public final class RetrieverTrainer {
     } finally {
       model.setTrainable(false);
     }
+  }
+
+  private void prefetch(BertEncoder model, PassageSide passages, List<TrainingExample> batch) {
+    TaskSpec task = tasks.get(batch.get(0).getTask());
+    model.tokenizer().prefetch(batch.stream().map(e -> task.queryText(e.getQuery())).toList(), config.maxQueryTokens());
+    List<String> texts = passages.texts(task, batch);
+    if (!texts.isEmpty()) model.tokenizer().prefetch(texts, passages.maxTokens());
   }
 
   private double step(BertEncoder model, Map<String, NDArray> trained, AdamW optimizer, PassageSide passages, TaskSpec task,

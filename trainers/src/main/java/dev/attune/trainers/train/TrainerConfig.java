@@ -28,6 +28,8 @@ package dev.attune.trainers.train;
  * @param gradientChunk texts per forward pass with gradient caching ({@link GradientCache}): a step's
  *     memory is bounded by the chunk instead of the batch, for one more forward pass; 0 = none, the
  *     whole batch in one pass
+ * @param batchByMemory on a GPU, a full round's batch is as many queries as the device's free memory
+ *     takes ({@link TrainingMemory}), {@code batchQueries} on the CPU
  */
 public record TrainerConfig(
     int batchQueries,
@@ -49,7 +51,8 @@ public record TrainerConfig(
     QueryTuning queryTuning,
     int corpusKeys,
     int neighbourKeys,
-    int gradientChunk) {
+    int gradientChunk,
+    boolean batchByMemory) {
 
   /** When a query has more positives than target slots, which train. */
   public enum PositiveOrder {
@@ -89,7 +92,7 @@ public record TrainerConfig(
    */
   public static TrainerConfig defaults() {
     return new TrainerConfig(16, 1, 1, 60, 1, 5e-5f, 0.1f, 0.01f, 0.02f, 1.0f, 0.0f, 48, 192, 20, 42L,
-        PositiveOrder.HUMAN_FIRST, QueryTuning.ALL, 500_000, 256, 0);
+        PositiveOrder.HUMAN_FIRST, QueryTuning.ALL, 500_000, 256, 0, false);
   }
 
   public Builder toBuilder() {
@@ -124,6 +127,7 @@ public record TrainerConfig(
     private PositiveOrder positiveOrder;
     private QueryTuning queryTuning;
     private int corpusKeys, neighbourKeys, gradientChunk;
+    private boolean batchByMemory;
 
     private Builder(TrainerConfig c) {
       batchQueries = c.batchQueries;
@@ -146,6 +150,7 @@ public record TrainerConfig(
       corpusKeys = c.corpusKeys;
       neighbourKeys = c.neighbourKeys;
       gradientChunk = c.gradientChunk;
+      batchByMemory = c.batchByMemory;
     }
 
     public Builder batchQueries(int v) { batchQueries = v; return this; }
@@ -168,11 +173,12 @@ public record TrainerConfig(
     public Builder corpusKeys(int v) { corpusKeys = v; return this; }
     public Builder neighbourKeys(int v) { neighbourKeys = v; return this; }
     public Builder gradientChunk(int v) { gradientChunk = v; return this; }
+    public Builder batchByMemory(boolean v) { batchByMemory = v; return this; }
 
     public TrainerConfig build() {
       return new TrainerConfig(batchQueries, positivesPerQuery, negativesPerQuery, maxSteps, epochs, learningRate, warmupShare, weightDecay,
           temperature, teacherTemperature, distillationWeight, maxQueryTokens, maxPassageTokens, checkpointEvery, seed, positiveOrder,
-          queryTuning, corpusKeys, neighbourKeys, gradientChunk);
+          queryTuning, corpusKeys, neighbourKeys, gradientChunk, batchByMemory);
     }
   }
 }

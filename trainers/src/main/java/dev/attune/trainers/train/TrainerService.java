@@ -1,5 +1,6 @@
 package dev.attune.trainers.train;
 
+import ai.djl.Device;
 import dev.attune.models.registry.ModelLog;
 import dev.attune.models.registry.ModelRegistry;
 import dev.attune.schemas.KafkaAccess;
@@ -239,8 +240,10 @@ public final class TrainerService implements Runnable {
     IndexSnapshot live = indexes.snapshot(ModelRegistry.name(index), embeddingTexts);
     TrainingCheckpoint checkpoint = new TrainingCheckpoint(stateDir.resolve("checkpoint-" + name));
     RetrieverTrainer.Result result;
-    try (BertEncoder model = BertEncoder.load(name, parentDir, registry.spec(), training.maxPassageTokens(), BertEncoder.defaultDevice())) {
-      RetrieverTrainer trainer = new RetrieverTrainer(training, config.tasks());
+    Device device = BertEncoder.defaultDevice();
+    try (BertEncoder model = BertEncoder.load(name, parentDir, registry.spec(), training.maxPassageTokens(), device)) {
+      // A query-side step encodes no passage: the GPU sizing is for a full round's.
+      RetrieverTrainer trainer = new RetrieverTrainer(kind == RoundKind.FULL ? TrainingMemory.sized(training, model) : training, config.tasks());
       if (kind == RoundKind.QUERY_SIDE) {
         result = trainer.trainQuerySide(model, examples, live, checkpoint, stepListener,
             Progress.every("training " + name + " (query side, " + training.queryTuning() + ")", trainer.plannedSteps(examples, live), 10_000));
@@ -249,6 +252,7 @@ public final class TrainerService implements Runnable {
       }
       model.save(parentDir, candidateDir);
     }
+    NativeHeap.releaseGpuCache(device);
     NativeHeap.trim().ifPresent(t -> LOG.info(String.format(Locale.ROOT, "%s trained; freed native memory returned to the OS: RSS %d -> %d MB",
         name, t.beforeMb(), t.afterMb())));
     if (kind == RoundKind.QUERY_SIDE) ModelRegistry.recordIndex(candidateDir, index);
