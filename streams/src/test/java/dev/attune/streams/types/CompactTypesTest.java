@@ -38,6 +38,7 @@ class CompactTypesTest {
     assertThat(back.passageId).isEqualTo("p1");
     assertThat(back.title).isNull();
     assertThat(back.text).isEqualTo("Zürich — 東京 😀");
+    assertThat(back.textBytes()).isEqualTo("Zürich — 東京 😀".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
 
     EpisodePreferences prefs = roundTrip(EpisodePreferences.class, new EpisodePreferences(List.of("p1", "p2"), Map.of("llm-a", List.of("p3"))));
     assertThat(prefs.human).containsExactly("p1", "p2");

@@ -6,6 +6,12 @@ public class CorpusUpdate {
   public boolean deleted;
   public String title;
   public String text;
+  /**
+   * UTF-8 bytes of title and text, counted once here rather than for every episode that cites the
+   * passage (a distribution's byte budget counts them; counting showed in the miner's profile); 0 in
+   * state written before it was kept, then counted on first use.
+   */
+  public long textBytes;
 
   public CorpusUpdate() {}
 
@@ -14,5 +20,11 @@ public class CorpusUpdate {
     this.deleted = deleted;
     this.title = title;
     this.text = text;
+    this.textBytes = TeacherObservation.utf8(title) + TeacherObservation.utf8(text);
+  }
+
+  public long textBytes() {
+    if (textBytes == 0) textBytes = TeacherObservation.utf8(title) + TeacherObservation.utf8(text);
+    return textBytes;
   }
 }

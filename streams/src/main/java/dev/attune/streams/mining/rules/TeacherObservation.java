@@ -49,7 +49,7 @@ public class TeacherObservation {
         if (entry.deleted) return;
         o.passageIds.add(id);
         o.scores.add(score);
-        o.bytes += utf8(id) + utf8(entry.title) + utf8(entry.text) + 32;
+        o.bytes += utf8(id) + entry.textBytes() + 32;
       });
       if (!o.passageIds.isEmpty()) out.add(o);
     }

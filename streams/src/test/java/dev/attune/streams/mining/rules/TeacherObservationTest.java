@@ -16,6 +16,16 @@ class TeacherObservationTest {
   }
 
   @Test
+  void a_passage_counts_its_text_once_and_an_entry_restored_without_the_count_counts_it_on_use() {
+    CorpusUpdate passage = new CorpusUpdate("p1", false, "Zürich", "a clef 𝄞 here");
+    assertThat(passage.textBytes).isEqualTo("Zürich".getBytes(StandardCharsets.UTF_8).length + "a clef 𝄞 here".getBytes(StandardCharsets.UTF_8).length);
+    CorpusUpdate restored = new CorpusUpdate();
+    restored.title = "Zürich";
+    restored.text = "a clef 𝄞 here";
+    assertThat(restored.textBytes()).isEqualTo(passage.textBytes);
+  }
+
+  @Test
   void never_count_a_lone_surrogate_below_its_encoding() {
     String lone = "x\uD800y";
 
