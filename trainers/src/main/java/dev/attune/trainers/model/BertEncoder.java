@@ -70,13 +70,13 @@ public final class BertEncoder implements Encoder {
     return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
   }
 
+  private static final Pattern DEVICE_NAME = Pattern.compile("(cpu|gpu):?(\\d*)");
+
   /**
    * {@code cpu}, {@code gpu} (the first), {@code gpu:N} or {@code gpuN}. DJL's own parser reads
    * {@code gpu} as device -1, which CUDA's memory queries and the PyTorch peer refuse, and does not
    * take {@code gpu:N}.
    */
-  private static final Pattern DEVICE_NAME = Pattern.compile("(cpu|gpu):?(\\d*)");
-
   static Device parseDevice(String name) {
     Matcher m = DEVICE_NAME.matcher(name.toLowerCase(Locale.ROOT));
     if (!m.matches() || (m.group(1).equals("cpu") && !m.group(2).isEmpty())) {

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * the CPU's batch. A step's memory is what autograd keeps per text and layer (the layer input, q, k,
  * v, the attention context, the two LayerNorm inputs and the feed-forward's input: 8 × hidden per
  * token; GELU's input and output: 2 × 4 × hidden; the attention probabilities: heads × tokens) plus
- * the weights' gradients and AdamW's two moments. On an H200 the estimate was 1.2× what a step took
- * (trainers/README.md, GPU); only a share of the free memory is planned, as the caching allocator fragments.
+ * the weights' gradients and AdamW's two moments. On an H200 the estimate was about 1.1× what a step
+ * took (trainers/README.md, GPU); only a share of the free memory is planned, as the caching allocator
+ * fragments.
  */
 public final class TrainingMemory {
   /** Share of the free memory a sized batch plans to use. */
