@@ -63,9 +63,13 @@ public final class MiningBench {
    * @param checkpointInterval the mining job's checkpoint interval: its examples become visible at commits
    * @param rate requests per second to send at, or 0 for as fast as possible (a burst measures
    *     throughput; a rate the pipeline sustains measures latency without queueing)
+   * @param warmUp requests mined before the timed traffic (sent as it is: burst or rate), so the
+   *     JIT has compiled the hot paths as in a long-running pipeline (on a cold JVM, compiling took
+   *     about a third of the CPU during a 20,000-request burst); 0: only the one request that
+   *     checks the pipeline is up
    */
   public record Config(Path workDir, int requests, int candidates, int corpusSize, Duration checkpointInterval, double rate,
-      dev.attune.streams.LocalFlink.StateStore stateStore) {}
+      dev.attune.streams.LocalFlink.StateStore stateStore, int warmUp) {}
 
   /** What one run measured. */
   public record Result(double rawRecordsPerSecond, double rawMbPerSecond, double episodesPerSecond, double examplesPerSecond,
@@ -81,9 +85,9 @@ public final class MiningBench {
   }
 
   public Result run(PrintStream out) throws Exception {
-    out.printf("mining bench: %d requests x %d candidates, corpus %d passages, checkpoint every %d ms, %s, mining state on %s%n",
+    out.printf("mining bench: %d requests x %d candidates, corpus %d passages, checkpoint every %d ms, %s, mining state on %s, %d warm-up requests%n",
         config.requests(), config.candidates(), config.corpusSize(), config.checkpointInterval().toMillis(),
-        config.rate() > 0 ? config.rate() + " requests/s" : "burst", config.stateStore());
+        config.rate() > 0 ? config.rate() + " requests/s" : "burst", config.stateStore(), config.warmUp());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(config.workDir().resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
       Topic<RetrievalEvent> raw = new Topic<>("bench.raw", RetrievalEvent.class, Map.of());
@@ -114,7 +118,11 @@ public final class MiningBench {
             Tail examples = new Tail(bootstrap, TOPICS.trainingExamples().name());
             Tail episodes = new Tail(bootstrap, TOPICS.episodes().name());
             examples.awaitCount(1, Duration.ofMinutes(2), out);
-            out.println("pipeline warm; pushing traffic ...");
+            sendTraffic(producer, "w", config.warmUp(), lastAckNanos);
+            // Read from the topics' start: the timed part counts on from the warm-up's examples.
+            int before = 1 + config.warmUp();
+            examples.awaitCount(before, Duration.ofMinutes(5), out);
+            out.printf("pipeline warm (%,d requests mined); pushing traffic ...%n", before);
             // Both topics are read while the traffic is sent: a reader started afterwards would
             // count the send time as latency, which then grows with the length of the run.
             List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -123,23 +131,15 @@ public final class MiningBench {
             java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
             long start = System.nanoTime();
             CompletableFuture<Long> episodesRead = CompletableFuture.supplyAsync(
-                () -> episodes.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {}, out, "episodes"), readers);
+                () -> episodes.collectUntil(before + config.requests(), Duration.ofMinutes(10), key -> {}, out, "episodes"), readers);
             CompletableFuture<Long> examplesRead = CompletableFuture.supplyAsync(
-                () -> examples.collectUntil(config.requests() + 1, Duration.ofMinutes(10), key -> {
+                () -> examples.collectUntil(before + config.requests(), Duration.ofMinutes(10), key -> {
                   Long ack = lastAckNanos.get(key);
                   long now = System.nanoTime();
-                  if (ack != null && !key.equals("warm-up")) latencies.add((now - ack) / 1e6);
+                  if (ack != null && key.startsWith("b")) latencies.add((now - ack) / 1e6);
                   lastExample[0] = now;
                 }, out, "examples"), readers);
-            for (int i = 0; i < config.requests(); i++) {
-              if (config.rate() > 0) {
-                long due = start + (long) (i * 1e9 / config.rate());
-                while (System.nanoTime() < due) LockSupport.parkNanos(due - System.nanoTime());
-              }
-              sendRequest(producer, "b" + i, lastAckNanos);
-              if (config.rate() > 0) producer.flush();
-            }
-            producer.flush();
+            sendTraffic(producer, "b", config.requests(), lastAckNanos);
             double sendSeconds = (System.nanoTime() - start) / 1e9;
             out.printf("sent %d events in %.1f s%n", 4L * config.requests(), sendSeconds);
             long lastEpisode = episodesRead.get();
@@ -288,6 +288,20 @@ public final class MiningBench {
     for (int r = 0; r < ids.size(); r++) ranked.add(new RankedPassage(ids.get(r), r + 1, 1f - r * 0.01f));
     return RetrievalEvent.newBuilder().setEventId("r-" + id).setRequestId(id).setTimestampMs(System.currentTimeMillis())
         .setRetrieverVersion("retriever-v0").setIndexVersion("retriever-v0").setCandidates(ranked).build();
+  }
+
+  /** Sends {@code count} requests with ids {@code prefix0, prefix1, ...}: as one burst, or at the configured rate. */
+  private void sendTraffic(KafkaProducer<byte[], byte[]> producer, String prefix, int count, Map<String, Long> lastAckNanos) {
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      if (config.rate() > 0) {
+        long due = start + (long) (i * 1e9 / config.rate());
+        while (System.nanoTime() < due) LockSupport.parkNanos(due - System.nanoTime());
+      }
+      sendRequest(producer, prefix + i, lastAckNanos);
+      if (config.rate() > 0) producer.flush();
+    }
+    producer.flush();
   }
 
   private void sendRequest(KafkaProducer<byte[], byte[]> producer, String id, Map<String, Long> lastAckNanos) {

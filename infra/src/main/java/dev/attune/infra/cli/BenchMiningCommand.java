@@ -17,12 +17,15 @@ final class BenchMiningCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "0", description = "Requests per second; 0 sends a burst (default: ${DEFAULT-VALUE}).") double rate;
   @Option(names = "--state-store", defaultValue = "HEAP", description = "The mining job's state: HEAP or ROCKSDB (default: ${DEFAULT-VALUE}).")
   dev.attune.streams.LocalFlink.StateStore stateStore;
+  @Option(names = "--warm-up", defaultValue = "10000",
+      description = "Requests mined before the timed traffic, sent as it is (burst or --rate), so it meets JIT-compiled code as a long-running pipeline does; 0 measures a cold JVM (default: ${DEFAULT-VALUE}).")
+  int warmUp;
 
   @Override
   public Integer call() throws Exception {
     Lifecycle.deleteTree(workDir);
     var result = new dev.attune.infra.bench.MiningBench(new dev.attune.infra.bench.MiningBench.Config(
-        workDir, requests, candidates, corpus, Duration.ofMillis(checkpointMs), rate, stateStore)).run(System.out);
+        workDir, requests, candidates, corpus, Duration.ofMillis(checkpointMs), rate, stateStore, warmUp)).run(System.out);
     return result.deadLetters() == 0 ? 0 : 1;
   }
 }

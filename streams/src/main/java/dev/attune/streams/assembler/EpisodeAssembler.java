@@ -74,7 +74,7 @@ public final class EpisodeAssembler {
    * mining job's in one JVM (DEVELOPERS.md), which is kept for the miner's large state.
    */
   private static <V> void addJoinerStore(Topology topology, String name, Serde<V> values) {
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values), JOINER);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values).withCachingEnabled(), JOINER);
   }
 
   private static <T extends SpecificRecord> String addIntake(

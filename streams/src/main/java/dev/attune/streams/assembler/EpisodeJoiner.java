@@ -17,6 +17,7 @@ import dev.attune.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,6 +60,13 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
   private ProcessorContext<String, SpecificRecord> context;
   /** Encoded by hand, not by a serde: the size check before a put already encodes the episode. */
   private KeyValueStore<String, byte[]> pending;
+  /**
+   * The pending episodes decoded, mirroring the store entry for entry, so an event does not decode
+   * its episode again (about a tenth of the assembler's thread on a 20,000-request burst, JFR).
+   * The store stays the truth: this is emptied whenever the task (re)starts, and an entry is dropped
+   * whenever its episode was changed without being stored.
+   */
+  private final Map<String, PendingEpisode> decoded = new HashMap<>();
   private KeyValueStore<String, ClosedEpisode> closed;
   private KeyValueStore<String, Long> clock;
   private final AvroCodec<PendingEpisode> pendingCodec = AvroCodec.of(PendingEpisode.class);
@@ -75,6 +83,8 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     this.pending = context.getStateStore(STORE);
     this.closed = context.getStateStore(CLOSED_STORE);
     this.clock = context.getStateStore(CLOCK_STORE);
+    // Called again when the task is revived after a failure, its store restored from the changelog.
+    decoded.clear();
     context.schedule(config.closeCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::closeExpired);
     Duration purgeEvery = config.closedRetention().dividedBy(4);
     context.schedule(
@@ -103,8 +113,7 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
       }
       return;
     }
-    byte[] stored = pending.get(record.key());
-    PendingEpisode episode = stored == null ? null : pendingCodec.decode(stored);
+    PendingEpisode episode = pendingEpisode(record.key());
     if (episode == null) {
       if (eventTime + config.openMs() <= eventClock) {
         deadLetter(record.key(), event, DeadLetterReason.LATE,
@@ -124,6 +133,7 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     int bytes = encoded.length;
     if (bytes > config.limits().maxRecordBytes()) {
       // Checked before the store: a changelog record over the broker's limit would stop the assembler.
+      decoded.remove(record.key());
       deadLetter(record.key(), event, DeadLetterReason.OVERSIZED,
           "with this event the episode of " + record.key() + " would be " + bytes + " bytes, over maxRecordBytes "
               + config.limits().maxRecordBytes() + "; the episode keeps what it held before", now);
@@ -132,10 +142,26 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     if (config.closeWhenComplete() && complete(episode)) {
       emit(episode, now);
       remember(episode, now);
-      pending.delete(record.key());
+      forget(record.key());
     } else {
       pending.put(record.key(), encoded);
+      decoded.put(record.key(), episode);
     }
+  }
+
+  private PendingEpisode pendingEpisode(String requestId) {
+    PendingEpisode episode = decoded.get(requestId);
+    if (episode != null) return episode;
+    byte[] stored = pending.get(requestId);
+    if (stored == null) return null;
+    episode = pendingCodec.decode(stored);
+    decoded.put(requestId, episode);
+    return episode;
+  }
+
+  private void forget(String requestId) {
+    pending.delete(requestId);
+    decoded.remove(requestId);
   }
 
   private long eventClock() {
@@ -190,7 +216,8 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
     try (KeyValueIterator<String, byte[]> all = pending.all()) {
       while (all.hasNext()) {
         KeyValue<String, byte[]> next = all.next();
-        PendingEpisode e = pendingCodec.decode(next.value);
+        PendingEpisode cached = decoded.get(next.key);
+        PendingEpisode e = cached != null ? cached : pendingCodec.decode(next.value);
         if (eventClock >= e.getWindowStartMs() + config.openMs() || now - e.getOpenedAtMs() >= config.openMs()) {
           expired.add(KeyValue.pair(next.key, e));
         }
@@ -208,7 +235,7 @@ final class EpisodeJoiner implements Processor<String, SpecificRecord, String, S
         }
       }
       remember(e, now);
-      pending.delete(entry.key);
+      forget(entry.key);
     }
   }
 

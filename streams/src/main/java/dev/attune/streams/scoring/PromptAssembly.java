@@ -74,7 +74,7 @@ public final class PromptAssembly extends KeyedCoProcessFunction<String, Scoring
     Slot slot = slot(answer.passageId);
     slot.outstanding--;
     slot.answered = true;
-    slot.text = answer.entry != null && !answer.entry.deleted ? answer.entry.text : null;
+    slot.text = answer.entry != null && !answer.entry.deleted ? answer.entry.text() : null;
     passages.put(answer.passageId, slot);
     List<ScoringRequest> still = new ArrayList<>();
     for (ScoringRequest r : waiting.get()) {

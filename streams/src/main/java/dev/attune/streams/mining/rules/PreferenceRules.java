@@ -96,7 +96,7 @@ public final class PreferenceRules {
     Map<String, Boolean> answerBearing = new HashMap<>();
     Function<String, Boolean> guard =
         id -> live.apply(id) && !positives.contains(id) && !relevant.contains(id)
-            && !answerBearing.computeIfAbsent(id, i -> containsAnswer(passages.apply(i).text, episode.getAnswers()));
+            && !answerBearing.computeIfAbsent(id, i -> containsAnswer(passages.apply(i).text(), episode.getAnswers()));
 
     List<EpisodeCandidate> retrieved = new ArrayList<>();
     for (EpisodeCandidate c : episode.getCandidates()) {
@@ -124,7 +124,7 @@ public final class PreferenceRules {
     List<TrainingPassage> candidates = new ArrayList<>();
     for (String id : named) {
       CorpusUpdate entry = passages.apply(id);
-      candidates.add(new TrainingPassage(id, entry.title, entry.text, ranks.get(id), teacher.get(id)));
+      candidates.add(new TrainingPassage(id, entry.title(), entry.text(), ranks.get(id), teacher.get(id)));
     }
     var query = episode.getQuery();
     TrainingExample example =

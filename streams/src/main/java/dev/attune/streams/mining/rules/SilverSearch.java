@@ -98,7 +98,7 @@ public final class SilverSearch {
         // A passage this LLM did not score is assumed useless to it.
         q[i] = score == null ? 0 : answerProbability(signal.kind(), score);
         CorpusUpdate entry = passages.apply(c.getPassageId());
-        candidates.add(new TrainingPassage(c.getPassageId(), entry.title, entry.text, c.getRetrievalRank(), score));
+        candidates.add(new TrainingPassage(c.getPassageId(), entry.title(), entry.text(), c.getRetrievalRank(), score));
       }
       Result result = search(q, config);
       if (result.sequence().isEmpty()) continue;

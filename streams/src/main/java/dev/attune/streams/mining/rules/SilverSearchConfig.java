@@ -1,6 +1,8 @@
 package dev.attune.streams.mining.rules;
 
 import java.io.Serializable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Parameters of the utility model behind BGM silver sequences (see {@link SilverSearch}).
@@ -13,6 +15,7 @@ import java.io.Serializable;
  */
 public record SilverSearchConfig(double distraction, double repetitionDecay, int maxLength)
     implements Serializable {
+  private static final Map<SilverSearchConfig, String> DESCRIPTIONS = new ConcurrentHashMap<>();
 
   public SilverSearchConfig {
     if (!(distraction >= 0 && distraction < 1)) {
@@ -30,7 +33,8 @@ public record SilverSearchConfig(double distraction, double repetitionDecay, int
 
   /** How {@code SilverSequence.utilityModel} names this model. */
   public String describe() {
-    return "noisy-or(answer probability per passage), x(1-" + distraction + ") per extra passage, repeat decay "
-        + repetitionDecay + ", max " + maxLength;
+    // Every silver sequence carries it: formatting the doubles each time showed in the miner's profile.
+    return DESCRIPTIONS.computeIfAbsent(this, c -> "noisy-or(answer probability per passage), x(1-" + c.distraction
+        + ") per extra passage, repeat decay " + c.repetitionDecay + ", max " + c.maxLength);
   }
 }

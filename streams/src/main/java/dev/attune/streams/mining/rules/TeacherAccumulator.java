@@ -94,7 +94,7 @@ public class TeacherAccumulator {
       Candidate c = e.getValue();
       double p = Math.exp(mean(c) / temperature - max) / z;
       CorpusUpdate passage = passages.apply(e.getKey());
-      out.add(new TeacherCandidate(e.getKey(), passage.title, passage.text, mean(c), c.count, p));
+      out.add(new TeacherCandidate(e.getKey(), passage.title(), passage.text(), mean(c), c.count, p));
     }
     return TeacherDistribution.newBuilder()
         .setDistributionKey(key)

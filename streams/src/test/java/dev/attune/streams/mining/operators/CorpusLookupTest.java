@@ -27,7 +27,7 @@ class CorpusLookupTest {
 
   private List<String> answers() {
     return harness.extractOutputValues().stream()
-        .map(a -> a.requestId + ":" + a.passageId + "=" + (a.entry == null ? "unknown" : a.entry.deleted ? "deleted" : a.entry.text)).toList();
+        .map(a -> a.requestId + ":" + a.passageId + "=" + (a.entry == null ? "unknown" : a.entry.deleted ? "deleted" : a.entry.text())).toList();
   }
 
   @Test

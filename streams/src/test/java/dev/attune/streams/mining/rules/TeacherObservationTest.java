@@ -16,13 +16,15 @@ class TeacherObservationTest {
   }
 
   @Test
-  void a_passage_counts_its_text_once_and_an_entry_restored_without_the_count_counts_it_on_use() {
+  void a_passage_counts_its_utf8_bytes_and_decodes_them_back() {
     CorpusUpdate passage = new CorpusUpdate("p1", false, "Zürich", "a clef 𝄞 here");
-    assertThat(passage.textBytes).isEqualTo("Zürich".getBytes(StandardCharsets.UTF_8).length + "a clef 𝄞 here".getBytes(StandardCharsets.UTF_8).length);
+    assertThat(passage.textBytes()).isEqualTo("Zürich".getBytes(StandardCharsets.UTF_8).length + "a clef 𝄞 here".getBytes(StandardCharsets.UTF_8).length);
     CorpusUpdate restored = new CorpusUpdate();
-    restored.title = "Zürich";
-    restored.text = "a clef 𝄞 here";
-    assertThat(restored.textBytes()).isEqualTo(passage.textBytes);
+    restored.title = passage.title;
+    restored.text = passage.text;
+    assertThat(restored.title()).isEqualTo("Zürich");
+    assertThat(restored.text()).isEqualTo("a clef 𝄞 here");
+    assertThat(restored.textBytes()).isEqualTo(passage.textBytes());
   }
 
   @Test
