@@ -81,20 +81,25 @@ class ReembedOnClusterIT {
           failures.add(model + ": " + cause.getMessage());
         }
       })) {
+        assertThat(indexer.indexes().corpusSize()).as("passages the indexer read from the corpus topic").isEqualTo(corpus.passages().size());
         for (int version = 1; version <= 2; version++) {
           String name = ModelRegistry.name(version);
           promote(kafka, models, version);
+          // The listener hears of a swap just after it is live: wait for both.
           await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
               .failFast(() -> assertThat(failures).as("failed swaps").isEmpty())
-              .untilAsserted(() -> assertThat(indexer.indexes().current().modelVersion()).as("TaskManager log:%n%s", tail(cluster.log("taskmanager")))
-                  .isEqualTo(name));
+              .untilAsserted(() -> assertThat(swaps).as("TaskManager log:%n%s", tail(cluster.log("taskmanager"))).last()
+                  .extracting(IndexManager.Swap::to).isEqualTo(name));
+          assertThat(indexer.indexes().current().modelVersion()).isEqualTo(name);
           assertThat(indexer.indexes().current().indexVersion()).isEqualTo(name);
-          assertThat(indexer.store().count(name)).isEqualTo(corpus.passages().size());
+          // Said apart, so a shortfall names its layer: the snapshot handed to the job, the count verified at the swap, the store now.
           assertThat(swaps).last().satisfies(s -> {
             assertThat(s.kind()).isEqualTo(IndexManager.SwapKind.BUILD);
-            assertThat(s.embedded()).isEqualTo(corpus.passages().size());
+            assertThat(s.embedded()).as("passages in the snapshot the job embedded").isEqualTo(corpus.passages().size());
+            assertThat(s.passages()).as("points verified at the swap").isEqualTo(corpus.passages().size());
             assertThat(s.smokeRecall()).isGreaterThan(0.5);
           });
+          assertThat(indexer.store().count(name)).as("points in %s after the swap", name).isEqualTo(corpus.passages().size());
         }
         // An indexer that stops while the cluster embeds does not leave the job writing
         promote(kafka, models, 3);

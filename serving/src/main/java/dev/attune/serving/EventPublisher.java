@@ -83,14 +83,34 @@ public final class EventPublisher implements AutoCloseable {
    * Upserts every passage of {@code passages} on the corpus topic (keyed by passage id) and waits
    * until the broker has them all: loading a corpus, for the demo, the benches, tests and {@code
    * attune corpus load}.
+   *
+   * @throws PublishException naming how many passages the broker did not acknowledge
    */
   public void publishCorpus(Topic<PassageEvent> corpus, List<Corpus.Passage> passages) {
     long now = System.currentTimeMillis();
+    List<Future<RecordMetadata>> acks = new ArrayList<>(passages.size());
     for (Corpus.Passage p : passages) {
-      publish(corpus, p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT).setTitle(p.title()).setText(p.text())
-          .setTimestampMs(now).build());
+      acks.add(publish(corpus, p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT).setTitle(p.title())
+          .setText(p.text()).setTimestampMs(now).build()));
     }
+    // flush() returns once every send has completed, failed ones included, without saying which failed.
     flush();
+    int lost = 0;
+    Throwable first = null;
+    for (Future<RecordMetadata> ack : acks) {
+      try {
+        ack.get();
+      } catch (ExecutionException e) {
+        if (lost++ == 0) first = e.getCause();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PublishException("interrupted while publishing the corpus", e);
+      }
+    }
+    if (lost > 0) {
+      throw new PublishException(lost + " of " + passages.size() + " passages were not acknowledged by the broker on " + corpus.name() + ": "
+          + first.getMessage(), first);
+    }
   }
 
   /** Sends one event without waiting (bulk loads; {@link #flush} before relying on it). */
