@@ -90,26 +90,39 @@ public final class EventPublisher implements AutoCloseable {
     long now = System.currentTimeMillis();
     List<Future<RecordMetadata>> acks = new ArrayList<>(passages.size());
     for (Corpus.Passage p : passages) {
-      acks.add(publish(corpus, p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT).setTitle(p.title())
-          .setText(p.text()).setTimestampMs(now).build()));
+      Future<RecordMetadata> ack = publish(corpus, p.id(), PassageEvent.newBuilder().setPassageId(p.id()).setOp(PassageOp.UPSERT)
+          .setTitle(p.title()).setText(p.text()).setTimestampMs(now).build());
+      acks.add(ack);
+      // A send failed at once (no broker within the timeout): every later one would wait as long and fail the same way.
+      if (ack.isDone() && failure(ack) != null) break;
     }
     // flush() returns once every send has completed, failed ones included, without saying which failed.
     flush();
-    int lost = 0;
+    int unsent = passages.size() - acks.size();
+    int lost = unsent;
     Throwable first = null;
     for (Future<RecordMetadata> ack : acks) {
-      try {
-        ack.get();
-      } catch (ExecutionException e) {
-        if (lost++ == 0) first = e.getCause();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PublishException("interrupted while publishing the corpus", e);
-      }
+      Throwable e = failure(ack);
+      if (e == null) continue;
+      lost++;
+      if (first == null) first = e;
     }
     if (lost > 0) {
-      throw new PublishException(lost + " of " + passages.size() + " passages were not acknowledged by the broker on " + corpus.name() + ": "
-          + first.getMessage(), first);
+      throw new PublishException(lost + " of " + passages.size() + " passages were not acknowledged by the broker on " + corpus.name()
+          + (unsent > 0 ? " (" + unsent + " not sent after the first failure)" : "") + ": " + first.getMessage(), first);
+    }
+  }
+
+  /** What a completed send failed with; null when the broker acknowledged it. */
+  private static Throwable failure(Future<RecordMetadata> ack) {
+    try {
+      ack.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException("interrupted while publishing", e);
     }
   }
 
